@@ -82,6 +82,7 @@ class Article:
     # --- dedup (monitor.dedup)
     url_key: str | None = None  # normalised URL: same key = same page
     fingerprint: str | None = None  # hash of the normalised body: same hash = same text
+    duplicate_of: int | None = None  # id of the stored article with the same text
     # --- flags (monitor.classify)
     flags: Flags | None = None
     # --- why a field is missing, what was removed, etc. (kept with the article)

@@ -24,7 +24,8 @@ _TRANSFER_HEADERS = {"content-length", "transfer-encoding", "content-encoding", 
 
 def _lookup_key(url: str) -> str:
     parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+    path = parts.path or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
 
 class ReplayIndex:
@@ -61,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _ReplayHTTPServer
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
         original = (query.get("url") or [""])[0]
         page = self.server.index.get(original) if original else None
@@ -80,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
+    def log_message(self, format: str, *args) -> None:
         logger.debug("replay: " + format, *args)
 
 

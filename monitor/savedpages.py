@@ -103,7 +103,7 @@ def save_page(page: SavedPage, root: Path) -> Path:
 
 
 def fetch_live(url: str, timeout: float = 30.0) -> SavedPage:
-    """Download ``url`` as is (no decoding, no redirects followed silently hidden: final URL kept)."""
+    """Download ``url`` and keep its bytes, status and headers exactly as served."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

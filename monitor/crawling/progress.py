@@ -1,0 +1,53 @@
+"""Extension: one plain line per source on stdout when its crawl ends (the log goes to a file)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+from monitor.crawling.run_record import grouped, source_stats
+
+
+def progress_line(source: str, counters: dict, seconds: float, reason: str) -> str:
+    errors = grouped(counters, "errors")
+    error_count = sum(errors.values())
+    line = (
+        f"  {source:<22} pages {int(counters.get('pages', 0)):>3}   "
+        f"new articles {int(counters.get('new_articles', 0)):>3}   "
+        f"already stored {int(counters.get('skipped_stored', 0)):>3}   "
+        f"errors {error_count:>2}   {seconds:5.1f}s"
+    )
+    if reason != "finished":
+        line += f"   stopped: {reason}"
+    if error_count:
+        kinds = ", ".join(f"{n}× {kind.replace('_', ' ')}" for kind, n in sorted(errors.items()))
+        line += f"\n  {'':<22} ! {kinds}; last: {counters.get('last_error', '?')}"
+    return line
+
+
+class ProgressReporter:
+    def __init__(self, crawler, stream=None):
+        self.crawler = crawler
+        self.stream = stream or sys.stdout
+        self.started = time.monotonic()
+        crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("MONITOR_PROGRESS", True):
+            raise NotConfigured("MONITOR_PROGRESS is off")
+        return cls(crawler)
+
+    def spider_opened(self, spider) -> None:
+        self.started = time.monotonic()
+
+    def spider_closed(self, spider, reason) -> None:
+        stats = self.crawler.stats.get_stats()
+        seconds = time.monotonic() - self.started
+        for source in getattr(spider, "sources", ()):
+            line = progress_line(source.name, source_stats(stats, source.name), seconds, reason)
+            print(line, file=self.stream, flush=True)

@@ -1,0 +1,108 @@
+"""Extension: count what each source's crawl did and record the run in the database.
+
+Counters live in the crawler's stats under ``monitor/<source>/...``: pages, new_articles,
+skipped_stored, dropped/<kind>, errors/<kind>, last_error. One ``crawl_runs`` row per
+source is opened when the spider opens and completed when it closes; a run killed in
+between keeps ``finished_at`` empty, which marks it as interrupted.
+"""
+
+from __future__ import annotations
+
+from scrapy import signals
+
+from monitor.storage import Storage
+
+
+def source_stats(stats: dict, source: str) -> dict:
+    """The ``monitor/<source>/`` counters, without the prefix."""
+    prefix = f"monitor/{source}/"
+    return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
+
+
+def grouped(counters: dict, group: str) -> dict[str, int]:
+    """``{"errors/http_404": 2}`` -> ``{"http_404": 2}`` for group "errors"."""
+    prefix = group + "/"
+    return {k[len(prefix):]: v for k, v in counters.items() if k.startswith(prefix)}
+
+
+class RunRecorder:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.storage: Storage | None = None
+        self.runs: dict[str, int] = {}
+        for handler, signal in (
+            (self.spider_opened, signals.spider_opened),
+            (self.spider_closed, signals.spider_closed),
+            (self.response_received, signals.response_received),
+            (self.item_scraped, signals.item_scraped),
+            (self.item_dropped, signals.item_dropped),
+            (self.item_error, signals.item_error),
+            (self.spider_error, signals.spider_error),
+        ):
+            crawler.signals.connect(handler, signal)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _inc(self, source: str | None, key: str) -> None:
+        self.stats.inc_value(f"monitor/{source or 'unknown'}/{key}")
+
+    def spider_opened(self, spider) -> None:
+        self.storage = Storage.from_settings(self.crawler.settings)
+        for source in getattr(spider, "sources", ()):
+            run_id = self.storage.start_run(source.name, spider.name)
+            self.runs[source.name] = run_id
+            self.stats.set_value(f"monitor/{source.name}/run_id", run_id)
+
+    def response_received(self, response, request, spider) -> None:
+        if "source" in request.meta:
+            self._inc(request.meta["source"], "pages")
+
+    def item_scraped(self, item, response, spider) -> None:
+        self._inc(getattr(item, "source", None), "new_articles")
+
+    def item_dropped(self, item, response, exception, spider) -> None:
+        self._inc(getattr(item, "source", None), f"dropped/{getattr(exception, 'kind', 'other')}")
+
+    def item_error(self, item, response, spider, failure) -> None:
+        source = getattr(item, "source", None)
+        self._inc(source, "errors/pipeline")
+        self.stats.set_value(
+            f"monitor/{source}/last_error",
+            f"could not process {getattr(item, 'url', '?')}: {failure.getErrorMessage()}",
+        )
+
+    def spider_error(self, failure, response, spider) -> None:
+        source = response.meta.get("source") if response is not None else None
+        self._inc(source, "errors/parse")
+        self.stats.set_value(
+            f"monitor/{source}/last_error",
+            f"could not read {response.url}: {failure.getErrorMessage()}",
+        )
+
+    def spider_closed(self, spider, reason) -> None:
+        if self.storage is None:
+            return
+        stats = self.stats.get_stats()
+        try:
+            for source, run_id in self.runs.items():
+                counters = source_stats(stats, source)
+                self.storage.finish_run(
+                    run_id,
+                    reason=reason,
+                    pages=int(counters.get("pages", 0)),
+                    new_articles=int(counters.get("new_articles", 0)),
+                    errors=grouped(counters, "errors"),
+                    stats={
+                        "skipped_stored": int(counters.get("skipped_stored", 0)),
+                        "stopped_at_horizon": int(counters.get("stopped_at_horizon", 0)),
+                        "dropped": grouped(counters, "dropped"),
+                        "last_error": counters.get("last_error"),
+                        "coverage": self.storage.run_coverage(run_id),
+                    },
+                )
+        finally:
+            self.storage.close()
+            self.storage = None

@@ -1,0 +1,206 @@
+"""The daily digest: the day's new flagged articles, grouped by topic, with their evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from monitor.storage import CrawlRun, Storage, StoredArticle
+
+TZ = ZoneInfo("Asia/Shanghai")
+TOPICS = {
+    "medical_aid": "Medical aid (援疆 / 援藏 / 对口支援 / 医疗帮扶 / 援外医疗队…)",
+    "sister_hospital": (
+        "Sister hospitals and cooperation agreements (姊妹医院 / 战略合作 / 医联体…)"
+    ),
+}
+
+
+@dataclass
+class DigestEntry:
+    id: int
+    title: str
+    url: str
+    outlet: str | None
+    source: str
+    published_at: datetime | None
+    flags: list[str]
+    evidence: list[dict]  # {"flag", "sentence", "terms"}
+    institutions: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    low_quality: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "title": self.title,
+            "url": self.url,
+            "outlet": self.outlet,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "flags": self.flags,
+            "evidence": self.evidence,
+            "institutions": self.institutions,
+            "places": self.places,
+            "low_quality": self.low_quality,
+            "source": self.source,
+        }
+
+
+@dataclass
+class SourceRunSummary:
+    source: str
+    runs: int
+    new_articles: int
+    errors: int
+    last_error: str | None
+
+
+@dataclass
+class Digest:
+    day: date
+    entries: list[DigestEntry]
+    sources: list[SourceRunSummary]
+
+    def by_topic(self) -> dict[str, list[DigestEntry]]:
+        return {t: [e for e in self.entries if t in e.flags] for t in TOPICS}
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=TZ)
+    return start, start + timedelta(days=1)
+
+
+def today() -> date:
+    return datetime.now(TZ).date()
+
+
+def _entry(row: StoredArticle) -> DigestEntry:
+    evidence = []
+    for flag in row.flag_names:
+        for item in row.flags.get(flag, {}).get("evidence", [])[:2]:
+            evidence.append({"flag": flag, "sentence": item["sentence"], "terms": item["terms"]})
+    return DigestEntry(
+        id=row.id,
+        title=row.title or "(no title)",
+        url=row.canonical_url or row.url,
+        outlet=row.outlet,
+        source=row.source,
+        published_at=row.published_at.astimezone(TZ) if row.published_at else None,
+        flags=row.flag_names,
+        evidence=evidence,
+        institutions=list(row.flags.get("institutions", [])),
+        places=list(row.flags.get("places", [])),
+        low_quality=row.low_quality,
+    )
+
+
+def _summaries(runs: list[CrawlRun]) -> list[SourceRunSummary]:
+    by_source: dict[str, list[CrawlRun]] = {}
+    for run in runs:
+        by_source.setdefault(run.source, []).append(run)
+    return [
+        SourceRunSummary(
+            source=source,
+            runs=len(items),
+            new_articles=sum(r.new_articles for r in items),
+            errors=sum(sum(r.errors.values()) for r in items),
+            last_error=next((r.stats.get("last_error") for r in reversed(items)
+                             if r.stats.get("last_error")), None),
+        )
+        for source, items in sorted(by_source.items())
+    ]
+
+
+def build_digest(storage: Storage, day: date) -> Digest:
+    """New flagged articles first seen on ``day`` (Asia/Shanghai), newest publication first;
+    an article with the same text as one already stored is left out."""
+    start, end = day_bounds(day)
+    rows = storage.articles(first_seen_from=start, first_seen_to=end, flagged_only=True,
+                            include_duplicates=False)
+    oldest = datetime.min.replace(tzinfo=TZ)
+    entries = sorted((_entry(r) for r in rows),
+                     key=lambda e: e.published_at or oldest, reverse=True)
+    runs = [r for r in storage.runs(since=start) if r.started_at < end]
+    return Digest(day=day, entries=entries, sources=_summaries(runs))
+
+
+def _when(entry: DigestEntry) -> str:
+    return entry.published_at.strftime("%Y-%m-%d %H:%M") if entry.published_at else "date unknown"
+
+
+def _sources_line(digest: Digest) -> str:
+    if not digest.sources:
+        return "No source ran on this day."
+    failing = [s for s in digest.sources if s.errors]
+    line = f"Sources run: {len(digest.sources)}, with errors: {len(failing)}."
+    for summary in failing:
+        line += f"\n  ! {summary.source}: {summary.errors} error(s); last: {summary.last_error}"
+    return line
+
+
+def render_text(digest: Digest) -> str:
+    lines = [f"Medical-cooperation news digest for {digest.day:%Y-%m-%d} (Asia/Shanghai)"]
+    groups = digest.by_topic()
+    if not digest.entries:
+        lines.append("Nothing new was flagged on this day.")
+    else:
+        counts = ", ".join(f"{topic.replace('_', ' ')} {len(items)}"
+                           for topic, items in groups.items())
+        lines.append(f"{len(digest.entries)} new flagged article(s): {counts}")
+    for topic, items in groups.items():
+        if not items:
+            continue
+        lines += ["", f"== {TOPICS[topic]}: {len(items)} =="]
+        for entry in items:
+            mark = " [low quality source]" if entry.low_quality else ""
+            lines.append(f"* {entry.title}{mark}")
+            lines.append(f"  {entry.outlet or entry.source} · {_when(entry)} · {entry.url}")
+            if entry.institutions:
+                lines.append(f"  institutions: {' ↔ '.join(entry.institutions[:4])}")
+            for item in entry.evidence:
+                if item["flag"] == topic:
+                    lines.append(f"  why: “{item['sentence']}” [{', '.join(item['terms'])}]")
+    lines += ["", _sources_line(digest)]
+    return "\n".join(lines)
+
+
+def render_markdown(digest: Digest) -> str:
+    lines = [f"# Medical-cooperation news digest, {digest.day:%Y-%m-%d}", ""]
+    groups = digest.by_topic()
+    if not digest.entries:
+        lines.append("Nothing new was flagged on this day.")
+    for topic, items in groups.items():
+        if not items:
+            continue
+        lines += [f"## {TOPICS[topic]} ({len(items)})", ""]
+        for entry in items:
+            mark = " *(low-quality source)*" if entry.low_quality else ""
+            lines.append(f"- **[{_md(entry.title)}]({entry.url})**{mark}  ")
+            lines.append(f"  {_md(entry.outlet or entry.source)} · {_when(entry)}  ")
+            if entry.institutions:
+                lines.append(f"  {_md(' ↔ '.join(entry.institutions[:4]))}  ")
+            for item in entry.evidence:
+                if item["flag"] == topic:
+                    lines.append(f"  > {_md(item['sentence'])} — *{', '.join(item['terms'])}*")
+        lines.append("")
+    lines += ["", _sources_line(digest)]
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def render_json(digest: Digest) -> str:
+    payload = {
+        "date": digest.day.isoformat(),
+        "entries": [e.as_json() for e in digest.entries],
+        "sources": [vars(s) for s in digest.sources],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+RENDERERS = {"text": render_text, "md": render_markdown, "json": render_json}

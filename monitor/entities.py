@@ -1,0 +1,171 @@
+"""The institutions and places a news text names, found by rules kept in ``rules/entities.toml``.
+
+Institution names are found from their end: a suffix (医院, 医科大学, 卫健委 …) and the run of
+characters before it, cut on the left at the first word that cannot be part of a name
+(与, 在, 签订 …). Short forms (中山五院, 大医一院) and partial names (附属第一医院) are
+resolved to the full name the same text gives. Text must already be in simplified characters.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RULES_DIR = Path(__file__).parent / "rules"
+KINDS = ("hospital", "school", "health")  # medical institutions and health authorities
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One institution named in a text, as written there."""
+
+    name: str
+    kind: str  # hospital | school | health | abbreviation
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Rules:
+    suffix: re.Pattern[str]  # every suffix, longest first, as named groups by kind
+    name_char: re.Pattern[str]
+    count: re.Pattern[str]
+    delimiter: re.Pattern[str]
+    protected: tuple[str, ...]
+    not_followed_by: tuple[str, ...]
+    generic_heads: frozenset[str]
+    generic_tail: re.Pattern[str]
+    max_length: int
+    abbreviation: re.Pattern[str]
+    abbreviation_not: tuple[str, ...]
+    alias: re.Pattern[str]
+    place: re.Pattern[str]
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _rules() -> _Rules:
+    data = tomllib.loads((RULES_DIR / "entities.toml").read_text("utf-8"))
+    inst, places = data["institutions"], data["places"]
+    suffixes = sorted(
+        ((s, kind) for kind in KINDS for s in inst[kind]), key=lambda p: len(p[0]), reverse=True
+    )
+    return _Rules(
+        suffix=re.compile("|".join(f"(?P<{k}{i}>{re.escape(s)})" for i, (s, k) in
+                                   enumerate(suffixes))),
+        name_char=re.compile(inst["name_chars"]),
+        count=re.compile(inst["count"]),
+        delimiter=re.compile(_alternation(inst["delimiters"])),
+        protected=tuple(inst["protected"]),
+        not_followed_by=tuple(inst["not_followed_by"]),
+        generic_heads=frozenset(inst["generic_heads"]),
+        generic_tail=re.compile(inst["generic_tail"]),
+        max_length=int(inst["max_length"]),
+        abbreviation=re.compile(inst["abbreviation"]),
+        abbreviation_not=tuple(inst["abbreviation_not"]),
+        alias=re.compile(inst["alias"]),
+        place=re.compile(_alternation(places["regions"] + places["provinces"]
+                                      + places["countries"])),
+    )
+
+
+def _left_edge(text: str, end: int, rules: _Rules) -> int:
+    """Where the name ending at ``end`` starts: walk left over name characters, then cut."""
+    start = end
+    while start > 0 and end - start < rules.max_length and rules.name_char.match(text[start - 1]):
+        start -= 1
+    span = text[start:end]
+    masked = span
+    for word in rules.protected:  # hide delimiters that are part of a name (协和, 和田)
+        masked = masked.replace(word, "\0" * len(word))
+    cut = 0
+    for found in rules.delimiter.finditer(masked):
+        cut = max(cut, found.end())
+    for found in rules.count.finditer(masked):
+        cut = max(cut, found.end())
+    return start + cut
+
+
+def find_institutions(text: str) -> list[Mention]:
+    """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped."""
+    rules = _rules()
+    found: list[Mention] = []
+    for match in rules.suffix.finditer(text):
+        kind = re.sub(r"\d+$", "", match.lastgroup or "")
+        if text.startswith(rules.not_followed_by, match.end()):
+            continue
+        start = _left_edge(text, match.start(), rules)
+        head = text[start:match.start()]
+        if len(head) < 2 or head in rules.generic_heads or rules.generic_tail.search(head):
+            continue
+        found.append(Mention(text[start:match.end()], kind, start, match.end()))
+    for match in rules.abbreviation.finditer(text):
+        name = match.group()
+        if name.startswith(rules.abbreviation_not) or any(
+            m.start <= match.start() < m.end for m in found
+        ):
+            continue
+        found.append(Mention(name, "abbreviation", match.start(), match.end()))
+    found.sort(key=lambda m: m.start)
+    # a name inside a longer one (西南医科大学 in 西南医科大学附属医院) is the longer one
+    return [m for m in found if not any(
+        o is not m and o.start <= m.start and m.end <= o.end and len(o.name) > len(m.name)
+        for o in found
+    )]
+
+
+def aliases(text: str) -> dict[str, str]:
+    """Short forms declared in the text: "…第五医院(以下简称“中山五院”)" → {中山五院: full}."""
+    rules = _rules()
+    mentions = find_institutions(text)
+    out: dict[str, str] = {}
+    for match in rules.alias.finditer(text):
+        for mention in mentions:
+            if mention.end == match.start() and mention.kind != "abbreviation":
+                out[match.group(1)] = mention.name
+    return out
+
+
+def _in_order(short: str, name: str) -> bool:
+    chars = iter(name)
+    return all(c in chars for c in short)
+
+
+def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) -> str:
+    """The full form of ``name`` among ``names``: its declared alias, a longer name ending with
+    it (附属第一医院 → 大连医科大学附属第一医院), or for a short form the shortest name holding
+    its characters in order (大医一院 → 大连医科大学附属第一医院). Else ``name`` itself."""
+    if alias and name in alias:
+        return alias[name]
+    longer = [n for n in names if len(n) > len(name) and n.endswith(name)]
+    if not longer and _rules().abbreviation.fullmatch(name):
+        longer = [n for n in names if len(n) > len(name) and _in_order(name, n)]
+    return min(longer, key=len) if longer else name
+
+
+def institutions(text: str) -> list[str]:
+    """The distinct institutions of ``text``, full names first-seen first."""
+    mentions = find_institutions(text)
+    alias = aliases(text)
+    full = [m.name for m in mentions if m.kind != "abbreviation"]
+    out: list[str] = []
+    for mention in mentions:
+        name = resolve(mention.name, full, alias)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def places(text: str) -> list[str]:
+    """The places (aid regions, provinces, major cities, countries) named in ``text``, in order."""
+    out: list[str] = []
+    for match in _rules().place.finditer(text):
+        if match.group() not in out:
+            out.append(match.group())
+    return out

@@ -1,0 +1,102 @@
+"""Scrapy project settings. Monitor settings are ``MONITOR_*``; each can be overridden by an
+environment variable of the same name (or ``-s NAME=value`` on the scrapy command line)."""
+
+import os
+import shutil
+
+# ---------------------------------------------------------------- monitor settings
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+MONITOR_DATA_DIR = _env("MONITOR_DATA_DIR", "data")
+MONITOR_DATABASE_URL = _env("MONITOR_DATABASE_URL", f"sqlite:///{MONITOR_DATA_DIR}/monitor.db")
+MONITOR_SOURCES = _env("MONITOR_SOURCES", "sources.toml")
+# replay saved pages from this folder instead of the network (see monitor/replay.py)
+MONITOR_REPLAY_DIR = _env("MONITOR_REPLAY_DIR", "")
+# list pages are followed until they reach articles older than the horizon: the last
+# successful run minus this many days (no run yet: only the page limit applies)
+MONITOR_HORIZON_DAYS = float(_env("MONITOR_HORIZON_DAYS", "1"))
+# the browser for JavaScript pages; found on PATH when not set
+MONITOR_BROWSER = _env("MONITOR_BROWSER", "") or next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), ""
+)
+MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source on stdout
+
+# ---------------------------------------------------------------- scrapy
+
+BOT_NAME = "medcoop-monitor"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+USER_AGENT = _env(
+    "MONITOR_USER_AGENT", "Mozilla/5.0 (compatible; medcoop-monitor/0.1; news monitoring)"
+)
+
+# politeness: robots.txt, one or two requests at a time per site, adaptive delay
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = float(_env("MONITOR_DOWNLOAD_DELAY", "0.5"))
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# failures: time-outs, retries with back-off, a maximum page size
+DOWNLOAD_TIMEOUT = int(_env("MONITOR_DOWNLOAD_TIMEOUT", "30"))
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_MAXSIZE = int(_env("MONITOR_MAX_PAGE_BYTES", str(10 * 1024 * 1024)))
+DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
+
+# JavaScript pages through scrapy-playwright and the system browser
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+DOWNLOAD_HANDLERS = {
+    "http": "monitor.crawling.download_handler.MonitorDownloadHandler",
+    "https": "monitor.crawling.download_handler.MonitorDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "headless": True,
+    "args": [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ],
+    **({"executable_path": MONITOR_BROWSER} if MONITOR_BROWSER else {}),
+}
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+
+# ---------------------------------------------------------------- components
+
+DOWNLOADER_MIDDLEWARES = {
+    # drop article requests whose page is already stored, before anything else
+    "monitor.crawling.skip_stored.SkipStoredMiddleware": 50,
+}
+SPIDER_MIDDLEWARES = {
+    # stop following list pages once they reach articles older than the horizon
+    "monitor.crawling.horizon.HorizonMiddleware": 550,
+}
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.dates.DatesPipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.classify.ClassifyPipeline": 400,
+    "pipelines.store.StorePipeline": 500,
+}
+EXTENSIONS = {
+    "monitor.crawling.run_record.RunRecorder": 100,
+    "monitor.crawling.progress.ProgressReporter": 200,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+LOG_LEVEL = _env("MONITOR_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -1,0 +1,348 @@
+"""China News (中国新闻网): www.chinanews.com.cn and www.chinanews.com, same paths on both.
+
+Selectors are kept per template as data below; ``extract`` detects the template from
+the page. Article URLs are normalised to ``https://www.chinanews.com.cn/<path>``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+from monitor.items import DateCandidate, Image
+from monitor.page import Page
+from monitor.sites import Fields, ListedLink, ListPage
+
+HOSTS = ("chinanews.com.cn", "chinanews.com")
+CANONICAL_HOST = "www.chinanews.com.cn"
+
+# Article pages on both hosts: /<channel>/<YYYY>/<MM-DD>/<numeric id>.shtml
+# (e.g. /gn/2025/05-04/10410087.shtml); pages before ~2011 have an extra "news/" segment
+# (/gn/news/2010/03-05/2153421.shtml).
+ARTICLE_PATH = re.compile(
+    r"^/(?P<channel>[a-z]{2,12})/(?:news/)?(?P<year>\d{4})/(?P<month>\d{2})-(?P<day>\d{2})"
+    r"/(?P<id>\d+)\.shtml$"
+)
+# Daily scroll-news archive: /scroll-news/<YYYY>/<MMDD>/news.shtml
+ARCHIVE_PATH = re.compile(
+    r"^/scroll-news/(?P<year>\d{4})/(?P<month>\d{2})(?P<day>\d{2})/news\.shtml$"
+)
+# Channels whose dated pages are not text articles: videos (/shipin/…/news1012345.shtml),
+# photo galleries (/tp/hd2011/…), live broadcasts.
+NON_ARTICLE_CHANNELS = frozenset({"shipin", "tp", "zhibo"})
+
+
+@dataclass(frozen=True)
+class Template:
+    """CSS selectors of one article layout; ``title`` only exists on that layout's pages."""
+
+    rule: str
+    title: str
+    time: str  # the displayed "2025年05月04日 14:29　来源：…" line
+    body: str
+    author: str | None = None  # hidden author field, where the layout has one
+
+
+TEMPLATES = (
+    # 2022 redesign (all current articles, UTF-8)
+    Template(
+        rule="chinanews:2022+",
+        title="h1.content_left_title",
+        time="div.content_left_time",
+        body="div.left_zw",
+    ),
+    # 2013–2021 layout (declared gb2312, served GBK); hidden #*_baidu fields for crawlers
+    Template(
+        rule="chinanews:2020",
+        title="#cont_1_1_2 > h1",
+        time="div.left-t",
+        body="div.left_zw",
+        author="#author_baidu",
+    ),
+)
+
+# Hidden machine fields (2020 layout; looked for on every layout)
+PUBTIME = "#pubtime_baidu"  # "2020-07-04 12:10:24"
+SOURCE = "#source_baidu"  # "来源：求是网"
+EDITOR = "#editor_baidu"  # "责任编辑：王琴"
+
+# Inside div.left_zw, both layouts: ad tables holding scripts (2020: table.adInContent),
+# the editor line (2020: div.adEditor .left_name; 2022+: div.editor), share widgets.
+_CLASSES = "concat(' ', normalize-space(@class), ' ')"
+BODY_NOISE = (
+    f"//table[contains({_CLASSES}, ' adInContent ') or .//script]",
+    "//script | //style | //noscript | //comment()",
+    f"//div[contains({_CLASSES}, ' adEditor ') or contains({_CLASSES}, ' left_name ')"
+    f" or contains({_CLASSES}, ' editor ') or @id = 'function_code_page']",
+)
+# An image caption: the block right after the image's block, marked as a caption or centred.
+CAPTION_CLASSES = ("left_pt", "pic_title", "img_desc")
+CAPTION_MAX_CHARS = 150
+
+
+@dataclass(frozen=True)
+class ListLayout:
+    """One kind of list entry: the entry, its link inside it (None: the entry is the link)."""
+
+    item: str
+    link: str | None
+    time: str | None
+
+
+LIST_LAYOUTS = (
+    # scroll list /scroll-news/newsN.html and daily archive /scroll-news/YYYY/MMDD/news.shtml
+    ListLayout(item="div.content_list ul li", link="div.dd_bt a", time="div.dd_time"),
+    # channel pages (/health.shtml …): the main column's focus and list, not the sidebar 排行
+    ListLayout(item="div.channel_focus li", link="a.focus_title", time=None),
+    ListLayout(item="ul.channel_list li", link="div.news_title a", time="div.news_time"),
+)
+PAGER = "div.pagebox a"  # scroll list paging: news1.html … news10.html
+PAGE_NUMBER = re.compile(r"(?:news|index)(\d+)\.s?html$")
+
+# Text patterns
+DISPLAYED_TIME = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
+OUTLET = re.compile(r"来源\s*[:：]\s*(\S+)")
+EDITOR_LINE = re.compile(r"【\s*(?:责任)?编辑\s*[:：]\s*([^】]+?)\s*】")
+FIELD_PREFIX = re.compile(r"^\s*(?:作者|来源|责任编辑|编辑)\s*[:：]\s*")
+# "中新网乌鲁木齐5月4日电 (戚亚平 林国强)", "中新社北京5月6日电(记者 张三 通讯员 李四)"
+DATELINE = re.compile(
+    r"^(?:中新网|中新社)(?:客户端)?\S{0,12}?(?P<month>\d{1,2})月(?P<day>\d{1,2})日电\s*"
+    r"(?:[(（](?P<who>[^)）]{1,40})[)）])?"
+)
+REPORTER_ROLES = ("特约记者", "见习记者", "实习生", "通讯员", "记者", "摄影")
+SPACES = re.compile(r"[\s\u00a0]+")
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _is_chinanews_host(host: str) -> bool:
+    return any(host == h or host.endswith("." + h) for h in HOSTS)
+
+
+def canonical_article_url(url: str) -> str:
+    """``https://www.chinanews.com.cn/<path>`` for either host (protocol-relative links too);
+    query and fragment dropped. Other sites' URLs come back unchanged."""
+    if url.startswith("//"):
+        url = "https:" + url
+    parts = urlsplit(url)
+    if not _is_chinanews_host((parts.hostname or "").lower()):
+        return url
+    return urlunsplit(("https", CANONICAL_HOST, parts.path or "/", "", ""))
+
+
+def url_date(url: str) -> tuple[int, int, int] | None:
+    """(year, month, day) from an article or daily-archive URL, else None."""
+    path = urlsplit(canonical_article_url(url)).path
+    match = ARTICLE_PATH.match(path) or ARCHIVE_PATH.match(path)
+    if match is None:
+        return None
+    return int(match["year"]), int(match["month"]), int(match["day"])
+
+
+def _clean(text: str | None) -> str:
+    """Collapse whitespace; strip the U+3000 paragraph indent."""
+    return SPACES.sub(" ", text or "").strip(" \u3000")
+
+
+def _joined_text(selection) -> str:
+    """All text under the selection, text nodes joined by spaces (keeps `来源：<a>X</a>` apart)."""
+    return _clean(" ".join(selection.xpath(".//text()").getall()))
+
+
+def _without_prefix(text: str) -> str:
+    return FIELD_PREFIX.sub("", text).strip()
+
+
+def reporters(who: str) -> str | None:
+    """Dateline names without role words: "记者 张三 通讯员 李四" -> "张三 李四"."""
+    names = []
+    for token in re.split(r"[\s、，,]+", who):
+        for role in REPORTER_ROLES:
+            if token.startswith(role):
+                token = token[len(role) :]
+                break
+        if token:
+            names.append(token)
+    return " ".join(names) or None
+
+
+class ChinaNewsFamily:
+    name = "chinanews"
+
+    def claims(self, url: str) -> bool:
+        return _is_chinanews_host(_host(url if not url.startswith("//") else "https:" + url))
+
+    def detect(self, page: Page) -> bool:
+        if self._template(page) is not None:
+            return True
+        title = _clean(page.selector.css("title::text").get())
+        return title.endswith("中新网")
+
+    def is_article_url(self, url: str) -> bool:
+        canonical = canonical_article_url(url)
+        if _host(canonical) != CANONICAL_HOST:
+            return False
+        match = ARTICLE_PATH.match(urlsplit(canonical).path)
+        return match is not None and match["channel"] not in NON_ARTICLE_CHANNELS
+
+    # ------------------------------------------------------------------ lists
+
+    def parse_list(self, page: Page, selectors: dict[str, str] | None = None) -> ListPage:
+        selectors = selectors or {}
+        if "list_links" in selectors:
+            layouts = (ListLayout(item=selectors["list_links"], link=None, time=None),)
+        else:
+            layouts = LIST_LAYOUTS
+        result = ListPage()
+        seen: set[str] = set()
+        for layout in layouts:
+            for item in page.selector.css(layout.item):
+                link = item.css(layout.link) if layout.link else item
+                href = link.attrib.get("href") if link else None
+                if not href:
+                    continue
+                url = urljoin(page.url, href.strip())
+                if not self.is_article_url(url):
+                    continue
+                url = canonical_article_url(url)
+                if url in seen:
+                    continue
+                seen.add(url)
+                title = _joined_text(link[0]) or link[0].attrib.get("title")
+                listed_at = _joined_text(item.css(layout.time)) if layout.time else None
+                result.articles.append(
+                    ListedLink(url=url, title=title or None, listed_at=listed_at or None)
+                )
+        result.next_pages = self._next_pages(page, selectors.get("next_page", PAGER))
+        return result
+
+    def _next_pages(self, page: Page, pager: str) -> list[str]:
+        """Pager links after the current page, in page order (earlier pages and 上一页 dropped)."""
+        current = PAGE_NUMBER.search(urlsplit(page.url).path)
+        pages: list[str] = []
+        for href in page.selector.css(pager).xpath("@href").getall():
+            url = urljoin(page.url, href.strip())
+            if url == page.url or url in pages:
+                continue
+            number = PAGE_NUMBER.search(urlsplit(url).path)
+            if current and number and int(number[1]) <= int(current[1]):
+                continue
+            pages.append(url)
+        return pages
+
+    # --------------------------------------------------------------- articles
+
+    def _template(self, page: Page) -> Template | None:
+        for template in TEMPLATES:
+            if page.selector.css(template.title):
+                return template
+        return None
+
+    def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
+        template = self._template(page)
+        if template is None:
+            return None
+        selectors = selectors or {}
+        sel = page.selector
+        fields = Fields(rule=template.rule, canonical_url=canonical_article_url(page.url))
+        title = sel.css(selectors.get("title", template.title)).xpath("string()").get()
+        fields.title = _clean(title) or None
+
+        time_line = _joined_text(sel.css(selectors.get("date", template.time)))
+        if shown := DISPLAYED_TIME.search(time_line):
+            fields.date_candidates.append(DateCandidate(shown[0], f"site:{template.time}"))
+        if pubtime := _clean(sel.css(PUBTIME).xpath("string()").get()):
+            fields.date_candidates.append(DateCandidate(pubtime, "meta:pubtime_baidu"))
+
+        outlet = OUTLET.search(time_line)
+        hidden_source = _without_prefix(_joined_text(sel.css(SOURCE)))
+        fields.outlet = outlet[1] if outlet else hidden_source or None
+
+        body = sel.css(selectors.get("body", template.body))
+        if body:
+            self._read_body(page, body[0].root, fields)
+
+        if template.author:
+            fields.author = _without_prefix(_joined_text(sel.css(template.author))) or None
+        dateline = DATELINE.match(fields.paragraphs[0]) if fields.paragraphs else None
+        if dateline:
+            fields.date_candidates.append(
+                DateCandidate(f"{dateline['month']}月{dateline['day']}日", "dateline")
+            )
+            if not fields.author and dateline["who"]:
+                fields.author = reporters(dateline["who"])
+        if not any(note.startswith("editor: ") for note in fields.notes):
+            if editor := _without_prefix(_joined_text(sel.css(EDITOR))):
+                fields.notes.append(f"editor: {editor}")
+        return fields
+
+    def _read_body(self, page: Page, element: etree._Element, fields: Fields) -> None:
+        """Paragraphs, images (with captions) and the editor from div.left_zw."""
+        body = copy.deepcopy(element)
+        if editor := EDITOR_LINE.search("".join(body.itertext())):
+            fields.notes.append(f"editor: {editor[1]}")
+        for xpath in BODY_NOISE:
+            for node in body.xpath(xpath):
+                _drop(node)
+        for img in list(body.iter("img")):
+            src = img.get("src") or img.get("data-src")
+            if not src:
+                continue
+            block = _block_of(img, body)
+            caption = None
+            if (following := block.getnext()) is not None and _is_caption(following):
+                caption = _clean("".join(following.itertext()))
+                _drop(following)
+            fields.images.append(
+                Image(src=urljoin(page.url, src), caption=caption or _clean(img.get("alt")) or None)
+            )
+            # an image block with text of its own (an image inside a paragraph) keeps the text
+            _drop(img if _clean("".join(block.itertext())) else block)
+        for para in body.iter("p"):
+            text = _clean("".join(para.itertext()))
+            if text and not EDITOR_LINE.fullmatch(text):
+                fields.paragraphs.append(text)
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove a node but keep its tail text (lxml attaches following text to it)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+def _block_of(node: etree._Element, body: etree._Element) -> etree._Element:
+    """The child of ``body`` that contains ``node`` (``node`` itself when it is one)."""
+    while node.getparent() is not None and node.getparent() is not body:
+        node = node.getparent()
+    return node
+
+
+def _is_caption(node: etree._Element) -> bool:
+    if not isinstance(node.tag, str) or node.find(".//img") is not None:
+        return False
+    classes = (node.get("class") or "").split()
+    style = (node.get("style") or "").replace(" ", "").lower()
+    marked = (
+        any(name in classes for name in CAPTION_CLASSES)
+        or "text-align:center" in style
+        or (node.get("align") or "").lower() == "center"
+    )
+    text = _clean("".join(node.itertext()))
+    return marked and 0 < len(text) <= CAPTION_MAX_CHARS
+
+
+FAMILY = ChinaNewsFamily()

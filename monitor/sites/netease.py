@@ -1,0 +1,346 @@
+"""NetEase (163.com): article URL forms, list pages and the four article templates.
+
+Every article URL form carries the same 16-character document ID (``[A-Z0-9]{16}``);
+``article_id`` reads it and ``canonical_article_url`` maps every form to one address.
+``parse_list`` reads the JSONP channel lists, the hot-news flow JSON and HTML pages
+(channel pages, search pages once JavaScript has rendered them). ``extract`` detects
+which of the templates in ``TEMPLATES`` a page uses and reads its fields.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+
+from monitor.items import DateCandidate, Image
+from monitor.page import Page
+from monitor.sites import Fields, ListedLink, ListPage
+
+_ID = r"(?P<id>[A-Z0-9]{16})"
+
+# Article URL forms: (kind, host regex, path regex). The kind decides the canonical form.
+ARTICLE_FORMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(host), re.compile(path))
+    for kind, host, path in (
+        # 2020+ desktop and mobile: www. / m. / 3g.163.com/<channel>/article/<ID>.html
+        ("channel", r"(?:www|m|3g)\.163\.com", rf"/(?P<channel>[a-z]+)/article/{_ID}\.html"),
+        # mobile copy of the dated form: 3g.163.com/<channel>/<YY>/<MMDD>/<HH>/<ID>.html
+        ("mobile-dated", r"3g\.163\.com", rf"/(?P<channel>[a-z]+)/(?P<date>\d{{2}}/\d{{4}}/\d{{2}})/{_ID}\.html"),
+        # dated form used until 2020: news.163.com/<YY>/<MMDD>/<HH>/<ID>.html (any channel host)
+        ("dated", r"[a-z]+\.163\.com", rf"/(?P<date>\d{{2}}/\d{{4}}/\d{{2}})/{_ID}\.html"),
+        # 网易号 2019-2020: dy.163.com/v2/article/detail/<ID>.html, dy.163.com/article/<ID>.html
+        ("dy", r"dy\.163\.com", rf"/(?:v2/)?article/(?:detail/)?{_ID}\.html"),
+        # news app share links: c.m.163.com/news/a/<ID>.html
+        ("app", r"c\.m\.163\.com", rf"/news/a/{_ID}\.html"),
+    )
+)
+
+# hosts whose article links are mobile copies: list pages give their canonical form instead
+MOBILE_HOSTS = ("m.163.com", "3g.163.com", "c.m.163.com")
+
+# strings only NetEase pages carry (for copies of its pages served from elsewhere)
+PAGE_MARKERS = ('id="ne_wrap"', "static.ws.126.net", "img1.cache.netease.com", "ne_article_source")
+
+# noise inside or next to the body container, common to all templates
+NOISE = (
+    "script, style, div.post_author, p.otitle, div.post_recommends, div.post_statement, "
+    "div.statement, div.gg200x300, div.related_article, div.ep-source"
+)
+
+# Article templates, tried in this order. Keys: marker (CSS only this layout has), title,
+# info (displayed time and 来源 line), source (the 来源 anchor), body (container of the
+# paragraphs), editor (the 责任编辑 box, read before noise removal), meta_dates ((name,
+# XPath) of machine-readable publication times), fragments (one sentence is split over
+# several <p>, to be merged back).
+TEMPLATES: dict[str, dict] = {
+    # current layout, www.163.com/<channel>/article/<ID>.html, 2020 onwards (news and 网易号)
+    "netease:2020+": {
+        "marker": "div.post_main h1.post_title",
+        "title": "h1.post_title",
+        "info": "div.post_info",
+        "source": "div.post_info a:not(.post_jubao)",
+        "body": "div.post_main div.post_body",
+        "editor": "div.post_author",
+        "meta_dates": (
+            ("data-publishtime", "/html/@data-publishtime"),
+            ("article:published_time", '//meta[@property="article:published_time"]/@content'),
+        ),
+        "fragments": False,
+    },
+    # news.163.com/<YY>/<MMDD>/<HH>/<ID>.html, 2019-2020
+    "netease:2019": {
+        "marker": "#epContentLeft > h1",
+        "title": "#epContentLeft > h1",
+        "info": "div.post_time_source",
+        "source": "#ne_article_source",
+        "body": "div.post_text#endText",
+        "editor": "div.ep-source",
+        "meta_dates": (),
+        "fragments": False,
+    },
+    # news.163.com dated URLs, 2016 (declared gb2312, served GBK); "soure" is the site's typo
+    "netease:2016": {
+        "marker": "h1#h1title",
+        "title": "h1#h1title",
+        "info": "div.ep-time-soure",
+        "source": "#ne_article_source",
+        "body": "div#endText",
+        "editor": "div.ep-source",
+        "meta_dates": (),
+        "fragments": False,
+    },
+    # 网易号 on dy.163.com/v2/article/detail/<ID>.html, 2019 (declared gb2312)
+    "netease:dy-v2": {
+        "marker": "div.article_title h2",
+        "title": "div.article_title h2",
+        "info": "p.time span",
+        "source": "p.time span.source a",
+        "body": "div#content.content",
+        "editor": None,
+        "meta_dates": (("data-ptime", '//*[@id="contain"]/@data-ptime'),),
+        "fragments": True,
+    },
+}
+
+# source-config selector names (sources.toml `selectors`) -> template keys they replace
+SELECTOR_KEYS = {"title": "title", "date": "info", "body": "body", "outlet": "source"}
+
+_JSONP = re.compile(r"^\s*[\w$.]+\(\s*(?P<json>\{.*\})\s*\)\s*;?\s*$", re.DOTALL)
+_DATETIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?")
+_SOURCE_TEXT = re.compile(r"来源\s*[:：]\s*(?P<outlet>[^\s|]+)")
+_EDITOR = re.compile(r"责任编辑\s*[:：]\s*(?P<name>[^\s_:：]+)")
+# a closing reporters' credit such as "(中国日报四川记者站 赵俊峰 彭超)" or "（记者 王五）"
+_CREDIT = re.compile(r"^[（(](?P<inner>[^（）()]{2,40})[）)]$")
+_CREDIT_ROLES = re.compile(r"^(?:本报)?(?:记者|通讯员|实习生)")
+_PERSON = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+# a dy-v2 fragment that closes a sentence, hence a paragraph
+_SENTENCE_END = re.compile(r"[。！？!?…][”’」』）)]*$")
+
+
+def _match(url: str) -> tuple[str, re.Match[str], str] | None:
+    """(form kind, path match, host) of an article URL, else None."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    for kind, host_re, path_re in ARTICLE_FORMS:
+        if host_re.fullmatch(host) and (match := path_re.fullmatch(parts.path)):
+            return kind, match, host
+    return None
+
+
+def article_id(url: str) -> str | None:
+    """The 16-character document ID of any NetEase article URL form, else None."""
+    found = _match(url)
+    return found[1]["id"] if found else None
+
+
+def canonical_article_url(url: str) -> str | None:
+    """The one address of an article: www form for 网易号 and news forms, dated form kept."""
+    found = _match(url)
+    if found is None:
+        return None
+    kind, match, host = found
+    doc = match["id"]
+    if kind == "channel":
+        return f"https://www.163.com/{match['channel']}/article/{doc}.html"
+    if kind == "mobile-dated":
+        return f"https://{match['channel']}.163.com/{match['date']}/{doc}.html"
+    if kind == "dated":
+        return f"https://{host}/{match['date']}/{doc}.html"
+    if kind == "dy":
+        return f"https://www.163.com/dy/article/{doc}.html"
+    return f"https://www.163.com/news/article/{doc}.html"
+
+
+def listed_url(url: str) -> str | None:
+    """The address a list page's article link is fetched at: mobile forms become canonical,
+    desktop forms (www, dated news.163.com, dy.163.com/v2) are kept, https, without query."""
+    found = _match(url)
+    if found is None:
+        return None
+    host = found[2]
+    if host in MOBILE_HOSTS:
+        return canonical_article_url(url)
+    return f"https://{host}{urlsplit(url.strip()).path}"
+
+
+def _text(selector: Selector | None) -> str:
+    """Whitespace-normalised text content (U+3000 and NBSP count as spaces)."""
+    if selector is None:
+        return ""
+    return " ".join("".join(selector.xpath(".//text()").getall()).split())
+
+
+def _first(page_selector: Selector, css: str | None) -> Selector | None:
+    if not css:
+        return None
+    found = page_selector.css(css)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class NeteaseFamily:
+    name: str = "netease"
+
+    def claims(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return host == "163.com" or host.endswith(".163.com")
+
+    def detect(self, page: Page) -> bool:
+        head = page.text[:20000]
+        return any(marker in head for marker in PAGE_MARKERS)
+
+    def is_article_url(self, url: str) -> bool:
+        return article_id(url) is not None
+
+    def template(self, page: Page) -> str | None:
+        """Name of the article template the page uses, else None."""
+        for name, rules in TEMPLATES.items():
+            if page.selector.css(rules["marker"]):
+                return name
+        return None
+
+    # ------------------------------------------------------------------ lists
+
+    def parse_list(self, page: Page, selectors: dict[str, str] | None = None) -> ListPage:
+        """Article links of a JSONP channel list, the hot-news flow JSON or an HTML page."""
+        selectors = selectors or {}
+        text = page.text.strip()
+        if (jsonp := _JSONP.match(text)) or text.startswith("{"):
+            return ListPage(articles=self._json_links(jsonp["json"] if jsonp else text))
+        return self._html_links(page, selectors)
+
+    def _json_links(self, text: str) -> list[ListedLink]:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return []
+        if isinstance(data.get("data"), dict):  # hot-news flow: {"data": {"list": [...]}}
+            items = data["data"].get("list") or []
+        else:  # JSONP channel list: artiList({"<channelId>": [...]})
+            items = [item for value in data.values() if isinstance(value, list) for item in value]
+        found = [
+            ListedLink(url=item.get("url") or "", title=item.get("title"), listed_at=item.get("ptime"))
+            for item in items
+            if isinstance(item, dict)
+        ]
+        return _keep_articles(found)
+
+    def _html_links(self, page: Page, selectors: dict[str, str]) -> ListPage:
+        sel = page.selector
+        found = [
+            ListedLink(url=urljoin(page.url, href), title=_text(link) or None)
+            for link in sel.css(selectors.get("list_links") or "a[href]")
+            if (href := link.attrib.get("href"))
+        ]
+        next_pages = []
+        if selectors.get("next_page"):
+            for href in sel.css(selectors["next_page"]).xpath("@href").getall():
+                if (url := urljoin(page.url, href)) not in next_pages:
+                    next_pages.append(url)
+        return ListPage(articles=_keep_articles(found), next_pages=next_pages)
+
+    # ------------------------------------------------------------------ articles
+
+    def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
+        name = self.template(page)
+        if name is None:
+            return None
+        rules = dict(TEMPLATES[name])
+        for config_key, value in (selectors or {}).items():
+            if config_key in SELECTOR_KEYS:
+                rules[SELECTOR_KEYS[config_key]] = value
+        sel = page.selector
+        fields = Fields(rule=name, title=_text(_first(sel, rules["title"])) or None)
+
+        info = _first(sel, rules["info"])
+        info_text = _text(info)
+        fields.outlet = _text(_first(sel, rules["source"])) or None
+        if fields.outlet is None and (found := _SOURCE_TEXT.search(info_text)):
+            fields.outlet = found["outlet"]
+        if info_text:
+            shown = _DATETIME.search(info_text)
+            fields.date_candidates.append(
+                DateCandidate(text=shown.group(0) if shown else info_text, origin=f"site:{rules['info']}")
+            )
+        for meta_name, xpath in rules["meta_dates"]:
+            if value := (sel.xpath(xpath).get() or "").strip():
+                fields.date_candidates.append(DateCandidate(text=value, origin=f"meta:{meta_name}"))
+
+        editor = _EDITOR.search(_text(_first(sel, rules["editor"])))
+        body = _first(sel, rules["body"])
+        if body is None:
+            fields.notes.append(f"{name}: no body container {rules['body']}")
+        else:
+            fields.paragraphs, fields.images = _body(body, page.url, merge=rules["fragments"])
+            if not fields.paragraphs:
+                fields.notes.append(f"{name}: body container {rules['body']} has no text")
+        fields.author = _credited(fields.paragraphs) or (editor["name"] if editor else None)
+
+        canonical = sel.css('link[rel="canonical"]::attr(href)').get()
+        fields.canonical_url = canonical_article_url(canonical or "") or canonical_article_url(page.url)
+        return fields
+
+
+def _keep_articles(links: list[ListedLink]) -> list[ListedLink]:
+    """Article links only, in their fetch form, first occurrence kept."""
+    kept: dict[str, ListedLink] = {}
+    for link in links:
+        url = listed_url(link.url)
+        if url and url not in kept:
+            kept[url] = ListedLink(url=url, title=link.title, listed_at=link.listed_at)
+    return list(kept.values())
+
+
+def _body(container: Selector, base_url: str, merge: bool) -> tuple[list[str], list[Image]]:
+    """Paragraphs (noise dropped) and images (src + caption) of a body container, in order."""
+    body = Selector(text=container.get())
+    body.css(NOISE).drop()
+    paragraphs: list[str] = []
+    images: list[Image] = []
+    for block in body.xpath("//p | //img[not(ancestor::p)]"):
+        pictures = [block] if block.root.tag == "img" else block.css("img")
+        text = _text(block)
+        if pictures:  # an image paragraph: its text is the caption
+            for picture in pictures:
+                src = picture.attrib.get("src") or picture.attrib.get("data-src")
+                if src:
+                    images.append(Image(src=urljoin(base_url, src), caption=text or None))
+        elif text:
+            paragraphs.append(text)
+    return (_merge_fragments(paragraphs) if merge else paragraphs), images
+
+
+def _merge_fragments(fragments: list[str]) -> list[str]:
+    """Join dy-v2 sentence fragments: a paragraph ends with a fragment that ends a sentence."""
+    merged: list[str] = []
+    current = ""
+    for fragment in fragments:
+        current += fragment
+        if _SENTENCE_END.search(current):
+            merged.append(current)
+            current = ""
+    if current:
+        merged.append(current)
+    return merged
+
+
+def _credited(paragraphs: list[str]) -> str | None:
+    """Reporters named in a closing credit line such as "(中国日报四川记者站 赵俊峰 彭超)"."""
+    if not paragraphs or not (credit := _CREDIT.match(paragraphs[-1])):
+        return None
+    inner = credit["inner"]
+    if "记者" not in inner and "通讯员" not in inner:
+        return None
+    names = [
+        name
+        for token in inner.split()
+        if (name := _CREDIT_ROLES.sub("", token)) and _PERSON.match(name)
+    ]
+    return " ".join(names) or None
+
+
+FAMILY = NeteaseFamily()

@@ -1,0 +1,355 @@
+"""All database access: the schema and every query, behind one ``Storage`` object.
+
+SQLite by default (WAL, busy timeout, one short transaction per write); any
+SQLAlchemy URL works (``MONITOR_DATABASE_URL``). Times are stored in UTC and come
+back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from monitor.items import Article
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used; the message says why in plain words."""
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CrawlRun(Base):
+    """One crawl of one source: when, how it ended, and its counts."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    spider: Mapped[str] = mapped_column(String(50))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finish_reason: Mapped[str | None] = mapped_column(String(100))
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[dict] = mapped_column(JSON, default=dict)  # kind -> count
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)  # everything else, incl. coverage
+
+
+class StoredArticle(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_key: Mapped[str] = mapped_column(String(500), unique=True)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    site: Mapped[str | None] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    images: Mapped[list] = mapped_column(JSON, default=list)
+    extractor: Mapped[str | None] = mapped_column(String(100))
+    field_origins: Mapped[dict] = mapped_column(JSON, default=dict)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    published_origin: Mapped[str | None] = mapped_column(String(100))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    raw_html: Mapped[bytes] = mapped_column(LargeBinary)
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    low_quality: Mapped[bool] = mapped_column(Boolean, default=False)
+    quality_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    medical_aid: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    sister_hospital: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    flags: Mapped[dict] = mapped_column(JSON, default=dict)  # scores, evidence, institutions
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    @property
+    def flag_names(self) -> list[str]:
+        return [n for n in ("medical_aid", "sister_hospital") if getattr(self, n)]
+
+
+def make_engine(database_url: str, busy_timeout_ms: int = 15_000) -> Engine:
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if url.get_backend_name() == "sqlite":
+
+        def sqlite_pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        event.listen(engine, "connect", sqlite_pragmas)
+    return engine
+
+
+class Storage:
+    """The monitor's database. Create one per process (or per crawl), ``close()`` it after."""
+
+    retry_attempts = 5
+    retry_delay = 0.2  # seconds, doubled after each busy attempt
+
+    def __init__(self, database_url: str = DEFAULT_DATABASE_URL, *, create: bool = True,
+                 busy_timeout_ms: int = 15_000):
+        self.database_url = database_url
+        self.engine = make_engine(database_url, busy_timeout_ms)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if create:
+            self._retry(lambda: Base.metadata.create_all(self.engine), "create the schema")
+
+    @classmethod
+    def from_settings(cls, settings) -> Storage:
+        return cls(settings.get("MONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def _retry(self, work, what: str):
+        """Run ``work`` again when the database is locked or briefly unreachable."""
+        attempts = self.retry_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except OperationalError as exc:
+                if attempt == attempts:
+                    raise StorageError(
+                        f"could not {what} in {make_url(self.database_url).render_as_string()}"
+                        f" after {attempts} tries: {exc.orig}"
+                    ) from exc
+                logger.warning("database busy while trying to %s (%s); retrying", what, exc.orig)
+                time.sleep(self.retry_delay * 2 ** (attempt - 1))
+        return None
+
+    # ------------------------------------------------------------------ articles
+
+    def has_url_key(self, key: str) -> bool:
+        def work():
+            with self.session() as s:
+                return s.scalar(select(StoredArticle.id).where(StoredArticle.url_key == key))
+        return self._retry(work, "look up a URL") is not None
+
+    def article_id_by_fingerprint(self, fingerprint: str) -> int | None:
+        def work():
+            with self.session() as s:
+                return s.scalar(
+                    select(StoredArticle.id)
+                    .where(StoredArticle.fingerprint == fingerprint)
+                    .order_by(StoredArticle.id)
+                    .limit(1)
+                )
+        return self._retry(work, "look up a text fingerprint")
+
+    def add_article(self, article: Article, *, run_id: int | None = None) -> int | None:
+        """Store ``article``; returns its id, or None when its URL is already stored."""
+        row = _row_from_article(article, run_id=run_id)
+
+        def work():
+            try:
+                with self.session() as s:
+                    s.add(row)
+                    s.flush()
+                    return row.id
+            except IntegrityError:
+                return None
+        return self._retry(work, f"store {article.url}")
+
+    def articles(self, *, first_seen_from: datetime | None = None,
+                 first_seen_to: datetime | None = None, flagged_only: bool = False,
+                 include_duplicates: bool = True) -> list[StoredArticle]:
+        query = select(StoredArticle).order_by(StoredArticle.id)
+        if first_seen_from is not None:
+            query = query.where(StoredArticle.first_seen_at >= first_seen_from)
+        if first_seen_to is not None:
+            query = query.where(StoredArticle.first_seen_at < first_seen_to)
+        if flagged_only:
+            query = query.where(StoredArticle.medical_aid | StoredArticle.sister_hospital)
+        if not include_duplicates:
+            query = query.where(StoredArticle.duplicate_of.is_(None))
+
+        def work():
+            with self.session() as s:
+                return list(s.scalars(query))
+        return self._retry(work, "read articles")
+
+    def count_articles(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count(StoredArticle.id))) or 0
+
+    def update_article(self, article_id: int, **values: Any) -> None:
+        def work():
+            with self.session() as s:
+                row = s.get(StoredArticle, article_id)
+                for key, value in values.items():
+                    setattr(row, key, value)
+        self._retry(work, f"update article {article_id}")
+
+    # ------------------------------------------------------------------ runs
+
+    def start_run(self, source: str, spider: str, started_at: datetime | None = None) -> int:
+        def work():
+            with self.session() as s:
+                run = CrawlRun(source=source, spider=spider,
+                               started_at=started_at or datetime.now(UTC), errors={}, stats={})
+                s.add(run)
+                s.flush()
+                return run.id
+        return self._retry(work, f"record the start of a run of {source}")
+
+    def finish_run(self, run_id: int, *, reason: str, pages: int, new_articles: int,
+                   errors: dict[str, int], stats: dict[str, Any],
+                   finished_at: datetime | None = None) -> None:
+        def work():
+            with self.session() as s:
+                run = s.get(CrawlRun, run_id)
+                run.finished_at = finished_at or datetime.now(UTC)
+                run.finish_reason = reason
+                run.pages = pages
+                run.new_articles = new_articles
+                run.errors = errors
+                run.stats = stats
+        self._retry(work, f"record the end of run {run_id}")
+
+    def runs(self, *, source: str | None = None, since: datetime | None = None) -> list[CrawlRun]:
+        query = select(CrawlRun).order_by(CrawlRun.id)
+        if source is not None:
+            query = query.where(CrawlRun.source == source)
+        if since is not None:
+            query = query.where(CrawlRun.started_at >= since)
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def last_successful_run(self, source: str) -> CrawlRun | None:
+        with self.session() as s:
+            return s.scalar(
+                select(CrawlRun)
+                .where(CrawlRun.source == source, CrawlRun.finish_reason == "finished")
+                .order_by(CrawlRun.started_at.desc())
+                .limit(1)
+            )
+
+    def run_coverage(self, run_id: int) -> dict[str, float]:
+        """Share of the run's new articles with a date, an outlet, a body over 200 chars."""
+        with self.session() as s:
+            rows = list(s.execute(
+                select(StoredArticle.published_at, StoredArticle.outlet, StoredArticle.body)
+                .where(StoredArticle.run_id == run_id)
+            ))
+        if not rows:
+            return {}
+        total = len(rows)
+        return {
+            "date": sum(r.published_at is not None for r in rows) / total,
+            "outlet": sum(bool(r.outlet) for r in rows) / total,
+            "body": sum(len(r.body or "") > 200 for r in rows) / total,
+        }
+
+
+def _row_from_article(article: Article, *, run_id: int | None) -> StoredArticle:
+    flags = article.flags
+    return StoredArticle(
+        url=article.url,
+        url_key=article.url_key,
+        canonical_url=article.canonical_url,
+        source=article.source,
+        site=article.site,
+        title=article.title,
+        outlet=article.outlet,
+        author=article.author,
+        body=article.body,
+        images=[asdict(image) for image in article.images],
+        extractor=article.extractor,
+        field_origins=dict(article.field_origins),
+        published_at=article.published_at,
+        published_origin=article.published_origin,
+        fetched_at=article.fetched_at,
+        first_seen_at=datetime.now(UTC),
+        raw_html=article.raw_html,
+        encoding=article.encoding,
+        low_quality=article.low_quality,
+        quality_reasons=list(article.quality_reasons),
+        fingerprint=article.fingerprint,
+        duplicate_of=article.duplicate_of,
+        medical_aid=bool(flags and flags.medical_aid.value),
+        sister_hospital=bool(flags and flags.sister_hospital.value),
+        flags=flags_json(flags),
+        notes=list(article.notes),
+        run_id=run_id,
+    )
+
+
+def flags_json(flags) -> dict:
+    """The stored form of ``Flags``: scores, evidence, institutions and places."""
+    if flags is None:
+        return {}
+    return {
+        name: {
+            "value": flag.value,
+            "score": flag.score,
+            "evidence": [asdict(e) for e in flag.evidence],
+        }
+        for name, flag in (("medical_aid", flags.medical_aid),
+                           ("sister_hospital", flags.sister_hospital))
+    } | {"institutions": list(flags.institutions), "places": list(flags.places)}

@@ -1,0 +1,30 @@
+from monitor.dedup import dedup_keys
+from monitor.storage import Storage
+from pipelines import DropArticle
+
+
+class DedupePipeline:
+    """Same page (URL key) is dropped; the same text under another URL is stored, marked as
+    a duplicate of the first copy so the digest shows it once."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.storage: Storage | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings)
+
+    def open_spider(self):
+        self.storage = Storage.from_settings(self.settings)
+
+    def close_spider(self):
+        self.storage.close()
+
+    def process_item(self, item):
+        dedup_keys(item)
+        if self.storage.has_url_key(item.url_key):
+            raise DropArticle("already_stored", f"already stored: {item.url}")
+        if item.fingerprint:
+            item.duplicate_of = self.storage.article_id_by_fingerprint(item.fingerprint)
+        return item

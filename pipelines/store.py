@@ -1,0 +1,26 @@
+from monitor.storage import Storage
+from pipelines import DropArticle
+
+
+class StorePipeline:
+    """Writes the article (raw HTML included) in one short transaction."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.storage: Storage | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        self.storage = Storage.from_settings(self.crawler.settings)
+
+    def close_spider(self):
+        self.storage.close()
+
+    def process_item(self, item):
+        run_id = self.crawler.stats.get_value(f"monitor/{item.source}/run_id")
+        if self.storage.add_article(item, run_id=run_id) is None:
+            raise DropArticle("already_stored", f"already stored: {item.url}")
+        return item

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from monitor.config import ConfigError, Source, load_sources
+from monitor.crawling.failures import describe_failure
+from monitor.dates import parse_date
+from monitor.extract import extract_article
+from monitor.page import Page
+from monitor.sites import family_for_kind
+
+
+class SourceSpider(scrapy.Spider):
+    """Crawls the sources of one kind: their list pages, then the articles they link."""
+
+    kind: ClassVar[str]
+    # registrable domains of the kind's sites (list and article hosts differ on big sites)
+    kind_domains: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args, source: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source_names = [n.strip() for n in (source or "").split(",") if n.strip()]
+        self.sources: list[Source] = []
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.sources = cls.select_sources(
+            load_sources(crawler.settings.get("MONITOR_SOURCES")), spider.source_names
+        )
+        domains = set(cls.kind_domains)
+        for source in spider.sources:
+            domains.update(source.domains)
+        spider.allowed_domains = sorted(domains)
+        return spider
+
+    @classmethod
+    def select_sources(cls, sources: list[Source], names: list[str]) -> list[Source]:
+        by_name = {s.name: s for s in sources}
+        for name in names:
+            if name not in by_name:
+                raise ConfigError(f"no source named {name!r} in the sources file")
+            if by_name[name].kind != cls.kind:
+                raise ConfigError(f"source {name!r} is of kind {by_name[name].kind!r}, "
+                                  f"not {cls.kind!r}: crawl it with that spider")
+        if names:
+            return [by_name[name] for name in names]
+        return [s for s in sources if s.kind == cls.kind and s.enabled]
+
+    def source_named(self, name: str) -> Source:
+        return next(s for s in self.sources if s.name == name)
+
+    async def start(self):
+        for source in self.sources:
+            for url in source.start_urls:
+                yield self.list_request(url, source, number=1)
+
+    def list_request(self, url: str, source: Source, number: int, **meta) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_list,
+            errback=self.on_error,
+            meta={"source": source.name, "list_page": number,
+                  "playwright": source.javascript, **meta},
+        )
+
+    def parse_list(self, response):
+        source = self.source_named(response.meta["source"])
+        page = Page.from_response(response)
+        selectors = dict(source.selectors)
+        if source.article_url_pattern:
+            selectors["article_url_pattern"] = source.article_url_pattern
+        listing = family_for_kind(source.kind, page).parse_list(page, selectors)
+        for link in listing.articles:
+            yield scrapy.Request(
+                link.url,
+                callback=self.parse_article,
+                errback=self.on_error,
+                meta={"source": source.name, "article": True, "listed_at": link.listed_at},
+            )
+        number = response.meta["list_page"]
+        if listing.next_pages and number < source.max_list_pages:
+            dates = [parse_date(link.listed_at, fetched_at=page.fetched_at)
+                     for link in listing.articles if link.listed_at]
+            dates = [d for d in dates if d is not None]
+            yield self.list_request(listing.next_pages[0], source, number + 1,
+                                    oldest_listed=min(dates) if dates else None)
+        elif listing.next_pages:
+            self.crawler.stats.inc_value(f"monitor/{source.name}/stopped_at_page_limit")
+
+    def parse_article(self, response):
+        source = self.source_named(response.meta["source"])
+        selectors = dict(source.selectors)
+        yield extract_article(Page.from_response(response), source=source.name,
+                              kind=source.kind, selectors=selectors)
+
+    def on_error(self, failure):
+        request = failure.request
+        source = request.meta.get("source", "unknown")
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            reason = "robots" if "robots.txt" in str(failure.value) else "ignored"
+            self.crawler.stats.inc_value(f"monitor/{source}/skipped/{reason}")
+            return
+        kind, message = describe_failure(failure, request.url)
+        self.crawler.stats.inc_value(f"monitor/{source}/errors/{kind}")
+        self.crawler.stats.set_value(f"monitor/{source}/last_error", message)
+        self.logger.warning("%s: %s", source, message)

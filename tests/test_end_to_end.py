@@ -1,0 +1,148 @@
+"""The whole job through the real Scrapy engine: saved pages served over HTTP on 127.0.0.1,
+the real pipelines, a real SQLite file, the digest; then a second run that must add nothing."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_sources
+from monitor.replay import ReplayIndex
+from monitor.savedpages import iter_pages
+from monitor.urls import url_key
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "seeds" / "site"
+SEED_FLAGS = {  # the four real articles the product was designed from
+    "000": ["sister_hospital"],
+    "001": ["medical_aid", "sister_hospital"],
+    "002": ["sister_hospital"],
+    "003": ["medical_aid"],
+}
+
+
+def monitor(*args, env, timeout=600):
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *args], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    return {**os.environ, "MONITOR_DATA_DIR": str(data),
+            "MONITOR_DATABASE_URL": f"sqlite:///{data / 'monitor.db'}",
+            "MONITOR_DOWNLOAD_DELAY": "0"}
+
+
+@pytest.fixture(scope="module")
+def first_run(env):
+    return monitor("crawl", "--replay", str(SITE), env=env)
+
+
+@pytest.fixture(scope="module")
+def second_run(env, first_run):
+    return monitor("crawl", "--replay", str(SITE), env=env)
+
+
+def db_rows(env, query):
+    path = env["MONITOR_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        return [dict(r) for r in connection.execute(query)]
+
+
+def expected_articles():
+    pages = [p for p in iter_pages(SITE) if p.expected is not None]
+    assert len(pages) >= 10, "the saved web should hold the 4 seeds and at least 6 others"
+    return pages
+
+
+def replayed_sources():
+    index = ReplayIndex.from_dir(SITE)
+    return [s for s in load_sources(ROOT / "sources.toml")
+            if any(index.has(u) for u in s.start_urls)]
+
+
+def test_first_run_succeeds_with_one_progress_line_per_source(first_run):
+    assert first_run.returncode == 0, first_run.stdout + first_run.stderr
+    for source in replayed_sources():
+        assert any(line.strip().startswith(source.name) and "pages" in line
+                   for line in first_run.stdout.splitlines()), source.name
+    assert "Traceback" not in first_run.stdout + first_run.stderr
+    assert "full log:" in first_run.stdout
+
+
+def test_every_saved_article_is_stored_once_with_its_expected_flags(first_run, env):
+    rows = {r["url_key"]: r for r in db_rows(env, "select * from articles")}
+    for page in expected_articles():
+        key = url_key(page.expected.get("canonical_url") or page.url)
+        assert key in rows, f"{page.url} was not stored"
+        row = rows[key]
+        flags = [f for f in ("medical_aid", "sister_hospital") if row[f]]
+        assert flags == sorted(page.expected["flags"]), (page.url, flags)
+        assert row["raw_html"] == page.body  # raw bytes kept for reprocessing
+    assert len(rows) == len(expected_articles())
+
+
+def test_the_javascript_list_page_was_rendered_by_the_browser(first_run, env):
+    js_sources = [s.name for s in replayed_sources() if s.javascript]
+    assert js_sources
+    runs = db_rows(env, "select * from crawl_runs")
+    for name in js_sources:
+        (run,) = [r for r in runs if r["source"] == name]
+        assert run["finish_reason"] == "finished" and json.loads(run["errors"]) == {}
+        assert run["pages"] >= 1
+
+
+def test_digest_shows_exactly_the_seed_articles_with_their_flags(first_run, env):
+    result = monitor("digest", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    digest = json.loads(result.stdout)
+    seeds = {}
+    for page in expected_articles():
+        note = json.loads((page.folder / "meta.json").read_text("utf-8")).get("note", "")
+        for number in SEED_FLAGS:
+            if f"seed {number}" in note:
+                seeds[page.expected["title"]] = SEED_FLAGS[number]
+    assert len(seeds) == 4, "each seed page's meta.json note names its seed ('seed 000'...)"
+    got = {e["title"]: e["flags"] for e in digest["entries"]}
+    assert got == seeds
+    for entry in digest["entries"]:
+        assert entry["evidence"] and entry["url"].startswith("http")
+        assert entry["published_at"] is None or entry["published_at"].endswith("+08:00")
+    text = monitor("digest", env=env).stdout
+    assert "Medical aid" in text and "Sister hospitals" in text
+
+
+def test_second_run_adds_no_rows_and_downloads_no_article(second_run, env):
+    assert second_run.returncode == 0, second_run.stdout + second_run.stderr
+    assert len(db_rows(env, "select id from articles")) == len(expected_articles())
+    runs = db_rows(env, "select * from crawl_runs order by id")
+    sources = replayed_sources()
+    second = runs[len(sources):]
+    assert len(second) == len(sources)
+    assert sum(r["new_articles"] for r in second) == 0
+    start_pages = sum(len(s.start_urls) for s in sources)
+    assert sum(r["pages"] for r in second) == start_pages  # list pages only, no article
+    assert sum(json.loads(r["stats"])["skipped_stored"] for r in second) > 0
+
+
+def test_scrapy_crawl_still_works(env, tmp_path):
+    local = {**env, "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'scrapy.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "chinanews", "-s", f"MONITOR_REPLAY_DIR={SITE}",
+         "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT, env=local, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    path = local["MONITOR_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        (stored,) = connection.execute(
+            "select count(*) from articles where site='chinanews'").fetchone()
+    assert stored >= 3
