@@ -168,6 +168,24 @@ def cmd_classify(args) -> int:
     return EXIT_OK
 
 
+def cmd_reprocess(args) -> int:
+    from monitor.reprocess import reprocess
+
+    settings = _settings(args)
+    sources = {s.name: s for s in load_sources(settings.get("MONITOR_SOURCES"))}
+    storage = _storage(settings)
+    try:
+        report = reprocess(storage, sources)
+    finally:
+        storage.close()
+    print(f"Reprocessed {report.articles} stored article(s); "
+          f"flags changed on {len(report.flag_changes)}.")
+    for change in report.flag_changes:
+        print(f"  #{change.article_id} {change.title}: "
+              f"{','.join(change.before) or 'none'} -> {','.join(change.after) or 'none'}")
+    return EXIT_OK
+
+
 def cmd_record(args) -> int:
     from monitor.savedpages import fetch_live, save_page
 
@@ -231,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
         "classify", help="flag JSON lines {title, body} from stdin; one JSON line out per input"
     )
     p.set_defaults(func=cmd_classify)
+
+    p = commands.add_parser(
+        "reprocess", help="re-run cleaning, dates and flagging over every stored raw page"
+    )
+    p.set_defaults(func=cmd_reprocess)
 
     p = commands.add_parser("record", help="save live pages in the saved-page format")
     p.add_argument("urls", nargs="+", metavar="URL")

@@ -79,7 +79,8 @@ def crawl_sources(sources: list[Source], settings: Settings) -> list[SourceResul
                 priority="cmdline",
             )
         spider_cls = process.spider_loader.load(source.kind)  # one spider per kind
-        crawler = Crawler(spider_cls, crawler_settings)
+        # the first crawler installs the reactor (asyncio, for scrapy-playwright)
+        crawler = Crawler(spider_cls, crawler_settings, init_reactor=not crawlers)
         crawlers.append((source, crawler))
         process.crawl(crawler, source=source.name)
     process.start()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 RULES_DIR = Path(__file__).parent / "rules"
 KINDS = ("hospital", "school", "health")  # medical institutions and health authorities
+FOLLOW_WINDOW = 8  # characters after a suffix searched for a longer name of another kind
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ def _rules() -> _Rules:
         ((s, kind) for kind in KINDS for s in inst[kind]), key=lambda p: len(p[0]), reverse=True
     )
     return _Rules(
-        suffix=re.compile("|".join(f"(?P<{k}{i}>{re.escape(s)})" for i, (s, k) in
-                                   enumerate(suffixes))),
+        suffix=re.compile(
+            "|".join(f"(?P<{k}{i}>{re.escape(s)})" for i, (s, k) in enumerate(suffixes))
+        ),
         name_char=re.compile(inst["name_chars"]),
         count=re.compile(inst["count"]),
         delimiter=re.compile(_alternation(inst["delimiters"])),
@@ -70,8 +72,9 @@ def _rules() -> _Rules:
         abbreviation=re.compile(inst["abbreviation"]),
         abbreviation_not=tuple(inst["abbreviation_not"]),
         alias=re.compile(inst["alias"]),
-        place=re.compile(_alternation(places["regions"] + places["provinces"]
-                                      + places["countries"])),
+        place=re.compile(
+            _alternation(places["regions"] + places["provinces"] + places["countries"])
+        ),
     )
 
 
@@ -92,32 +95,48 @@ def _left_edge(text: str, end: int, rules: _Rules) -> int:
     return start + cut
 
 
+def _followed_by_other(text: str, end: int, rules: _Rules) -> bool:
+    """Whether the suffix at ``end`` belongs to a longer name of another kind (…医院王华湘中学)."""
+    run = ""
+    for char in text[end : end + FOLLOW_WINDOW]:
+        if not rules.name_char.match(char):
+            break
+        run += char
+    found = rules.delimiter.search(run)
+    run = run[: found.start()] if found else run
+    return any(word in run for word in rules.not_followed_by)
+
+
 def find_institutions(text: str) -> list[Mention]:
     """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped."""
     rules = _rules()
     found: list[Mention] = []
     for match in rules.suffix.finditer(text):
         kind = re.sub(r"\d+$", "", match.lastgroup or "")
-        if text.startswith(rules.not_followed_by, match.end()):
+        if _followed_by_other(text, match.end(), rules):
             continue
         start = _left_edge(text, match.start(), rules)
-        head = text[start:match.start()]
+        head = text[start : match.start()]
         if len(head) < 2 or head in rules.generic_heads or rules.generic_tail.search(head):
             continue
-        found.append(Mention(text[start:match.end()], kind, start, match.end()))
+        found.append(Mention(text[start : match.end()], kind, start, match.end()))
     for match in rules.abbreviation.finditer(text):
         name = match.group()
-        if name.startswith(rules.abbreviation_not) or any(
-            m.start <= match.start() < m.end for m in found
-        ):
+        head_cut = _left_edge(text, match.start() + 2, rules) > match.start()  # 借鉴一院
+        inside = any(m.start <= match.start() < m.end for m in found)
+        if name.startswith(rules.abbreviation_not) or head_cut or inside:
             continue
         found.append(Mention(name, "abbreviation", match.start(), match.end()))
     found.sort(key=lambda m: m.start)
     # a name inside a longer one (西南医科大学 in 西南医科大学附属医院) is the longer one
-    return [m for m in found if not any(
-        o is not m and o.start <= m.start and m.end <= o.end and len(o.name) > len(m.name)
-        for o in found
-    )]
+    return [
+        m
+        for m in found
+        if not any(
+            o is not m and o.start <= m.start and m.end <= o.end and len(o.name) > len(m.name)
+            for o in found
+        )
+    ]
 
 
 def aliases(text: str) -> dict[str, str]:
@@ -138,15 +157,20 @@ def _in_order(short: str, name: str) -> bool:
 
 
 def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) -> str:
-    """The full form of ``name`` among ``names``: its declared alias, a longer name ending with
-    it (附属第一医院 → 大连医科大学附属第一医院), or for a short form the shortest name holding
-    its characters in order (大医一院 → 大连医科大学附属第一医院). Else ``name`` itself."""
+    """The full form of ``name`` among ``names``: its declared alias; else the longest name
+    ending with it (附属第一医院 → 大连医科大学附属第一医院); else, for a short form, the
+    shortest name holding its characters in order (大医一院 → 大连医科大学附属第一医院);
+    else ``name`` itself."""
     if alias and name in alias:
         return alias[name]
     longer = [n for n in names if len(n) > len(name) and n.endswith(name)]
-    if not longer and _rules().abbreviation.fullmatch(name):
-        longer = [n for n in names if len(n) > len(name) and _in_order(name, n)]
-    return min(longer, key=len) if longer else name
+    if longer:
+        return max(longer, key=len)
+    if _rules().abbreviation.fullmatch(name):
+        holding = [n for n in names if len(n) > len(name) and _in_order(name, n)]
+        if holding:
+            return min(holding, key=len)
+    return name
 
 
 def institutions(text: str) -> list[str]:

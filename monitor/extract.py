@@ -53,11 +53,12 @@ META_DATES = (
 )
 META_AUTHOR = ("author", "article:author", "dc.creator")
 META_URL = ("og:url",)
+META_SITE_NAME = ("og:site_name", "application-name", "copyright")  # the site, not a person
 # Separators between an article title and the site / column name in <title>:
 # "标题-栏目名" (VSB), "标题 -中新网" (chinanews), "标题_网易新闻" (NetEase), "标题|站名".
 _TITLE_SUFFIX = re.compile(r"\s*(?:[-_|–—]+|\s[-_|–—]+\s)\s*[^-_|–—]{1,24}$")
 _ELLIPSIS = re.compile(r"(?:\.{3}|…+|\s*\.\.\.\s*)$")
-_SEPARATOR_START = re.compile(r"^\s*[-_|–—:：]")
+_SEPARATOR_START = re.compile(r"^\s*[-_|–—]")
 _LOOKS_LIKE_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
 _SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]+>")
@@ -201,9 +202,16 @@ class _Fallbacks:
         yield _clean(_name(self.jsonld.get("publisher"))), "jsonld:publisher"
 
     def authors(self) -> Iterator[tuple[str, str]]:
-        yield _clean(_name(self.jsonld.get("author"))), "jsonld:author"
-        for key in META_AUTHOR:
-            yield self.meta.get(key, ""), f"meta:{key}"
+        """Author tags, except those naming the site itself (NetEase's ``author`` is 网易)."""
+        site = [self.meta.get(key, "") for key in META_SITE_NAME]
+        site.append(_clean(_name(self.jsonld.get("publisher"))))
+        candidates = [(_clean(_name(self.jsonld.get("author"))), "jsonld:author")]
+        candidates.extend((self.meta.get(key, ""), f"meta:{key}") for key in META_AUTHOR)
+        for value, origin in candidates:
+            if value and any(value in name for name in site if name):
+                self.notes.append(f"author: {origin} {value!r} names the site; ignored")
+                continue
+            yield value, origin
 
     def canonicals(self) -> Iterator[tuple[str, str]]:
         for href in self.selector.xpath(
@@ -272,9 +280,10 @@ def _fill_title(article: Article, fields: Fields | None, steps: _Fallbacks) -> N
         return
     title, origin = usable[0]
     stem = _ELLIPSIS.sub("", title).strip()
+    cut = stem != title  # "…" at the end: surely cut; else the rest must not be a site name
     longer = [(text, where) for text, where in usable[1:]
-              if text.startswith(stem) and len(text) > len(stem)
-              and not _SEPARATOR_START.match(text[len(stem):]) and not _ELLIPSIS.search(text)]
+              if text.startswith(stem) and len(text) > len(stem) and not _ELLIPSIS.search(text)
+              and (cut or not _SEPARATOR_START.match(text[len(stem):]))]
     if longer:  # a cut-off headline (og:title / JSON-LD often are): use the full one
         article.notes.append(f"title: {origin} {title!r} looks truncated; used {longer[0][1]}")
         title, origin = longer[0]

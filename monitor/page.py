@@ -67,7 +67,8 @@ class Page:
 
     @cached_property
     def selector(self) -> Selector:
-        return Selector(text=self.text or "<html></html>", base_url=self.url)
+        # type="html": parsel would otherwise read a JSON body (JSONP lists) as JSON
+        return Selector(text=self.text or "<html></html>", type="html", base_url=self.url)
 
 
 def fetch_time(date_header: str | None, now: datetime | None = None) -> datetime:

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from monitor.savedpages import SavedPage, iter_pages
+from monitor.urls import url_key
 
 logger = logging.getLogger(__name__)
 
@@ -29,12 +30,15 @@ def _lookup_key(url: str) -> str:
 
 
 class ReplayIndex:
-    """Saved pages by URL; also answers for the other scheme (http <-> https)."""
+    """Saved pages by URL. Like the real sites, it also answers for the other forms of a
+    page's URL (other scheme, ``chinanews.com`` / ``.com.cn``, mobile hosts): see url_key."""
 
     def __init__(self, pages: list[SavedPage]):
         self._pages: dict[str, SavedPage] = {}
+        self._by_key: dict[str, SavedPage] = {}
         for page in pages:
             self._pages[_lookup_key(page.url)] = page
+            self._by_key.setdefault(url_key(page.url), page)
 
     @classmethod
     def from_dir(cls, root: Path | str) -> ReplayIndex:
@@ -50,9 +54,7 @@ class ReplayIndex:
         key = _lookup_key(url)
         if key in self._pages:
             return self._pages[key]
-        scheme, rest = key.split("://", 1)
-        other = ("http" if scheme == "https" else "https") + "://" + rest
-        return self._pages.get(other)
+        return self._by_key.get(url_key(url))
 
     def has(self, url: str) -> bool:
         return self.get(url) is not None

@@ -17,8 +17,10 @@ MONITOR_SOURCES = _env("MONITOR_SOURCES", "sources.toml")
 # replay saved pages from this folder instead of the network (see monitor/replay.py)
 MONITOR_REPLAY_DIR = _env("MONITOR_REPLAY_DIR", "")
 # list pages are followed until they reach articles older than the horizon: the last
-# successful run minus this many days (no run yet: only the page limit applies)
+# successful run minus this many days
 MONITOR_HORIZON_DAYS = float(_env("MONITOR_HORIZON_DAYS", "1"))
+# before a source's first successful run: the list page's fetch time minus this many days
+MONITOR_FIRST_RUN_DAYS = float(_env("MONITOR_FIRST_RUN_DAYS", "7"))
 # the browser for JavaScript pages; found on PATH when not set
 MONITOR_BROWSER = _env("MONITOR_BROWSER", "") or next(
     filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), ""

@@ -234,17 +234,35 @@ class Storage:
                 return list(s.scalars(query))
         return self._retry(work, "read articles")
 
-    def count_articles(self) -> int:
+    def article_ids(self) -> list[int]:
         with self.session() as s:
-            return s.scalar(select(func.count(StoredArticle.id))) or 0
+            return list(s.scalars(select(StoredArticle.id).order_by(StoredArticle.id)))
 
-    def update_article(self, article_id: int, **values: Any) -> None:
+    def articles_by_id(self, ids: list[int]) -> list[StoredArticle]:
+        with self.session() as s:
+            return list(s.scalars(
+                select(StoredArticle).where(StoredArticle.id.in_(ids)).order_by(StoredArticle.id)
+            ))
+
+    def replace_processed(self, article_id: int, article: Article) -> None:
+        """Overwrite what processing derived from the raw page (keeps identity and history:
+        URL key, first-seen time, run, raw bytes)."""
+        fresh = _row_from_article(article, run_id=None)
+        derived = ("canonical_url", "site", "title", "outlet", "author", "body", "images",
+                   "extractor", "field_origins", "published_at", "published_origin",
+                   "low_quality", "quality_reasons", "fingerprint", "medical_aid",
+                   "sister_hospital", "flags", "notes")
+
         def work():
             with self.session() as s:
                 row = s.get(StoredArticle, article_id)
-                for key, value in values.items():
-                    setattr(row, key, value)
+                for name in derived:
+                    setattr(row, name, getattr(fresh, name))
         self._retry(work, f"update article {article_id}")
+
+    def count_articles(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count(StoredArticle.id))) or 0
 
     # ------------------------------------------------------------------ runs
 

@@ -75,20 +75,24 @@ class SourceSpider(scrapy.Spider):
         if source.article_url_pattern:
             selectors["article_url_pattern"] = source.article_url_pattern
         listing = family_for_kind(source.kind, page).parse_list(page, selectors)
+        listed_dates = []
         for link in listing.articles:
+            listed = parse_date(link.listed_at, fetched_at=page.fetched_at) \
+                if link.listed_at else None
+            if listed is not None:
+                listed_dates.append(listed)
             yield scrapy.Request(
                 link.url,
                 callback=self.parse_article,
                 errback=self.on_error,
-                meta={"source": source.name, "article": True, "listed_at": link.listed_at},
+                meta={"source": source.name, "article": True, "listed_date": listed,
+                      "list_fetched_at": page.fetched_at},
             )
         number = response.meta["list_page"]
         if listing.next_pages and number < source.max_list_pages:
-            dates = [parse_date(link.listed_at, fetched_at=page.fetched_at)
-                     for link in listing.articles if link.listed_at]
-            dates = [d for d in dates if d is not None]
             yield self.list_request(listing.next_pages[0], source, number + 1,
-                                    oldest_listed=min(dates) if dates else None)
+                                    oldest_listed=min(listed_dates, default=None),
+                                    list_fetched_at=page.fetched_at)
         elif listing.next_pages:
             self.crawler.stats.inc_value(f"monitor/{source.name}/stopped_at_page_limit")
 

@@ -130,7 +130,9 @@ def test_second_run_adds_no_rows_and_downloads_no_article(second_run, env):
     assert sum(r["new_articles"] for r in second) == 0
     start_pages = sum(len(s.start_urls) for s in sources)
     assert sum(r["pages"] for r in second) == start_pages  # list pages only, no article
-    assert sum(json.loads(r["stats"])["skipped_stored"] for r in second) > 0
+    stats = [json.loads(r["stats"]) for r in second]
+    assert sum(s["skipped_stored"] for s in stats) > 0  # undated links: known URL
+    assert sum(s["skipped_old"] for s in stats) > 0  # dated links: older than the last run
 
 
 def test_scrapy_crawl_still_works(env, tmp_path):

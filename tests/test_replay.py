@@ -49,10 +49,12 @@ def test_replay_serves_raw_bytes_over_http_with_original_headers(saved):
     assert "Content-Encoding" not in headers
 
 
-def test_replay_answers_other_scheme_and_404_for_unknown(saved):
+def test_replay_answers_other_forms_of_the_url_and_404_for_unknown(saved):
     with ReplayServer(ReplayIndex.from_dir(saved)) as server:
-        status, _, body = fetch(server.url_for("http://www.chinanews.com/sh/2020/07-04/9229876.shtml#x"))
-        assert status == 200 and body == GBK_BODY
+        for other_form in ("http://www.chinanews.com/sh/2020/07-04/9229876.shtml#x",
+                           "https://www.chinanews.com.cn/sh/2020/07-04/9229876.shtml"):
+            status, _, body = fetch(server.url_for(other_form))
+            assert status == 200 and body == GBK_BODY
         with pytest.raises(urllib.error.HTTPError) as error:
             fetch(server.url_for("https://www.chinanews.com/nope.shtml"))
     assert error.value.code == 404

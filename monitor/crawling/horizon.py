@@ -1,8 +1,13 @@
-"""Spider middleware: stop paginating a list once it reaches articles older than the horizon.
+"""Spider middleware: incremental crawling by date.
 
-The horizon of a source is its last successful run minus ``MONITOR_HORIZON_DAYS``; with
-no successful run yet, only the source's page limit applies. Spiders mark next-page
-requests with ``meta["oldest_listed"]``: the oldest date on the page that links them.
+Article links listed with a date older than the source's horizon are not followed, and a
+list is not paginated past a page whose oldest entry is older than the horizon.
+
+The horizon of a source is its last successful run minus ``MONITOR_HORIZON_DAYS``; before
+any successful run it is the list page's own fetch time minus ``MONITOR_FIRST_RUN_DAYS``.
+Spiders mark article requests with ``meta["listed_date"]``, next-page requests with
+``meta["oldest_listed"]`` (the oldest date on the page that links them), and both with
+``meta["list_fetched_at"]``. The page limit of the source applies in every case.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ class HorizonMiddleware(BaseSpiderMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.days = crawler.settings.getfloat("MONITOR_HORIZON_DAYS", 1.0)
-        self.horizons: dict[str, datetime | None] = {}
+        self.first_run_days = crawler.settings.getfloat("MONITOR_FIRST_RUN_DAYS", 7.0)
+        self.last_runs: dict[str, datetime | None] = {}
+        self.days_of: dict[str, float] = {}
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
 
     def spider_opened(self, spider) -> None:
@@ -27,18 +34,27 @@ class HorizonMiddleware(BaseSpiderMiddleware):
         try:
             for source in getattr(spider, "sources", ()):
                 last = storage.last_successful_run(source.name)
-                days = source.horizon_days if source.horizon_days is not None else self.days
-                self.horizons[source.name] = (
-                    last.started_at - timedelta(days=days) if last else None
+                self.last_runs[source.name] = last.started_at if last else None
+                self.days_of[source.name] = (
+                    source.horizon_days if source.horizon_days is not None else self.days
                 )
         finally:
             storage.close()
 
+    def horizon(self, source: str, list_fetched_at: datetime | None) -> datetime | None:
+        last = self.last_runs.get(source)
+        if last is not None:
+            return last - timedelta(days=self.days_of.get(source, self.days))
+        if list_fetched_at is not None:
+            return list_fetched_at - timedelta(days=self.first_run_days)
+        return None
+
     def get_processed_request(self, request: Request, response) -> Request | None:
-        oldest = request.meta.get("oldest_listed")
-        source = request.meta.get("source")
-        horizon = self.horizons.get(source)
-        if oldest is None or horizon is None or oldest >= horizon:
+        meta = request.meta
+        dated = meta.get("listed_date") if meta.get("article") else meta.get("oldest_listed")
+        horizon = self.horizon(meta.get("source"), meta.get("list_fetched_at"))
+        if dated is None or horizon is None or dated >= horizon:
             return request
-        self.crawler.stats.inc_value(f"monitor/{source}/stopped_at_horizon")
+        counter = "skipped_old" if meta.get("article") else "stopped_at_horizon"
+        self.crawler.stats.inc_value(f"monitor/{meta.get('source')}/{counter}")
         return None

@@ -18,6 +18,7 @@ def progress_line(source: str, counters: dict, seconds: float, reason: str) -> s
         f"  {source:<22} pages {int(counters.get('pages', 0)):>3}   "
         f"new articles {int(counters.get('new_articles', 0)):>3}   "
         f"already stored {int(counters.get('skipped_stored', 0)):>3}   "
+        f"older {int(counters.get('skipped_old', 0)):>3}   "
         f"errors {error_count:>2}   {seconds:5.1f}s"
     )
     if reason != "finished":

@@ -1,8 +1,8 @@
 """Extension: count what each source's crawl did and record the run in the database.
 
-Counters live in the crawler's stats under ``monitor/<source>/...``: pages, new_articles,
-skipped_stored, dropped/<kind>, errors/<kind>, last_error. One ``crawl_runs`` row per
-source is opened when the spider opens and completed when it closes; a run killed in
+Counters live in the crawler's stats under ``monitor/<source>/...``: pages,
+new_articles, skipped_stored, skipped_old, dropped/<kind>, errors/<kind>, last_error. One
+``crawl_runs`` row per source is opened when the spider opens and completed when it closes; a run killed in
 between keeps ``finished_at`` empty, which marks it as interrupted.
 """
 
@@ -97,6 +97,7 @@ class RunRecorder:
                     errors=grouped(counters, "errors"),
                     stats={
                         "skipped_stored": int(counters.get("skipped_stored", 0)),
+                        "skipped_old": int(counters.get("skipped_old", 0)),
                         "stopped_at_horizon": int(counters.get("stopped_at_horizon", 0)),
                         "dropped": grouped(counters, "dropped"),
                         "last_error": counters.get("last_error"),

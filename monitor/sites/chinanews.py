@@ -200,25 +200,25 @@ class ChinaNewsFamily:
         else:
             layouts = LIST_LAYOUTS
         result = ListPage()
-        seen: set[str] = set()
+        by_url: dict[str, ListedLink] = {}
         for layout in layouts:
             for item in page.selector.css(layout.item):
-                link = item.css(layout.link) if layout.link else item
-                href = link.attrib.get("href") if link else None
+                links = item.css(layout.link) if layout.link else [item]
+                href = links[0].attrib.get("href") if links else None
                 if not href:
                     continue
                 url = urljoin(page.url, href.strip())
                 if not self.is_article_url(url):
                     continue
                 url = canonical_article_url(url)
-                if url in seen:
+                title = _joined_text(links[0]) or links[0].attrib.get("title") or None
+                listed_at = (_joined_text(item.css(layout.time)) if layout.time else "") or None
+                if known := by_url.get(url):  # listed twice (focus block and list): merge
+                    known.title = known.title or title
+                    known.listed_at = known.listed_at or listed_at
                     continue
-                seen.add(url)
-                title = _joined_text(link[0]) or link[0].attrib.get("title")
-                listed_at = _joined_text(item.css(layout.time)) if layout.time else None
-                result.articles.append(
-                    ListedLink(url=url, title=title or None, listed_at=listed_at or None)
-                )
+                by_url[url] = ListedLink(url=url, title=title, listed_at=listed_at)
+                result.articles.append(by_url[url])
         result.next_pages = self._next_pages(page, selectors.get("next_page", PAGER))
         return result
 

@@ -21,6 +21,7 @@ from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
 
 _ID = r"(?P<id>[A-Z0-9]{16})"
+_DATED = r"(?P<date>\d{2}/\d{4}/\d{2})"  # <YY>/<MMDD>/<HH>
 
 # Article URL forms: (kind, host regex, path regex). The kind decides the canonical form.
 ARTICLE_FORMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
@@ -29,9 +30,9 @@ ARTICLE_FORMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # 2020+ desktop and mobile: www. / m. / 3g.163.com/<channel>/article/<ID>.html
         ("channel", r"(?:www|m|3g)\.163\.com", rf"/(?P<channel>[a-z]+)/article/{_ID}\.html"),
         # mobile copy of the dated form: 3g.163.com/<channel>/<YY>/<MMDD>/<HH>/<ID>.html
-        ("mobile-dated", r"3g\.163\.com", rf"/(?P<channel>[a-z]+)/(?P<date>\d{{2}}/\d{{4}}/\d{{2}})/{_ID}\.html"),
+        ("mobile-dated", r"3g\.163\.com", rf"/(?P<channel>[a-z]+)/{_DATED}/{_ID}\.html"),
         # dated form used until 2020: news.163.com/<YY>/<MMDD>/<HH>/<ID>.html (any channel host)
-        ("dated", r"[a-z]+\.163\.com", rf"/(?P<date>\d{{2}}/\d{{4}}/\d{{2}})/{_ID}\.html"),
+        ("dated", r"[a-z]+\.163\.com", rf"/{_DATED}/{_ID}\.html"),
         # 网易号 2019-2020: dy.163.com/v2/article/detail/<ID>.html, dy.163.com/article/<ID>.html
         ("dy", r"dy\.163\.com", rf"/(?:v2/)?article/(?:detail/)?{_ID}\.html"),
         # news app share links: c.m.163.com/news/a/<ID>.html
@@ -73,7 +74,7 @@ TEMPLATES: dict[str, dict] = {
     },
     # news.163.com/<YY>/<MMDD>/<HH>/<ID>.html, 2019-2020
     "netease:2019": {
-        "marker": "#epContentLeft > h1",
+        "marker": "#epContentLeft div.post_time_source",
         "title": "#epContentLeft > h1",
         "info": "div.post_time_source",
         "source": "#ne_article_source",
@@ -198,6 +199,8 @@ class NeteaseFamily:
 
     def template(self, page: Page) -> str | None:
         """Name of the article template the page uses, else None."""
+        if page.selector.type != "html":  # parsel reads JSON bodies as JSON
+            return None
         for name, rules in TEMPLATES.items():
             if page.selector.css(rules["marker"]):
                 return name
@@ -206,42 +209,20 @@ class NeteaseFamily:
     # ------------------------------------------------------------------ lists
 
     def parse_list(self, page: Page, selectors: dict[str, str] | None = None) -> ListPage:
-        """Article links of a JSONP channel list, the hot-news flow JSON or an HTML page."""
+        """Article links of a JSONP channel list, the hot-news flow JSON or an HTML page.
+
+        ``selectors`` may name ``list_links`` / ``next_page`` (CSS, HTML pages) and an
+        ``article_url_pattern`` (regex) that replaces this family's article URL rule.
+        """
         selectors = selectors or {}
         text = page.text.strip()
-        if (jsonp := _JSONP.match(text)) or text.startswith("{"):
-            return ListPage(articles=self._json_links(jsonp["json"] if jsonp else text))
-        return self._html_links(page, selectors)
-
-    def _json_links(self, text: str) -> list[ListedLink]:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            return []
-        if isinstance(data.get("data"), dict):  # hot-news flow: {"data": {"list": [...]}}
-            items = data["data"].get("list") or []
-        else:  # JSONP channel list: artiList({"<channelId>": [...]})
-            items = [item for value in data.values() if isinstance(value, list) for item in value]
-        found = [
-            ListedLink(url=item.get("url") or "", title=item.get("title"), listed_at=item.get("ptime"))
-            for item in items
-            if isinstance(item, dict)
-        ]
-        return _keep_articles(found)
-
-    def _html_links(self, page: Page, selectors: dict[str, str]) -> ListPage:
-        sel = page.selector
-        found = [
-            ListedLink(url=urljoin(page.url, href), title=_text(link) or None)
-            for link in sel.css(selectors.get("list_links") or "a[href]")
-            if (href := link.attrib.get("href"))
-        ]
-        next_pages = []
-        if selectors.get("next_page"):
-            for href in sel.css(selectors["next_page"]).xpath("@href").getall():
-                if (url := urljoin(page.url, href)) not in next_pages:
-                    next_pages.append(url)
-        return ListPage(articles=_keep_articles(found), next_pages=next_pages)
+        next_pages: list[str] = []
+        if (jsonp := _JSONP.match(text)) or text.startswith(("{", "[")):
+            found = _json_links(jsonp["json"] if jsonp else text)
+        else:
+            found, next_pages = _html_links(page, selectors)
+        pattern = selectors.get("article_url_pattern")
+        return ListPage(articles=_keep_articles(found, pattern), next_pages=next_pages)
 
     # ------------------------------------------------------------------ articles
 
@@ -263,9 +244,8 @@ class NeteaseFamily:
             fields.outlet = found["outlet"]
         if info_text:
             shown = _DATETIME.search(info_text)
-            fields.date_candidates.append(
-                DateCandidate(text=shown.group(0) if shown else info_text, origin=f"site:{rules['info']}")
-            )
+            text = shown.group(0) if shown else info_text
+            fields.date_candidates.append(DateCandidate(text=text, origin=f"site:{rules['info']}"))
         for meta_name, xpath in rules["meta_dates"]:
             if value := (sel.xpath(xpath).get() or "").strip():
                 fields.date_candidates.append(DateCandidate(text=value, origin=f"meta:{meta_name}"))
@@ -280,16 +260,52 @@ class NeteaseFamily:
                 fields.notes.append(f"{name}: body container {rules['body']} has no text")
         fields.author = _credited(fields.paragraphs) or (editor["name"] if editor else None)
 
-        canonical = sel.css('link[rel="canonical"]::attr(href)').get()
-        fields.canonical_url = canonical_article_url(canonical or "") or canonical_article_url(page.url)
+        declared = sel.css('link[rel="canonical"]::attr(href)').get() or ""
+        fields.canonical_url = canonical_article_url(declared) or canonical_article_url(page.url)
         return fields
 
 
-def _keep_articles(links: list[ListedLink]) -> list[ListedLink]:
-    """Article links only, in their fetch form, first occurrence kept."""
+def _json_links(text: str) -> list[ListedLink]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    if isinstance(data.get("data"), dict):  # hot-news flow: {"data": {"list": [...]}}
+        items = data["data"].get("list") or []
+    else:  # JSONP channel list: artiList({"<channelId>": [...]})
+        items = [item for value in data.values() if isinstance(value, list) for item in value]
+    return [
+        ListedLink(item.get("url") or "", item.get("title"), item.get("ptime"))
+        for item in items
+        if isinstance(item, dict)
+    ]
+
+
+def _html_links(page: Page, selectors: dict[str, str]) -> tuple[list[ListedLink], list[str]]:
+    sel = page.selector
+    found = [
+        ListedLink(url=urljoin(page.url, href), title=_text(link) or None)
+        for link in sel.css(selectors.get("list_links") or "a[href]")
+        if (href := link.attrib.get("href"))
+    ]
+    next_pages: list[str] = []
+    if selectors.get("next_page"):
+        for href in sel.css(selectors["next_page"]).xpath("@href").getall():
+            if (url := urljoin(page.url, href)) not in next_pages:
+                next_pages.append(url)
+    return found, next_pages
+
+
+def _keep_articles(links: list[ListedLink], pattern: str | None = None) -> list[ListedLink]:
+    """Article links only (by ``pattern`` when given), in their fetch form, first kept."""
     kept: dict[str, ListedLink] = {}
     for link in links:
-        url = listed_url(link.url)
+        if pattern:
+            url = (listed_url(link.url) or link.url) if re.search(pattern, link.url) else None
+        else:
+            url = listed_url(link.url)
         if url and url not in kept:
             kept[url] = ListedLink(url=url, title=link.title, listed_at=link.listed_at)
     return list(kept.values())

@@ -1,0 +1,1 @@
+"""News monitor for Chinese medical-cooperation news: pure logic, storage, digest, CLI."""

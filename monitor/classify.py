@@ -1,0 +1,227 @@
+"""Topic flags for an article: medical aid and sister-hospital partnerships, with evidence.
+
+``classify(title, body)`` is pure. The weighted patterns and the scoring constants are data
+in ``rules/flags.toml`` (its header explains the scoring); this module applies them per
+sentence, checks who takes part (``monitor.entities``), and fills the institutions and
+places of the article.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from opencc import OpenCC
+
+from monitor import entities
+from monitor.items import Evidence, Flag, Flags
+
+FLAGS = ("medical_aid", "sister_hospital")
+LEAD_SENTENCES = 5  # places are read from the title, these first sentences and the evidence
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    weight: float
+    needs: str | None = None  # None | "medical" | "parties" | "school"
+    otherwise: float = 0.0  # weight when a "school" rule finds no medical school
+
+
+@dataclass(frozen=True)
+class _Config:
+    rules: dict[str, tuple[_Rule, ...]]
+    veto: dict[str, re.Pattern[str]]
+    context: dict[str, re.Pattern[str]]
+    threshold: float
+    title_weight: float
+    max_evidence: int
+    negation_window: int
+    look_back_sentences: int
+    actions: tuple[re.Pattern[str], ...]
+
+
+@cache
+def _config() -> _Config:
+    data = tomllib.loads((entities.RULES_DIR / "flags.toml").read_text("utf-8"))
+    ctx = data["context"]
+    return _Config(
+        rules={
+            flag: tuple(
+                _Rule(
+                    re.compile(r["pattern"]),
+                    float(r["weight"]),
+                    r.get("needs"),
+                    float(r.get("otherwise", 0.0)),
+                )
+                for r in data[flag]
+            )
+            for flag in FLAGS
+        },
+        veto={flag: re.compile(data["veto"][flag]) for flag in FLAGS},
+        context={k: re.compile(v) for k, v in ctx.items() if isinstance(v, str)},
+        threshold=float(data["threshold"]),
+        title_weight=float(data["title_weight"]),
+        max_evidence=int(data["max_evidence"]),
+        negation_window=int(data["negation_window"]),
+        look_back_sentences=int(ctx["look_back_sentences"]),
+        actions=tuple(re.compile(a) for a in data["digest"]["actions"]),
+    )
+
+
+@cache
+def _t2s() -> OpenCC:
+    return OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """Simplified characters, so one set of rules serves traditional-character pages too."""
+    return _t2s().convert(text)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _medical_parties(sentence: str) -> int:
+    """How many distinct medical institutions a sentence names (resolving short forms)."""
+    ctx = _config().context
+    mentions = entities.find_institutions(sentence)
+    full = [m.name for m in mentions if m.kind != "abbreviation"]
+    count = len({entities.resolve(m.name, full) for m in mentions})
+    if ctx["both_medical"].search(sentence):
+        count = max(count, 2)
+    return count + len(ctx["one_medical"].findall(sentence))
+
+
+def _parties_ok(sentences: list[str], index: int) -> bool:
+    """At least two medical institutions take part in sentence ``index`` and no company does.
+    For 双方签订 the parties are the ones named in the nearest sentences before it, then in
+    the title; lists of who attended (出席, 参加) name guests, not parties, and are skipped."""
+    cfg = _config()
+    ctx = cfg.context
+    sentence = sentences[index]
+    if ctx["company"].search(sentence):
+        return False
+    if _medical_parties(sentence) >= 2:
+        return True
+    if index == 0 or not ctx["look_back"].search(sentence):
+        return False
+    before = sentences[max(1, index - cfg.look_back_sentences) : index][::-1] + sentences[:1]
+    for earlier in before:
+        if ctx["attendance"].search(earlier):
+            continue
+        if ctx["company"].search(earlier):
+            return False
+        if _medical_parties(earlier) >= 2:
+            return True
+    return False
+
+
+def _negated(sentence: str, start: int) -> bool:
+    cfg = _config()
+    return bool(
+        cfg.context["negation"].search(sentence[max(0, start - cfg.negation_window) : start])
+    )
+
+
+def _sentence_score(flag: str, sentences: list[str], index: int) -> tuple[float, list[str]]:
+    """The best rule weight in one sentence, and every term matched there."""
+    cfg = _config()
+    sentence = sentences[index]
+    vetoed = bool(cfg.veto[flag].search(sentence))
+    best, terms = 0.0, []
+    for rule in cfg.rules[flag]:
+        if rule.needs and vetoed:
+            continue
+        hits = [m for m in rule.pattern.finditer(sentence) if not _negated(sentence, m.start())]
+        if not hits:
+            continue
+        weight = rule.weight
+        if rule.needs == "medical" and not cfg.context["medical"].search(sentence):
+            continue
+        if rule.needs == "parties" and not _parties_ok(sentences, index):
+            continue
+        if rule.needs == "school" and not cfg.context["medical_school"].search(sentence):
+            weight = rule.otherwise
+        if weight <= 0:
+            continue
+        best = max(best, weight)
+        terms += [m.group() for m in hits if m.group() not in terms]
+    return best, terms
+
+
+def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
+    """The flag, and every sentence that scored for it (in text order)."""
+    cfg = _config()
+    scored = []
+    for index, sentence in enumerate(sentences):
+        score, terms = _sentence_score(flag, sentences, index)
+        if score > 0:
+            weight = cfg.title_weight if index == 0 else 1.0
+            scored.append((score * weight, index, Evidence(sentence, terms)))
+    total = float(sum(s for s, _, _ in scored))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    evidence: list[Evidence] = []
+    for _, _, item in scored:  # a title repeated in the body is one piece of evidence
+        if len(evidence) < cfg.max_evidence and all(e.sentence != item.sentence for e in evidence):
+            evidence.append(item)
+    hit = [e.sentence for _, _, e in sorted(scored, key=lambda t: t[1])]
+    return Flag(value=total >= cfg.threshold, score=round(total, 2), evidence=evidence), hit
+
+
+def classify(title: str, body: str) -> Flags:
+    """Flags for one article; the title is weighted above the body (see rules/flags.toml)."""
+    title, body = normalise(title or "").strip(), normalise(body or "")
+    sentences = [title, *split_sentences(body)]
+    (aid, aid_hits), (sister, sister_hits) = (_flag(f, sentences) for f in FLAGS)
+    place_text = "\n".join(sentences[: 1 + LEAD_SENTENCES] + aid_hits + sister_hits)
+    return Flags(
+        medical_aid=aid,
+        sister_hospital=sister,
+        institutions=entities.institutions(title + "\n" + body),
+        places=entities.places(place_text),
+    )
+
+
+def flags_to_dict(flags: Flags) -> dict:
+    """A JSON-ready view of ``flags``: values, scores, evidence, institutions and places."""
+    out: dict = {name: getattr(flags, name).value for name in FLAGS}
+    out["scores"] = {name: getattr(flags, name).score for name in FLAGS}
+    out["evidence"] = {
+        name: [
+            {"sentence": e.sentence, "terms": list(e.terms)} for e in getattr(flags, name).evidence
+        ]
+        for name in FLAGS
+    }
+    out["institutions"] = list(flags.institutions)
+    out["places"] = list(flags.places)
+    return out
+
+
+def partners(flags: Flags) -> list[tuple[str, str, str]]:
+    """The partnerships behind a sister_hospital flag, for the digest's line
+    "A ↔ B: 签订战略合作框架协议": (A, B, what they did), one per pair of institutions."""
+    if not flags.sister_hospital.value:
+        return []
+    cfg = _config()
+    out: list[tuple[str, str, str]] = []
+    for evidence in flags.sister_hospital.evidence:
+        sentence = evidence.sentence
+        names: list[str] = []
+        for mention in entities.find_institutions(sentence):
+            name = entities.resolve(mention.name, flags.institutions)
+            if name not in names:
+                names.append(name)
+        if len(names) < 2 and cfg.context["both_medical"].search(sentence):
+            names = flags.institutions[:2]
+        found = next((m for m in (a.search(sentence) for a in cfg.actions) if m), None)
+        if len(names) < 2 or found is None:
+            continue
+        action = found.group().replace("”", "").replace('"', "")
+        if not any({a, b} == set(names[:2]) for a, b, _ in out):
+            out.append((names[0], names[1], action))
+    return out
