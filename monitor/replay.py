@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
@@ -62,7 +63,9 @@ class ReplayIndex:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _ReplayHTTPServer
-    protocol_version = "HTTP/1.1"
+    # one request per connection: no idle keep-alive connections for the crawler's pool
+    # to tear down when it closes
+    protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
@@ -73,13 +76,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"Content-Type": "text/plain; charset=utf-8"}, body)
             return
         headers = {k: v for k, v in page.headers.items() if k.lower() not in _TRANSFER_HEADERS}
+        if page.fetched_at and not page.header("Date"):  # the page as of its fetch time
+            headers["Date"] = formatdate(page.fetched_at.timestamp(), usegmt=True)
         self._send(page.status, headers, page.body)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
+        # send_response_only: no Date/Server of our own next to the saved ones
+        self.log_request(status)
+        self.send_response_only(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 

@@ -138,7 +138,7 @@ def test_newer_list_and_pagination():
 def test_older_list_gbk():
     listing = FAMILY.parse_list(saved("www.swmu.edu.cn/xwzx-xxyw.htm")[0])
     assert len(listing.articles) == 20
-    entry = listing.articles[1]
+    entry = listing.articles[0]
     assert entry.url == "https://www.swmu.edu.cn/info/1021/8812.htm"
     assert (entry.title, entry.listed_at) == ("学校召开2018年本科教学工作会议", "2018-05-17")
     assert listing.next_pages == ["https://www.swmu.edu.cn/xwzx/xxyw/311.htm"]
