@@ -151,7 +151,12 @@ def _sentence_score(flag: str, sentences: list[str], index: int) -> tuple[float,
             continue
         best = max(best, weight)
         terms += [m.group() for m in hits if m.group() not in terms]
-    return best, terms
+    return best, _distinct(terms)
+
+
+def _distinct(terms: list[str]) -> list[str]:
+    """Matched terms without those inside a longer one (援藏 within 援藏医疗队), in order."""
+    return [t for t in terms if not any(t != other and t in other for other in terms)]
 
 
 def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
@@ -179,12 +184,14 @@ def classify(title: str, body: str) -> Flags:
     sentences = [title, *split_sentences(body)]
     (aid, aid_hits), (sister, sister_hits) = (_flag(f, sentences) for f in FLAGS)
     place_text = "\n".join(sentences[: 1 + LEAD_SENTENCES] + aid_hits + sister_hits)
-    return Flags(
+    flags = Flags(
         medical_aid=aid,
         sister_hospital=sister,
         institutions=entities.institutions(title + "\n" + body),
         places=entities.places(place_text),
     )
+    flags.partners = partners(flags)
+    return flags
 
 
 def flags_to_dict(flags: Flags) -> dict:
@@ -199,6 +206,7 @@ def flags_to_dict(flags: Flags) -> dict:
     }
     out["institutions"] = list(flags.institutions)
     out["places"] = list(flags.places)
+    out["partners"] = [list(p) for p in flags.partners]
     return out
 
 

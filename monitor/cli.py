@@ -269,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, CommandError, StorageError) as exc:
         print(f"monitor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("monitor: interrupted; everything stored so far is kept", file=sys.stderr)
         return 130

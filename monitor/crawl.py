@@ -45,8 +45,13 @@ class SourceResult:
 
 
 def project_settings(**overrides) -> Settings:
+    """The project's settings; ``MONITOR_*`` environment variables are read now (not only
+    when the settings module was first imported), then ``overrides`` win."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "monitor.settings")
     settings = get_project_settings()
+    for key in list(settings.attributes):
+        if key.startswith("MONITOR_") and key in os.environ:
+            settings.set(key, os.environ[key], priority="cmdline")
     for key, value in overrides.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")

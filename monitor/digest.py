@@ -30,7 +30,15 @@ class DigestEntry:
     evidence: list[dict]  # {"flag", "sentence", "terms"}
     institutions: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    partners: list[list[str]] = field(default_factory=list)  # [A, B, what they did]
     low_quality: bool = False
+
+    @property
+    def who(self) -> list[str]:
+        """"A ↔ B: 签订战略合作框架协议" lines, else the institutions named."""
+        if self.partners:
+            return [f"{a} ↔ {b}: {action}" for a, b, action in self.partners]
+        return [" · ".join(self.institutions[:4])] if self.institutions else []
 
     def as_json(self) -> dict:
         return {
@@ -42,6 +50,7 @@ class DigestEntry:
             "evidence": self.evidence,
             "institutions": self.institutions,
             "places": self.places,
+            "partners": self.partners,
             "low_quality": self.low_quality,
             "source": self.source,
         }
@@ -91,6 +100,7 @@ def _entry(row: StoredArticle) -> DigestEntry:
         evidence=evidence,
         institutions=list(row.flags.get("institutions", [])),
         places=list(row.flags.get("places", [])),
+        partners=list(row.flags.get("partners", [])),
         low_quality=row.low_quality,
     )
 
@@ -126,7 +136,12 @@ def build_digest(storage: Storage, day: date) -> Digest:
 
 
 def _when(entry: DigestEntry) -> str:
-    return entry.published_at.strftime("%Y-%m-%d %H:%M") if entry.published_at else "date unknown"
+    """Publication time; a date-only page (parsed as midnight) shows its date alone."""
+    if entry.published_at is None:
+        return "date unknown"
+    if entry.published_at.time() == time.min:
+        return entry.published_at.strftime("%Y-%m-%d")
+    return entry.published_at.strftime("%Y-%m-%d %H:%M")
 
 
 def _sources_line(digest: Digest) -> str:
@@ -156,8 +171,9 @@ def render_text(digest: Digest) -> str:
             mark = " [low quality source]" if entry.low_quality else ""
             lines.append(f"* {entry.title}{mark}")
             lines.append(f"  {entry.outlet or entry.source} · {_when(entry)} · {entry.url}")
-            if entry.institutions:
-                lines.append(f"  institutions: {' ↔ '.join(entry.institutions[:4])}")
+            lines += [f"  {who}" for who in entry.who]
+            if entry.places:
+                lines.append(f"  places: {'、'.join(entry.places)}")
             for item in entry.evidence:
                 if item["flag"] == topic:
                     lines.append(f"  why: “{item['sentence']}” [{', '.join(item['terms'])}]")
@@ -178,8 +194,7 @@ def render_markdown(digest: Digest) -> str:
             mark = " *(low-quality source)*" if entry.low_quality else ""
             lines.append(f"- **[{_md(entry.title)}]({entry.url})**{mark}  ")
             lines.append(f"  {_md(entry.outlet or entry.source)} · {_when(entry)}  ")
-            if entry.institutions:
-                lines.append(f"  {_md(' ↔ '.join(entry.institutions[:4]))}  ")
+            lines += [f"  {_md(who)}  " for who in entry.who]
             for item in entry.evidence:
                 if item["flag"] == topic:
                     lines.append(f"  > {_md(item['sentence'])} — *{', '.join(item['terms'])}*")

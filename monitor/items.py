@@ -47,6 +47,8 @@ class Flags:
     sister_hospital: Flag
     institutions: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    # who agreed with whom: (institution A, institution B, what they did)
+    partners: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:

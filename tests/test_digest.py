@@ -18,6 +18,8 @@ def flags(aid=False, sister=False) -> Flags:
         medical_aid=Flag(aid, 2.0 if aid else 0.0, [AID] if aid else []),
         sister_hospital=Flag(sister, 2.0 if sister else 0.0, [SISTER] if sister else []),
         institutions=["复旦大学附属中山医院", "大连医科大学附属第一医院"] if sister else [],
+        partners=[("大连医科大学附属第一医院", "复旦大学附属中山医院", "签订战略合作框架协议")]
+        if sister else [],
     )
 
 
@@ -50,7 +52,7 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
     assert "3 new flagged article(s): medical aid 2, sister hospital 2" in text
     assert "[low quality source]" in text
     assert "why: “双方签订战略合作框架协议。” [战略合作框架协议]" in text
-    assert "复旦大学附属中山医院 ↔ 大连医科大学附属第一医院" in text
+    assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院: 签订战略合作框架协议" in text
     assert "普通新闻" not in text and "same text elsewhere" not in text
 
     payload = json.loads(render_json(digest))
