@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from monitor.dates import parse_date
 from monitor.items import Article
@@ -54,7 +54,7 @@ BOILERPLATE_LINES: tuple[tuple[str, str], ...] = (
     ("clicks", r"(?:\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?)?\s*"
                r"(?:点击|浏览|阅读)(?:次数|量|数)?\s*[:：]\s*[\[【(]?\s*\d*\s*[\]】)]?\s*次?"),
     # breadcrumbs: "您现在的位置是: 首页 >> …" (seed 002), "网易首页 > 网易号 > 正文" (seed 000)
-    ("breadcrumb", r"(?:您现在的位置|当前位置|您的位置|所在位置|现在位置|位置)\s*(?:是)?\s*"
+    ("breadcrumb", r"(?:您现在的位置|当前位置|您的位置|所在位置|现在位置)\s*(?:是)?\s*"
                    r"[:：].{0,120}"),
     ("breadcrumb", r"\S{0,8}首页\s*(?:>>|>|»|＞|→|/).{0,100}"),
     # editor / reviewer credits: 责任编辑：X, 【编辑:王琴】 (chinanews), (编辑 X)
@@ -125,7 +125,9 @@ GENERIC_AUTHORS = frozenset({
 SCRAPE_TIME_TOLERANCE = timedelta(minutes=2)  # publish time "equal" to the fetch time
 SAME_DAY_RELATED_MIN = 3  # dated related items, all on the page's own day (a farm's scrape day)
 FRAGMENT_MIN, FRAGMENT_MAX = 2, 6  # length of an injected title fragment
+FRAGMENT_SCAN_CHARS = 30_000  # farms inject near the top; longer bodies are scanned this far
 CYCLE_SLACK = 1.5  # a later injection cycle spans at most this times the first (characters)
+MAX_CYCLE_SPOTS, MAX_CYCLES = 60, 10  # farms cycle through a short list, a few times
 # After these a fragment sits inside a sentence. A 。 starts a new sentence, whose subject
 # is often a title word: fragments there are never removed (except at paragraph end).
 _MID_SENTENCE_LEFT = frozenset("，,、；;：:的")
@@ -173,27 +175,13 @@ def clean_article(article: Article) -> Article:
     lines, trailer = _drop_boilerplate(lines, notes)
     lines = _drop_credits(lines, article)
     lines, ads = _drop_ads(lines, notes)
-
-    signals = _Signals()
-    signals.strong.extend(f"ad line: {ad}" for ad in ads)
-    author = normalise_line(article.author or "")
-    if author.lower() in GENERIC_AUTHORS:
-        signals.weak.append(f"generic author account: {author}")
-        notes.append(f"clean: author {author!r} is a site account, not a person; removed")
-        article.author = None
-        article.field_origins.pop("author", None)
-    shown = _shown_times(article)
-    if scraped := [t for t in shown if t.time() != t.min.time()
-                   and abs(t - article.fetched_at) <= SCRAPE_TIME_TOLERANCE]:
-        signals.weak.append(f"publish time {scraped[0]:%Y-%m-%d %H:%M:%S} equals the fetch time")
-    related_days = {day for line in trailer if (day := _date_of(line))}
-    dated = sum(1 for line in trailer if _date_of(line))
-    if dated >= SAME_DAY_RELATED_MIN and len(related_days) == 1 and \
-            related_days & {t.date() for t in shown}:
-        signals.weak.append(f"all {dated} related items are dated {related_days.pop()}, the "
-                            "page's own day (the day the farm copied them)")
+    signals = _farm_signals(article, ads, trailer)
     if article.title and lines:
-        lines = _title_fragments(lines, article.title, signals, notes)
+        scanned = _head(lines, FRAGMENT_SCAN_CHARS)
+        if len(scanned) < len(lines):
+            notes.append(f"clean: title fragments looked for in the first {len(scanned)} "
+                         f"paragraphs only (body over {FRAGMENT_SCAN_CHARS} characters)")
+        lines = _title_fragments(scanned, article.title, signals, notes) + lines[len(scanned):]
     lines = _drop_captions(lines, notes)
 
     if signals.low_quality:
@@ -205,6 +193,29 @@ def clean_article(article: Article) -> Article:
     if not lines and article.extractor:
         notes.append("clean: nothing left of the body")
     return article
+
+
+def _farm_signals(article: Article, ads: list[str], trailer: list[str]) -> _Signals:
+    """Content-farm evidence outside the text itself: ads, author, times, related list."""
+    signals = _Signals(strong=[f"ad line: {ad}" for ad in ads])
+    author = normalise_line(article.author or "")
+    if author.lower() in GENERIC_AUTHORS:
+        signals.weak.append(f"generic author account: {author}")
+        article.notes.append(f"clean: author {author!r} is a site account, not a person; "
+                             "removed")
+        article.author = None
+        article.field_origins.pop("author", None)
+    shown = _shown_times(article)
+    scraped = [moment for moment in shown if moment.time() != time()  # a bare date: no clue
+               and abs(moment - article.fetched_at) <= SCRAPE_TIME_TOLERANCE]
+    if scraped:
+        signals.weak.append(f"publish time {scraped[0]:%Y-%m-%d %H:%M:%S} equals the fetch time")
+    related = [day for line in trailer if (day := _date_of(line))]
+    if len(related) >= SAME_DAY_RELATED_MIN and len(set(related)) == 1 and \
+            related[0] in {moment.date() for moment in shown}:
+        signals.weak.append(f"all {len(related)} related items are dated {related[0]}, the "
+                            "page's own day (the day the farm copied them)")
+    return signals
 
 
 # --- boilerplate, credits, captions and ads ------------------------------------------------
@@ -297,7 +308,7 @@ def _preview(lines: list[str], count: int = 5, width: int = 40) -> str:
     return shown + (f" | … {len(lines) - count} more" if len(lines) > count else "")
 
 
-def _shown_times(article: Article) -> list:
+def _shown_times(article: Article) -> list[datetime]:
     """The publication times the page shows (site, meta, JSON-LD), as datetimes."""
     if article.published_at:
         return [article.published_at]
@@ -305,6 +316,16 @@ def _shown_times(article: Article) -> list:
              for candidate in article.date_candidates
              if candidate.origin.split(":", 1)[0] in ("site", "meta", "jsonld"))
     return [moment for moment in found if moment is not None]
+
+
+def _head(lines: list[str], limit: int) -> list[str]:
+    """The first lines whose total length stays within ``limit`` (at least one line)."""
+    total = 0
+    for count, line in enumerate(lines):
+        total += len(line)
+        if total > limit:
+            return lines[: max(count, 1)]
+    return lines
 
 
 def _date_of(line: str) -> date | None:
@@ -350,6 +371,7 @@ class _Title:
         self.pieces = {run[i:j] for run in runs for i in range(len(run))
                        for j in range(i + 2, len(run) + 1)}
         self.longest = max((len(run) for run in runs), default=0)
+        self._used: dict[str, bool] = {}  # fragment -> used elsewhere (for one set of spots)
 
     def segment_at(self, text: str, start: int) -> int:
         """Length of the longest title substring (≥ 2 characters) starting at ``start``."""
@@ -378,6 +400,11 @@ class _Title:
     def used_elsewhere(self, fragment: str, lines: list[str], spots: set) -> bool:
         """True when ``fragment`` occurs outside the spots and not inside a longer quote of
         the title (``化对`` inside ``持续深化对南疆地区`` is the title, not a use of ``化对``)."""
+        if fragment not in self._used:
+            self._used[fragment] = self._find_use(fragment, lines, spots)
+        return self._used[fragment]
+
+    def _find_use(self, fragment: str, lines: list[str], spots: set) -> bool:
         size = len(fragment)
         for number, line in enumerate(lines):
             for found in re.finditer(re.escape(fragment), line):
@@ -466,8 +493,9 @@ def _injection_cycle(
          for i in order if any(j > i and spots[j].text == spots[i].text for j in order)),
         None,
     )
-    if starts is None:
+    if starts is None or starts[1] - starts[0] > MAX_CYCLE_SPOTS:
         return set()
+    starts = starts[: MAX_CYCLES + 1]
     line_starts = [0]
     for line in lines:
         line_starts.append(line_starts[-1] + len(line) + 1)
@@ -518,12 +546,14 @@ def _describe(spots: list[_Spot]) -> str:
 def _remove(lines: list[str], spots: list[_Spot], notes: list[str]) -> list[str]:
     lines = list(lines)
     for number in sorted({spot.line for spot in spots}):
-        line = lines[number]
-        for spot in sorted({s for s in spots if s.line == number}, key=lambda s: -s.start):
+        line, pieces, position = lines[number], [], 0
+        for spot in sorted({s for s in spots if s.line == number}, key=lambda s: s.start):
             context = f"{line[max(0, spot.start - 8) : spot.start]}[{spot.text}]" \
                 f"{line[spot.end : spot.end + 8]}"
             notes.append(f"clean: removed title fragment {spot.text!r} ({spot.where}): "
                          f"…{context}…")
-            line = line[: spot.start] + line[spot.end :]
-        lines[number] = normalise_line(line)
+            pieces.append(line[position : spot.start])
+            position = spot.end
+        pieces.append(line[position:])
+        lines[number] = normalise_line("".join(pieces))
     return [line for line in lines if line]

@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-from monitor.dates import find_dateline
+from monitor.dates import SHANGHAI, find_dateline
 from monitor.items import Article, DateCandidate
 from monitor.page import Page
 from monitor.sites import Fields, SiteFamily, family_for_kind
@@ -141,7 +141,6 @@ class _Fallbacks:
 
     page: Page
     notes: list[str]
-    _generic_tried: bool = field(default=False, init=False)
 
     @cached_property
     def selector(self) -> Selector:
@@ -233,7 +232,8 @@ class _Fallbacks:
 def run_trafilatura(page: Page, notes: list[str]) -> dict:
     """trafilatura.bare_extraction on the page's decoded text; {} when it finds nothing.
 
-    The date search never goes past the fetch day (htmldate would use today's clock).
+    The date search never goes past the fetch day in Shanghai (htmldate would use today's
+    clock).
     """
     import trafilatura  # heavy import, only needed when a field falls through to it
 
@@ -249,7 +249,7 @@ def run_trafilatura(page: Page, notes: list[str]) -> dict:
             date_extraction_params={
                 "extensive_search": True,
                 "original_date": True,
-                "max_date": page.fetched_at.strftime("%Y-%m-%d"),
+                "max_date": page.fetched_at.astimezone(SHANGHAI).strftime("%Y-%m-%d"),
                 "outputformat": "%Y-%m-%d %H:%M:%S",
             },
         )
