@@ -104,9 +104,8 @@ def cmd_sources(args) -> int:
 
 
 def cmd_extract(args) -> int:
-    from monitor.process import process_page
-
     from monitor.page import Page
+    from monitor.process import process_page
     from monitor.savedpages import load_page
 
     path = Path(args.file)

@@ -2,8 +2,8 @@
 
 Counters live in the crawler's stats under ``monitor/<source>/...``: pages,
 new_articles, skipped_stored, skipped_old, dropped/<kind>, errors/<kind>, last_error. One
-``crawl_runs`` row per source is opened when the spider opens and completed when it closes; a run killed in
-between keeps ``finished_at`` empty, which marks it as interrupted.
+``crawl_runs`` row per source is opened when the spider opens and completed when it
+closes; a run killed in between keeps ``finished_at`` empty: it was interrupted.
 """
 
 from __future__ import annotations
