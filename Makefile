@@ -34,5 +34,8 @@ bench-extraction: setup
 bench-flagging: setup
 	$(BIN)/python -m bench.flagging
 
+bench-dedup: setup
+	$(BIN)/python -m bench.dedup
+
 clean:
 	rm -rf data/monitor.db* data/logs

@@ -1,4 +1,5 @@
-"""The ``monitor`` command: crawl, run, digest, sources, extract, classify, record."""
+"""The ``monitor`` command: run, crawl, schedule, health, db, digest, sources, extract,
+classify, reprocess, record."""
 
 from __future__ import annotations
 
@@ -34,6 +35,39 @@ def _storage(settings) -> Storage:
     return Storage.from_settings(settings)
 
 
+def _upgrade_schema(settings) -> None:
+    """Bring the database schema to the newest migration (what run, crawl, schedule do on
+    start); a new database is created."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from monitor import migrations
+    from monitor.locks import lock_folder
+    from monitor.storage import make_engine
+
+    url = settings.get("MONITOR_DATABASE_URL")
+    engine = make_engine(url)
+    try:
+        before, after = migrations.upgrade(engine, lock_folder=lock_folder(settings))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"could not bring the schema of {engine.url!r} up to date: "
+                           f"{getattr(exc, 'orig', None) or exc}") from exc
+    finally:
+        engine.dispose()
+    if before is not None and before != after:
+        print(f"Database schema upgraded from revision {before} to {after}.", flush=True)
+
+
+def _replayable(sources: list[Source], replay: str) -> list[Source]:
+    from monitor.crawl import replayable
+
+    if not Path(replay).is_dir():
+        raise CommandError(f"replay folder {replay} does not exist")
+    sources, skipped = replayable(sources, replay)
+    for source in skipped:
+        print(f"  {source.name:<22} skipped: no saved page for its start URLs in {replay}")
+    return sources
+
+
 def _pick_sources(args, settings) -> list[Source]:
     sources = load_sources(settings.get("MONITOR_SOURCES"))
     if args.source:
@@ -45,29 +79,49 @@ def _pick_sources(args, settings) -> list[Source]:
 
 
 def cmd_crawl(args) -> int:
-    from monitor.crawl import crawl_sources, log_file_path, replayable
+    from monitor.crawl import crawl_sources, log_file_path
+    from monitor.locks import SourceLocks, lock_folder
 
     settings = _settings(args)
     sources = _pick_sources(args, settings)
     if args.replay:
-        if not Path(args.replay).is_dir():
-            raise CommandError(f"replay folder {args.replay} does not exist")
-        sources, skipped = replayable(sources, args.replay)
-        for source in skipped:
-            print(f"  {source.name:<22} skipped: no saved page for its start URLs in {args.replay}")
+        sources = _replayable(sources, args.replay)
         if not sources:
             raise CommandError(f"none of the selected sources has saved pages in {args.replay}")
-    log_file = log_file_path(settings)
-    settings.set("LOG_FILE", str(log_file), priority="cmdline")
-    mode = f"saved pages in {args.replay}" if args.replay else "the live sites"
-    print(f"Crawling {len(sources)} source(s) from {mode} (full log: {log_file})", flush=True)
-    results = crawl_sources(sources, settings)
+    _upgrade_schema(settings)
+    with SourceLocks(lock_folder(settings)) as locks:
+        locked, busy = locks.take([s.name for s in sources])
+        for name, holder in busy.items():
+            print(f"  {name:<22} skipped: {holder.describe()}")
+        if not locked:
+            print("Nothing crawled: every selected source is being crawled by another process.")
+            return EXIT_OK
+        sources = [s for s in sources if s.name in locked]
+        _close_interrupted_runs(settings, locked)
+        log_file = log_file_path(settings)
+        settings.set("LOG_FILE", str(log_file), priority="cmdline")
+        mode = f"saved pages in {args.replay}" if args.replay else "the live sites"
+        print(f"Crawling {len(sources)} source(s) from {mode} (full log: {log_file})", flush=True)
+        results = crawl_sources(sources, settings)
     failed = [r for r in results if r.failed]
     total_new = sum(r.new_articles for r in results)
     print(f"Done: {total_new} new article(s) stored; {len(failed)} source(s) failed.")
     for result in failed:
         print(f"FAILED {result.one_line()}", file=sys.stderr)
     return EXIT_FAILED_SOURCES if failed else EXIT_OK
+
+
+def _close_interrupted_runs(settings, names: list[str]) -> None:
+    """Close the run records that killed crawls left open (we hold the sources' locks)."""
+    storage = _storage(settings)
+    try:
+        for name in names:
+            closed = storage.end_unfinished_runs(name, "interrupted")
+            if closed:
+                print(f"  {name:<22} {len(closed)} earlier run(s) had been interrupted: "
+                      "recorded as such")
+    finally:
+        storage.close()
 
 
 def cmd_digest(args) -> int:
@@ -84,11 +138,132 @@ def cmd_digest(args) -> int:
 
 
 def cmd_run(args) -> int:
-    code = cmd_crawl(args)
-    print()
+    """One cron cycle: crawl the due sources in a child process under the time limit,
+    check their health, print the digest. Exit 1 with one line per failed source."""
+    from datetime import timedelta
+
+    from monitor.health import check_sources
+    from monitor.scheduler import crawl_in_child, due_sources
+
+    settings = _settings(args)
+    all_sources = load_sources(settings.get("MONITOR_SOURCES"))
+    _upgrade_schema(settings)
+    storage = _storage(settings)
+    try:
+        if args.source:
+            sources = [get_source(all_sources, name) for name in args.source]
+        else:
+            enabled = [s for s in all_sources if s.enabled]
+            sources = enabled if args.all else due_sources(
+                enabled, storage,
+                slack=timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK", 300)))
+            if not args.all:
+                print(f"{len(sources)} of {len(enabled)} enabled source(s) due.", flush=True)
+        if args.replay and sources:
+            sources = _replayable(sources, args.replay)
+        failures: list[str] = []  # one line per failed source (the child prints its own)
+        crawl_failed = False
+        if sources:
+            names = [s.name for s in sources]
+            result = crawl_in_child(names, settings, sources_file=args.sources_file)
+            crawl_failed = result.returncode != EXIT_OK
+            if result.stopped:
+                limit = settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800)
+                failures += [f"{name}: {result.stopped} ({limit:.0f} s)" for name in names]
+            elif result.returncode != EXIT_FAILED_SOURCES and crawl_failed:
+                failures.append(f"{', '.join(names)}: the crawl exited with {result.returncode}")
+            unhealthy = [c for c in check_sources(storage, sources=all_sources,
+                                                  settings=settings, only=names) if not c.ok]
+            failures += [f"{c.source}: {c.message} [{c.check}]" for c in unhealthy]
+        else:
+            print("Nothing to crawl now (schedules are in the sources file; --all crawls "
+                  "every enabled source).")
+    finally:
+        storage.close()
+    for line in failures:
+        print(f"FAILED {line}", file=sys.stderr)
+    print(flush=True)
     args.date = None
     cmd_digest(args)
-    return code
+    return EXIT_FAILED_SOURCES if crawl_failed or failures else EXIT_OK
+
+
+def cmd_schedule(args) -> int:
+    import logging
+
+    from monitor.scheduler import Daemon
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = _settings(args)
+    sources = load_sources(settings.get("MONITOR_SOURCES"))
+    _upgrade_schema(settings)
+    Daemon(settings, sources, sources_file=args.sources_file).serve()
+    return EXIT_OK
+
+
+def cmd_health(args) -> int:
+    from monitor.health import check_sources
+
+    settings = _settings(args)
+    sources = load_sources(settings.get("MONITOR_SOURCES"))
+    if args.source:
+        sources = [get_source(sources, name) for name in args.source]
+    storage = _storage(settings)
+    try:
+        checks = check_sources(storage, sources=sources, settings=settings)
+    finally:
+        storage.close()
+    failing = [c for c in checks if not c.ok]
+    if args.format == "json":
+        print(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+        return EXIT_FAILED_SOURCES if failing else EXIT_OK
+    print(f"{len({c.source for c in failing})} of {len([s for s in sources if s.enabled])} "
+          f"source(s) with failing checks ({len(failing)} failing, {len(checks)} checked).")
+    for source in sources:
+        if not source.enabled:
+            continue
+        mine = [c for c in checks if c.source == source.name]
+        print(f"{source.name}" + ("" if mine else "  (no runs yet)"))
+        for check in mine:
+            print(f"  {'ok  ' if check.ok else 'FAIL'}  {check.check:<14} {check.message}")
+    return EXIT_FAILED_SOURCES if failing else EXIT_OK
+
+
+def cmd_db(args) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from monitor import migrations
+    from monitor.locks import lock_folder
+    from monitor.storage import make_engine
+
+    settings = _settings(args)
+    if args.action == "revision":
+        if not args.message:
+            raise CommandError("revision needs -m MESSAGE: what the new revision does")
+        print(f"wrote {migrations.new_revision(args.message)}")
+        return EXIT_OK
+    engine = make_engine(settings.get("MONITOR_DATABASE_URL"))
+    try:
+        if args.action == "current":
+            with engine.connect() as connection:
+                revision = migrations.current(connection)
+            print(f"{revision or 'none'} (newest: {migrations.head()})")
+        elif args.action == "upgrade":
+            before, after = migrations.upgrade(engine, lock_folder=lock_folder(settings),
+                                               revision=args.revision or "head")
+            print(f"schema at revision {after} (was {before or 'none'})")
+        else:
+            if not args.revision:
+                raise CommandError("downgrade needs a REVISION (or 'base')")
+            before, after = migrations.downgrade(engine, args.revision)
+            print(f"schema at revision {after or 'none'} (was {before or 'none'})")
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database {engine.url!r}: {getattr(exc, 'orig', None) or exc}") \
+            from exc
+    finally:
+        engine.dispose()
+    return EXIT_OK
 
 
 def cmd_sources(args) -> int:
@@ -223,10 +398,36 @@ def build_parser() -> argparse.ArgumentParser:
     crawl_options(p)
     p.set_defaults(func=cmd_crawl)
 
-    p = commands.add_parser("run", help="crawl, then print today's digest (what cron calls)")
+    p = commands.add_parser(
+        "run", help="crawl the due sources, then print today's digest (what cron calls)",
+        description="One cycle for cron: crawl the sources whose schedule says a run is due "
+        "(in a child process killed after MONITOR_CRAWL_TIME_LIMIT), check their health, "
+        "print today's digest. Exit 0 when all went well, 1 with one line per failed source.")
     crawl_options(p)
+    p.add_argument("--all", action="store_true", help="crawl every enabled source, due or not")
     p.add_argument("--format", choices=["text", "md", "json"], default="text")
     p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser(
+        "schedule", help="run the scheduler daemon (one job per source, plus the digest)",
+        description="Run APScheduler with one job per enabled source (its schedule, "
+        "Asia/Shanghai) and the daily digest job, kept in the database. Each crawl runs in a "
+        "child process; SIGTERM stops cleanly.")
+    p.add_argument("--replay", metavar="DIR", help="crawl saved pages from DIR (demo, tests)")
+    p.set_defaults(func=cmd_schedule)
+
+    p = commands.add_parser("health", help="the health checks of every source's runs")
+    p.add_argument("--source", action="append", metavar="NAME", help="only this source")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_health)
+
+    p = commands.add_parser("db", help="database schema migrations (Alembic)")
+    p.add_argument("action", choices=["upgrade", "downgrade", "current", "revision"],
+                   help="upgrade [REVISION] (default: newest), downgrade REVISION, current, "
+                   "revision -m MESSAGE (write the next migration from the models)")
+    p.add_argument("revision", nargs="?", metavar="REVISION")
+    p.add_argument("-m", "--message", help="what the new revision does")
+    p.set_defaults(func=cmd_db)
 
     p = commands.add_parser("digest", help="print the new flagged articles of a day")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="day (Asia/Shanghai; default today)")

@@ -1,4 +1,7 @@
-"""The daily digest: the day's new flagged articles, grouped by topic, with their evidence."""
+"""The daily digest: the day's new flagged stories, grouped by topic, with their evidence.
+
+One entry per story (the copies of one article on several sites): its representative
+article, and "also reported by" the other copies."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from monitor.storage import CrawlRun, Storage, StoredArticle
+from monitor.storage import CrawlRun, Storage, StoryView
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOPICS = {
@@ -32,6 +35,7 @@ class DigestEntry:
     places: list[str] = field(default_factory=list)
     partners: list[list[str]] = field(default_factory=list)  # [A, B, what they did]
     low_quality: bool = False
+    also_reported_by: list[dict] = field(default_factory=list)  # {"outlet", "url"}
 
     @property
     def who(self) -> list[str]:
@@ -52,6 +56,7 @@ class DigestEntry:
             "places": self.places,
             "partners": self.partners,
             "low_quality": self.low_quality,
+            "also_reported_by": self.also_reported_by,
             "source": self.source,
         }
 
@@ -84,11 +89,15 @@ def today() -> date:
     return datetime.now(TZ).date()
 
 
-def _entry(row: StoredArticle) -> DigestEntry:
+def _entry(view: StoryView) -> DigestEntry:
+    row = view.representative
+    flags = view.flag_names
     evidence = []
-    for flag in row.flag_names:
-        for item in row.flags.get(flag, {}).get("evidence", [])[:2]:
+    for flag in flags:  # from the representative, else from the first copy flagged
+        source_row = next(m for m in [row, *view.others] if getattr(m, flag))
+        for item in source_row.flags.get(flag, {}).get("evidence", [])[:2]:
             evidence.append({"flag": flag, "sentence": item["sentence"], "terms": item["terms"]})
+    flagged = next((m for m in [row, *view.others] if m.flag_names), row)
     return DigestEntry(
         id=row.id,
         title=row.title or "(no title)",
@@ -96,12 +105,14 @@ def _entry(row: StoredArticle) -> DigestEntry:
         outlet=row.outlet,
         source=row.source,
         published_at=row.published_at.astimezone(TZ) if row.published_at else None,
-        flags=row.flag_names,
+        flags=flags,
         evidence=evidence,
-        institutions=list(row.flags.get("institutions", [])),
-        places=list(row.flags.get("places", [])),
-        partners=list(row.flags.get("partners", [])),
+        institutions=list(flagged.flags.get("institutions", [])),
+        places=list(flagged.flags.get("places", [])),
+        partners=list(flagged.flags.get("partners", [])),
         low_quality=row.low_quality,
+        also_reported_by=[{"outlet": m.outlet or m.source, "url": m.canonical_url or m.url}
+                          for m in view.others],
     )
 
 
@@ -123,13 +134,12 @@ def _summaries(runs: list[CrawlRun]) -> list[SourceRunSummary]:
 
 
 def build_digest(storage: Storage, day: date) -> Digest:
-    """New flagged articles first seen on ``day`` (Asia/Shanghai), newest publication first;
-    an article with the same text as one already stored is left out."""
+    """Flagged stories first seen on ``day`` (Asia/Shanghai), newest publication first.
+    A new copy of a story seen on an earlier day does not bring the story back."""
     start, end = day_bounds(day)
-    rows = storage.articles(first_seen_from=start, first_seen_to=end, flagged_only=True,
-                            include_duplicates=False)
+    views = storage.stories(first_seen_from=start, first_seen_to=end, flagged_only=True)
     oldest = datetime.min.replace(tzinfo=TZ)
-    entries = sorted((_entry(r) for r in rows),
+    entries = sorted((_entry(v) for v in views),
                      key=lambda e: e.published_at or oldest, reverse=True)
     runs = [r for r in storage.runs(since=start) if r.started_at < end]
     return Digest(day=day, entries=entries, sources=_summaries(runs))
@@ -172,6 +182,9 @@ def render_text(digest: Digest) -> str:
             lines.append(f"* {entry.title}{mark}")
             lines.append(f"  {entry.outlet or entry.source} · {_when(entry)} · {entry.url}")
             lines += [f"  {who}" for who in entry.who]
+            if entry.also_reported_by:
+                also = "; ".join(f"{o['outlet']} {o['url']}" for o in entry.also_reported_by)
+                lines.append(f"  also reported by: {also}")
             if entry.places:
                 lines.append(f"  places: {'、'.join(entry.places)}")
             for item in entry.evidence:
@@ -195,6 +208,10 @@ def render_markdown(digest: Digest) -> str:
             lines.append(f"- **[{_md(entry.title)}]({entry.url})**{mark}  ")
             lines.append(f"  {_md(entry.outlet or entry.source)} · {_when(entry)}  ")
             lines += [f"  {_md(who)}  " for who in entry.who]
+            if entry.also_reported_by:
+                also = ", ".join(f"[{_md(o['outlet'])}]({o['url']})"
+                                 for o in entry.also_reported_by)
+                lines.append(f"  also reported by: {also}  ")
             for item in entry.evidence:
                 if item["flag"] == topic:
                     lines.append(f"  > {_md(item['sentence'])} — *{', '.join(item['terms'])}*")

@@ -85,6 +85,8 @@ class Article:
     url_key: str | None = None  # normalised URL: same key = same page
     fingerprint: str | None = None  # hash of the normalised body: same hash = same text
     duplicate_of: int | None = None  # id of the stored article with the same text
+    story_signature: bytes | None = None  # MinHash of the text (monitor.stories)
+    story_of: int | None = None  # id of a stored article telling the same story
     # --- flags (monitor.classify)
     flags: Flags | None = None
     # --- why a field is missing, what was removed, etc. (kept with the article)

@@ -27,6 +27,30 @@ MONITOR_BROWSER = _env("MONITOR_BROWSER", "") or next(
 )
 MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source on stdout
 
+# ---------------------------------------------------------------- operations
+# (monitor.scheduler, monitor.locks, monitor.health)
+
+# a crawl started by `monitor run` or `monitor schedule` runs in a child process that is
+# ended after this many seconds (SIGTERM, then SIGKILL after the grace time)
+MONITOR_CRAWL_TIME_LIMIT = float(_env("MONITOR_CRAWL_TIME_LIMIT", "1800"))
+MONITOR_CRAWL_KILL_GRACE = float(_env("MONITOR_CRAWL_KILL_GRACE", "10"))
+# per-source file locks; default <MONITOR_DATA_DIR>/locks
+MONITOR_LOCK_DIR = _env("MONITOR_LOCK_DIR", "")
+# `monitor run`: an "every N" schedule counts as due this many seconds early, so that cron
+# calls a few seconds apart from the last run's start do not skip a whole period
+MONITOR_DUE_SLACK = float(_env("MONITOR_DUE_SLACK", "300"))
+# `monitor schedule`: crawls at once; a run missed by more than the misfire grace time
+# (seconds) is skipped, missed runs within it are coalesced into one
+MONITOR_SCHEDULER_WORKERS = int(_env("MONITOR_SCHEDULER_WORKERS", "4"))
+MONITOR_MISFIRE_GRACE = int(_env("MONITOR_MISFIRE_GRACE", "3600"))
+# the daemon writes the digest of the previous day to <MONITOR_DATA_DIR>/digests
+MONITOR_DIGEST_SCHEDULE = _env("MONITOR_DIGEST_SCHEDULE", "0 8 * * *")
+# health checks (monitor/health.py)
+MONITOR_HEALTH_EMPTY_RUNS = int(_env("MONITOR_HEALTH_EMPTY_RUNS", "5"))
+MONITOR_HEALTH_MAX_ERROR_RATE = float(_env("MONITOR_HEALTH_MAX_ERROR_RATE", "0.5"))
+MONITOR_HEALTH_COVERAGE_DROP = float(_env("MONITOR_HEALTH_COVERAGE_DROP", "0.3"))
+MONITOR_HEALTH_COVERAGE_ARTICLES = int(_env("MONITOR_HEALTH_COVERAGE_ARTICLES", "5"))
+
 # ---------------------------------------------------------------- scrapy
 
 BOT_NAME = "medcoop-monitor"

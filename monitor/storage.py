@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from monitor.items import Article
+from monitor.stories import Member, choose_representative, is_repost
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,19 @@ class CrawlRun(Base):
     stats: Mapped[dict] = mapped_column(JSON, default=dict)  # everything else, incl. coverage
 
 
+class Story(Base):
+    """Articles telling one story (reposts of one piece); each stored article has one."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # the member shown in the digest, chosen by monitor.stories.choose_representative
+    representative_id: Mapped[int | None] = mapped_column(Integer)
+    earliest_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    members: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class StoredArticle(Base):
     __tablename__ = "articles"
 
@@ -115,6 +129,8 @@ class StoredArticle(Base):
     flags: Mapped[dict] = mapped_column(JSON, default=dict)  # scores, evidence, institutions
     notes: Mapped[list] = mapped_column(JSON, default=list)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    story_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     @property
     def flag_names(self) -> list[str]:
@@ -150,8 +166,10 @@ class Storage:
         self.database_url = database_url
         self.engine = make_engine(database_url, busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if create:
-            self._retry(lambda: Base.metadata.create_all(self.engine), "create the schema")
+        if create:  # a new database gets the models' schema; others are migrated by the CLI
+            from monitor.migrations import create_fresh
+
+            self._retry(lambda: create_fresh(self.engine), "create the schema")
 
     @classmethod
     def from_settings(cls, settings) -> Storage:
@@ -203,18 +221,54 @@ class Storage:
         return self._retry(work, "look up a text fingerprint")
 
     def add_article(self, article: Article, *, run_id: int | None = None) -> int | None:
-        """Store ``article``; returns its id, or None when its URL is already stored."""
-        row = _row_from_article(article, run_id=run_id)
-
+        """Store ``article`` in the story of ``article.story_of`` (else a new story), in one
+        transaction; returns its id, or None when its URL is already stored."""
         def work():
+            row = _row_from_article(article, run_id=run_id)
             try:
                 with self.session() as s:
                     s.add(row)
                     s.flush()
+                    _join_story(s, row, article.story_of or article.duplicate_of)
                     return row.id
             except IntegrityError:
                 return None
         return self._retry(work, f"store {article.url}")
+
+    def story_signatures(self) -> Iterator[tuple[int, bytes, datetime | None]]:
+        """(article id, signature, published_at) of every article, to rebuild the index."""
+        with self.session() as s:
+            query = (select(StoredArticle.id, StoredArticle.story_signature,
+                            StoredArticle.published_at)
+                     .where(StoredArticle.story_signature.is_not(None))
+                     .order_by(StoredArticle.id)
+                     .execution_options(yield_per=1000))
+            yield from s.execute(query).tuples()
+
+    def stories(self, *, first_seen_from: datetime, first_seen_to: datetime,
+                flagged_only: bool = True) -> list[StoryView]:
+        """Stories first seen in [from, to) with their members (oldest story first)."""
+        with self.session() as s:
+            stories = list(s.scalars(
+                select(Story).where(Story.first_seen_at >= first_seen_from,
+                                    Story.first_seen_at < first_seen_to).order_by(Story.id)
+            ))
+            members = list(s.scalars(
+                select(StoredArticle).where(StoredArticle.story_id.in_([x.id for x in stories]))
+                .order_by(StoredArticle.id)
+            )) if stories else []
+        by_story: dict[int, list[StoredArticle]] = {}
+        for member in members:
+            by_story.setdefault(member.story_id, []).append(member)
+        views = []
+        for story in stories:
+            group = by_story.get(story.id, [])
+            if flagged_only and not any(m.medical_aid or m.sister_hospital for m in group):
+                continue
+            representative = next((m for m in group if m.id == story.representative_id),
+                                  group[0])
+            views.append(StoryView(story, representative, group))
+        return views
 
     def articles(self, *, first_seen_from: datetime | None = None,
                  first_seen_to: datetime | None = None, flagged_only: bool = False,
@@ -324,6 +378,109 @@ class Storage:
             "body": sum(len(r.body or "") > 200 for r in rows) / total,
         }
 
+    # ------------------------------------------------------------------ operations
+    # (issue 6) run history for the scheduler and the health checks; closing the run
+    # records that a killed crawl left open
+
+    def recent_runs(self, source: str, limit: int = 30) -> list[CrawlRun]:
+        """The source's last ``limit`` runs, newest first."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(CrawlRun).where(CrawlRun.source == source)
+                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
+            ))
+
+    def run_sources(self) -> list[str]:
+        """The sources that have run records."""
+        with self.session() as s:
+            return list(s.scalars(select(CrawlRun.source).distinct().order_by(CrawlRun.source)))
+
+    def last_successful_starts(self) -> dict[str, datetime]:
+        """Each source's start time of its last run that finished normally."""
+        with self.session() as s:
+            rows = s.execute(
+                select(CrawlRun.source, func.max(CrawlRun.started_at))
+                .where(CrawlRun.finish_reason == "finished").group_by(CrawlRun.source)
+            )
+            return dict(rows.tuples())
+
+    def end_unfinished_runs(self, source: str, reason: str, *,
+                            started_after: datetime | None = None,
+                            overriding: tuple[str, ...] = ()) -> list[int]:
+        """Close the source's runs left without an end by a killed crawl: finished now with
+        ``reason``, with the count and coverage of the articles they stored. Runs that did
+        end with a reason in ``overriding`` (a crawl that stopped cleanly in its grace time
+        after a time limit) get ``reason`` too. Call it holding the source's lock."""
+        def work():
+            with self.session() as s:
+                query = select(CrawlRun).where(
+                    CrawlRun.source == source,
+                    CrawlRun.finished_at.is_(None) | CrawlRun.finish_reason.in_(overriding),
+                )
+                if started_after is not None:
+                    query = query.where(CrawlRun.started_at >= started_after)
+                runs = list(s.scalars(query))
+                for run in runs:
+                    stored = s.scalar(select(func.count(StoredArticle.id))
+                                      .where(StoredArticle.run_id == run.id)) or 0
+                    run.finished_at = run.finished_at or datetime.now(UTC)
+                    run.finish_reason = reason
+                    run.new_articles = max(run.new_articles or 0, stored)
+                    run.stats = {**(run.stats or {}), "ended_by": "end_unfinished_runs"}
+                return [run.id for run in runs]
+        ids = self._retry(work, f"close the unfinished runs of {source}")
+        for run_id in ids:
+            coverage = self.run_coverage(run_id)
+            with self.session() as s:
+                run = s.get(CrawlRun, run_id)
+                run.stats = {**run.stats, "coverage": coverage}
+        return ids
+
+
+@dataclass
+class StoryView:
+    story: Story
+    representative: StoredArticle
+    members: list[StoredArticle]  # representative included, in storing order
+
+    @property
+    def others(self) -> list[StoredArticle]:
+        return [m for m in self.members if m.id != self.representative.id]
+
+    @property
+    def flag_names(self) -> list[str]:
+        """Flags of any member: a story is about aid if one of its copies says so."""
+        return [n for n in ("medical_aid", "sister_hospital")
+                if any(getattr(m, n) for m in self.members)]
+
+
+def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> None:
+    """Put the new ``row`` in the story of article ``story_of`` (or a new story) and refresh
+    the story's representative, earliest publication and member count."""
+    story = None
+    if story_of is not None:
+        story_id = session.scalar(select(StoredArticle.story_id)
+                                  .where(StoredArticle.id == story_of))
+        story = session.get(Story, story_id) if story_id is not None else None
+    if story is None:
+        story = Story(first_seen_at=row.first_seen_at, members=0)
+        session.add(story)
+        session.flush()
+    row.story_id = story.id
+    session.flush()
+    members = list(session.scalars(select(StoredArticle)
+                                   .where(StoredArticle.story_id == story.id)))
+    chosen = choose_representative([
+        Member(id=m.id, outlet=m.outlet, site=m.site, url=m.url,
+               body_length=len(m.body or ""), low_quality=m.low_quality,
+               published_at=m.published_at, is_repost=is_repost(m.site, m.outlet, m.url))
+        for m in members
+    ])
+    dates = [m.published_at for m in members if m.published_at is not None]
+    story.representative_id = chosen.id
+    story.earliest_published_at = min(dates) if dates else None
+    story.members = len(members)
+
 
 def _row_from_article(article: Article, *, run_id: int | None) -> StoredArticle:
     flags = article.flags
@@ -355,6 +512,7 @@ def _row_from_article(article: Article, *, run_id: int | None) -> StoredArticle:
         flags=flags_json(flags),
         notes=list(article.notes),
         run_id=run_id,
+        story_signature=article.story_signature,
     )
 
 

@@ -1,11 +1,13 @@
+from monitor.crawling.story_index import story_index
 from monitor.dedup import dedup_keys
 from monitor.storage import Storage
+from monitor.stories import signature, story_text
 from pipelines import DropArticle
 
 
 class DedupePipeline:
-    """Same page (URL key) is dropped; the same text under another URL is stored, marked as
-    a duplicate of the first copy so the digest shows it once."""
+    """Same page (URL key): dropped. Same text under another URL: stored, marked as a
+    duplicate of the first copy. Same story (near-duplicate text): stored in that story."""
 
     def __init__(self, settings):
         self.settings = settings
@@ -27,4 +29,7 @@ class DedupePipeline:
             raise DropArticle("already_stored", f"already stored: {item.url}")
         if item.fingerprint:
             item.duplicate_of = self.storage.article_id_by_fingerprint(item.fingerprint)
+        sig = signature(story_text(item.title, item.body))
+        item.story_signature = sig.to_bytes()
+        item.story_of = story_index(self.storage).match(sig)
         return item

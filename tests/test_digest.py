@@ -47,6 +47,9 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
     groups = digest.by_topic()
     assert [e.title for e in groups["medical_aid"]] == ["两者皆有", "援疆见成效"]
     assert [e.title for e in groups["sister_hospital"]] == ["两者皆有", "签订战略合作框架协议"]
+    # the copy with the same text joined the first one's story
+    assert digest.entries[1].also_reported_by == [
+        {"outlet": "dmu-news", "url": "https://example.org/e.htm"}]
 
     text = render_text(digest)
     assert "3 new flagged article(s): medical aid 2, sister hospital 2" in text

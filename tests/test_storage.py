@@ -91,3 +91,27 @@ def test_locked_database_gives_a_plain_error_and_loses_nothing(tmp_path):
     assert storage.add_article(article(key="k2")) is not None  # works again once unlocked
     assert storage.count_articles() == 2
     storage.close()
+
+
+def test_copies_join_one_story_whose_representative_is_the_original(db_url):
+    storage = Storage(db_url)
+    repost = storage.add_article(article(
+        url="https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html", key="163",
+        site="netease", outlet="中国新闻网", fingerprint=None))
+    farm = storage.add_article(article(
+        url="http://www.jkzx365.com/a/1.html", key="farm", site="generic", outlet=None,
+        low_quality=True, fingerprint=None, story_of=repost))
+    original = storage.add_article(article(
+        url="https://www.chinanews.com.cn/gn/2025/05-04/1.shtml", key="cn", site="chinanews",
+        outlet="中国新闻网", fingerprint=None, story_of=farm))
+    other = storage.add_article(article(key="other", fingerprint=None))
+    views = storage.stories(first_seen_from=datetime(2000, 1, 1, tzinfo=UTC),
+                            first_seen_to=datetime.now(UTC) + timedelta(seconds=1))
+    assert len(views) == 2
+    story = next(v for v in views if len(v.members) == 3)
+    assert story.representative.id == original  # the publisher's own page, not a repost
+    assert {m.id for m in story.others} == {repost, farm}
+    assert story.story.members == 3
+    assert story.story.earliest_published_at == datetime(2025, 5, 4, 6, 29, tzinfo=UTC)
+    assert next(v for v in views if v is not story).representative.id == other
+    storage.close()

@@ -1,0 +1,411 @@
+"""When and how crawls run: schedules, due sources, crawls in child processes, the daemon.
+
+- ``trigger_for`` turns a source's ``schedule`` (cron expression or ``every N[m|h|d]``,
+  Asia/Shanghai) into an APScheduler trigger; ``due_sources`` uses the same triggers for
+  cron's ``monitor run``: a source is due when a fire time has passed since the start of
+  its last run that finished normally (never run: due).
+- ``crawl_in_child`` runs ``monitor crawl --source …`` in a child process with a hard time
+  limit (Scrapy's reactor cannot restart inside one process, and a hung browser must be
+  killable). On the limit the child's process group and descendants get SIGTERM, then
+  SIGKILL after a grace time, and the run records it left open are closed as
+  ``killed: time limit``. The child takes the sources' locks itself (``monitor.locks``).
+- ``Daemon`` is ``monitor schedule``: APScheduler 3 with one job per enabled source plus the
+  daily digest job, kept in the monitor's database (table ``apscheduler_jobs``) so that a
+  restart keeps the schedule. Jobs coalesce, have a misfire grace time and run one
+  instance at a time, so downtime does not trigger a burst of runs. Jobs that already exist
+  with the same schedule are kept as stored (their missed run, if within the grace time,
+  runs once on start); a new job of a due source runs at once. SIGTERM stops cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config import _INTERVAL, Source
+from monitor.locks import SourceLocks, lock_folder
+from monitor.storage import Storage
+
+logger = logging.getLogger(__name__)
+
+TZ = ZoneInfo("Asia/Shanghai")
+JOB_TABLE = "apscheduler_jobs"
+KILLED = "killed: time limit"
+STOPPED = "stopped: the scheduler shut down"
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+# ---------------------------------------------------------------- schedules
+
+
+def trigger_for(schedule: str) -> BaseTrigger:
+    """The APScheduler trigger of a ``schedule`` that ``config.check_schedule`` accepted."""
+    match = _INTERVAL.match(schedule.strip())
+    if match:
+        return IntervalTrigger(**{_UNITS[match[2]]: int(match[1])}, timezone=TZ)
+    return CronTrigger.from_crontab(schedule, timezone=TZ)
+
+
+def next_run_after(schedule: str, last_start: datetime, now: datetime) -> datetime | None:
+    """The first fire time of ``schedule`` after a run that started at ``last_start``."""
+    return trigger_for(schedule).get_next_fire_time(last_start, max(now, last_start))
+
+
+def is_due(schedule: str, last_start: datetime | None, now: datetime,
+           slack: timedelta = timedelta(0)) -> bool:
+    """Whether a run should have happened since ``last_start``. ``slack`` lets an interval
+    schedule run that much early, so that a run started a few seconds after cron's minute
+    is not pushed to the next cron call (cron expressions need none: they name the time)."""
+    if last_start is None:
+        return True
+    trigger = trigger_for(schedule)
+    due_at = trigger.get_next_fire_time(last_start, max(now, last_start))
+    if due_at is None:
+        return False
+    if isinstance(trigger, IntervalTrigger):
+        due_at -= min(slack, trigger.interval / 4)
+    return due_at <= now
+
+
+def due_sources(sources: list[Source], storage: Storage, now: datetime | None = None,
+                slack: timedelta = timedelta(0)) -> list[Source]:
+    now = now or datetime.now(UTC)
+    last = storage.last_successful_starts()
+    return [s for s in sources if is_due(s.schedule, last.get(s.name), now, slack)]
+
+
+# ---------------------------------------------------------------- crawls in a child process
+
+
+@dataclass
+class ChildResult:
+    sources: list[str]
+    returncode: int | None
+    seconds: float
+    stopped: str | None = None  # KILLED or STOPPED when the parent ended it
+    closed_runs: list[int] = field(default_factory=list)
+
+    def describe(self) -> str:
+        what = ", ".join(self.sources)
+        if self.stopped:
+            return f"crawl of {what} {self.stopped} after {self.seconds:.0f} s"
+        return f"crawl of {what} exited with {self.returncode} after {self.seconds:.0f} s"
+
+
+def crawl_command(names: list[str], *, sources_file: str | None = None,
+                  replay: str | None = None) -> list[str]:
+    argv = [sys.executable, "-m", "monitor.cli"]
+    if sources_file:
+        argv += ["--sources-file", sources_file]
+    argv.append("crawl")
+    for name in names:
+        argv += ["--source", name]
+    if replay:
+        argv += ["--replay", replay]
+    return argv
+
+
+def run_child(argv: list[str], *, time_limit: float, grace: float,
+              stop: threading.Event | None = None, poll: float = 0.2,
+              **popen) -> tuple[int | None, str | None, float]:
+    """Run ``argv`` in its own process group: (exit code, why it was ended or None, seconds).
+    Past ``time_limit``, or when ``stop`` is set, or when this process is interrupted, the
+    child and its descendants get SIGTERM, then SIGKILL ``grace`` seconds later."""
+    started = time.monotonic()
+    process = subprocess.Popen(argv, start_new_session=True, **popen)
+    stopped = None
+    try:
+        while True:
+            try:
+                code = process.wait(timeout=poll)
+                return code, None, time.monotonic() - started
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() - started > time_limit:
+                stopped = KILLED
+            elif stop is not None and stop.is_set():
+                stopped = STOPPED
+            if stopped:
+                logger.warning("%s: ending pid %d (%s)", stopped, process.pid, " ".join(argv))
+                terminate(process, grace)
+                return process.returncode, stopped, time.monotonic() - started
+    except BaseException:  # KeyboardInterrupt, SystemExit: do not leave the crawl behind
+        terminate(process, grace)
+        raise
+
+
+def _process_tree(root: int) -> list[tuple[int, str]]:
+    """(pid, start time) of every descendant of ``root`` (Linux /proc; [] elsewhere)."""
+    children: dict[int, list[tuple[int, str]]] = {}
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry.name), fields[19]))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child[0])
+    return found
+
+
+def _signal_tree(process: subprocess.Popen, tree: list[tuple[int, str]], sig: int) -> None:
+    """Signal the child's process group and the descendants found earlier that still run
+    (same pid and start time: a pid reused by another process is left alone)."""
+    try:
+        os.killpg(process.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+    for pid, started in tree:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            if fields[19] == started:
+                os.kill(pid, sig)
+        except (OSError, IndexError):
+            pass
+
+
+def terminate(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM to the child's tree, SIGKILL to whatever is left after ``grace`` seconds."""
+    tree = _process_tree(process.pid)
+    _signal_tree(process, tree, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    tree = sorted(set(tree) | set(_process_tree(process.pid)))
+    _signal_tree(process, tree, signal.SIGKILL)
+    process.wait()
+
+
+def crawl_in_child(names: list[str], settings, *, stop: threading.Event | None = None,
+                   sources_file: str | None = None, **popen) -> ChildResult:
+    """Crawl ``names`` in a child process under ``MONITOR_CRAWL_TIME_LIMIT``; when the
+    parent had to end it, close the run records it left open."""
+    started_at = datetime.now(UTC)
+    code, stopped, seconds = run_child(
+        crawl_command(names, sources_file=sources_file,
+                      replay=settings.get("MONITOR_REPLAY_DIR") or None),
+        time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800),
+        grace=settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10),
+        stop=stop, **popen,
+    )
+    result = ChildResult(list(names), code, seconds, stopped)
+    if stopped:
+        storage = Storage.from_settings(settings)
+        try:
+            with SourceLocks(lock_folder(settings)) as locks:
+                locked, _busy = locks.take(list(names))  # busy: a newer crawl closes them
+                overriding = ("shutdown",) if stopped == KILLED else ()
+                for name in locked:
+                    result.closed_runs += storage.end_unfinished_runs(
+                        name, stopped, started_after=started_at, overriding=overriding)
+        finally:
+            storage.close()
+    return result
+
+
+# ---------------------------------------------------------------- the daemon
+
+_daemon: Daemon | None = None
+
+
+def crawl_job(source: str, schedule: str) -> None:
+    """A source's job. Jobs are stored by reference to this function with their arguments;
+    ``schedule`` tells on restart whether the stored job is still the configured one."""
+    _current().run_crawl(source)
+
+
+def digest_job(schedule: str) -> None:
+    _current().write_digest()
+
+
+def _current() -> Daemon:
+    if _daemon is None:
+        raise RuntimeError("no scheduler daemon in this process")
+    return _daemon
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+class Daemon:
+    """``monitor schedule``. ``crawl`` (names → ChildResult) is replaceable for tests."""
+
+    def __init__(self, settings, sources: list[Source], *,
+                 crawl: Callable[[list[str]], ChildResult] | None = None,
+                 sources_file: str | None = None):
+        self.settings = settings
+        self.sources = [s for s in sources if s.enabled]
+        self.sources_file = sources_file
+        self.storage = Storage.from_settings(settings)
+        self.stop = threading.Event()
+        self.crawl = crawl or self._crawl_in_child
+        self._active = 0
+        self._idle = threading.Condition()
+        self.grace = settings.getint("MONITOR_MISFIRE_GRACE", 3600)
+        self.scheduler = BackgroundScheduler(
+            timezone=TZ,
+            jobstores={"default": SQLAlchemyJobStore(engine=self.storage.engine,
+                                                     tablename=JOB_TABLE)},
+            executors={"default": ThreadPoolExecutor(
+                settings.getint("MONITOR_SCHEDULER_WORKERS", 4))},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": self.grace,
+            },
+        )
+
+    # ------------------------------------------------------------ jobs
+
+    def desired_jobs(self) -> dict[str, tuple[Callable, dict]]:
+        jobs: dict[str, tuple[Callable, dict]] = {
+            f"crawl:{s.name}": (crawl_job, {"source": s.name, "schedule": s.schedule})
+            for s in self.sources
+        }
+        jobs["digest"] = (digest_job, {"schedule": self.settings.get(
+            "MONITOR_DIGEST_SCHEDULE", "0 8 * * *")})
+        return jobs
+
+    def sync_jobs(self, now: datetime | None = None) -> SyncReport:
+        """Make the stored jobs match sources.toml: keep unchanged ones as they are (with
+        their next run time), replace changed ones, add new ones, remove the others."""
+        now = now or datetime.now(UTC)
+        report = SyncReport()
+        stored = {job.id: job for job in self.scheduler.get_jobs()}
+        desired = self.desired_jobs()
+        for job_id in sorted(set(stored) - set(desired)):
+            self.scheduler.remove_job(job_id)
+            report.removed.append(job_id)
+        last = self.storage.last_successful_starts()
+        for job_id, (func, kwargs) in desired.items():
+            job = stored.get(job_id)
+            if job is not None and job.kwargs == kwargs and job.func is func:
+                if job.misfire_grace_time != self.grace:
+                    job.modify(misfire_grace_time=self.grace)
+                report.kept.append(job_id)
+                continue
+            options = {}
+            source = kwargs.get("source")
+            if source and is_due(kwargs["schedule"], last.get(source), now):
+                options["next_run_time"] = now
+            self.scheduler.add_job(func, trigger_for(kwargs["schedule"]), id=job_id,
+                                   name=f"{job_id} ({kwargs['schedule']})", kwargs=kwargs,
+                                   replace_existing=True, **options)
+            (report.replaced if job is not None else report.added).append(job_id)
+        return report
+
+    def start(self, *, paused: bool = False) -> SyncReport:
+        global _daemon
+        _daemon = self
+        self.scheduler.start(paused=True)
+        report = self.sync_jobs()
+        if not paused:
+            self.scheduler.resume()
+        return report
+
+    def serve(self) -> None:
+        """Run until SIGTERM or SIGINT, then stop cleanly."""
+        def on_signal(signum, _frame):
+            logger.info("%s received: stopping", signal.Signals(signum).name)
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        report = self.start()
+        logger.info("scheduler started: %d job(s) kept, %d added, %d replaced, %d removed",
+                    len(report.kept), len(report.added), len(report.replaced),
+                    len(report.removed))
+        for job in self.scheduler.get_jobs():
+            logger.info("  %-32s next run %s", job.name,
+                        job.next_run_time.isoformat() if job.next_run_time else "paused")
+        while not self.stop.wait(1):
+            pass
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop starting jobs; running crawls get SIGTERM (their runs end as "shutdown"),
+        then SIGKILL after the grace time; wait for them, then close the database."""
+        global _daemon
+        self.stop.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        limit = self.settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10) + 30
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout=limit)
+        self.storage.close()
+        if _daemon is self:
+            _daemon = None
+        logger.info("scheduler stopped")
+
+    # ------------------------------------------------------------ what jobs do
+
+    def _crawl_in_child(self, names: list[str]) -> ChildResult:
+        return crawl_in_child(names, self.settings, stop=self.stop,
+                              sources_file=self.sources_file)
+
+    def run_crawl(self, name: str) -> ChildResult | None:
+        if self.stop.is_set():
+            return None
+        with self._idle:
+            self._active += 1
+        try:
+            logger.info("crawl of %s starting", name)
+            result = self.crawl([name])
+            log = logger.warning if result.stopped or result.returncode else logger.info
+            log("%s", result.describe())
+            from monitor.health import failing_checks
+
+            for check in failing_checks(self.storage, sources=self.sources,
+                                        settings=self.settings, only=[name]):
+                logger.warning("health: %s: %s", check["source"], check["message"])
+            return result
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def write_digest(self, now: datetime | None = None) -> Path:
+        """The digest of the last complete day (Asia/Shanghai) into
+        ``<MONITOR_DATA_DIR>/digests/YYYY-MM-DD.txt`` and ``.json``."""
+        from monitor.digest import build_digest, render_json, render_text
+
+        day = ((now or datetime.now(UTC)).astimezone(TZ) - timedelta(days=1)).date()
+        digest = build_digest(self.storage, day)
+        folder = Path(self.settings.get("MONITOR_DATA_DIR") or "data") / "digests"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{day.isoformat()}.txt"
+        path.write_text(render_text(digest) + "\n", "utf-8")
+        path.with_suffix(".json").write_text(render_json(digest) + "\n", "utf-8")
+        logger.info("digest of %s: %d flagged article(s) -> %s", day, len(digest.entries), path)
+        return path

@@ -1,0 +1,373 @@
+"""monitor.stories: seeds against reposts derived from them, different stories on the same
+topic, signature persistence, the index rebuilt from signatures, the representative rule,
+and the precision / recall floor on tests/data/story_pairs.jsonl (read through
+bench.dedup)."""
+
+import importlib.util
+import re
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pytest
+from opencc import OpenCC
+
+from monitor.stories import (
+    NUM_PERM,
+    Member,
+    Signature,
+    StoryIndex,
+    choose_representative,
+    is_repost,
+    same_story,
+    shingles,
+    signature,
+    story_text,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SH = ZoneInfo("Asia/Shanghai")
+S2T = OpenCC("s2t")
+_SENTENCE = re.compile(r"(?<=[。！？!?；])")
+
+
+def _bench():
+    """bench/dedup.py, loaded from its path (bench is not an installed package)."""
+    spec = importlib.util.spec_from_file_location("bench_dedup", ROOT / "bench" / "dedup.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _bench()
+
+
+@pytest.fixture(scope="module")
+def pairs(bench):
+    return {pair["id"]: pair for pair in bench.load_pairs()}
+
+
+# --- the seeds and reposts derived from them -------------------------------------------
+
+# first and last words of the article part of each seed page text
+SEED_ARTICLES = {
+    "000": ("西南医科大学附属医院“牵手”", "(中国日报四川记者站 赵俊峰 彭超)"),
+    "001": ("医我看|深耕", "为构建人类卫生健康共同体贡献力量。"),
+    "002": ("附属第一医院与复旦大学附属中山医院签订", "助力健康中国建设。"),
+    "003": ("浙江大学“组团式”医疗援疆见成效", "第一师医院党委书记管永虎说。(完)"),
+}
+
+
+def seed_article(name: str) -> tuple[str, str]:
+    text = next((ROOT / "seeds").glob(f"{name}_*.txt")).read_text("utf-8")
+    first, last = SEED_ARTICLES[name]
+    start = text.index(first)
+    article = text[start:text.index(last, start) + len(last)]
+    title, _, body = article.partition("\n")
+    return title.strip(), body.strip()
+
+
+def sentences(body: str) -> list[str]:
+    return [s for s in _SENTENCE.split(body) if s.strip()]
+
+
+def new_intro(title: str, body: str) -> tuple[str, str]:
+    """A repost that opens with its own sentence in place of the first one."""
+    rest = "".join(sentences(body)[1:])
+    return "转载：" + title, "近日，记者从有关方面获悉了这一消息，现将详细情况报道如下。\n" + rest
+
+
+def trimmed(title: str, body: str) -> tuple[str, str]:
+    """A repost that stops after 60% of the text."""
+    kept, length = [], 0
+    for sentence in sentences(body):
+        if length > 0.6 * len(body):
+            break
+        kept.append(sentence)
+        length += len(sentence)
+    return title, "".join(kept)
+
+
+def injected(title: str, body: str) -> tuple[str, str]:
+    """Content-farm copy as seed 001: title fragments pushed into every other sentence."""
+    plain = re.sub(r"\W", "", title)
+    out = []
+    for i, sentence in enumerate(sentences(body)):
+        if i % 2 == 0 and len(sentence) > 10:
+            fragment = plain[i % (len(plain) - 4):][:2 + i % 3]
+            sentence = sentence[:len(sentence) // 2] + fragment + sentence[len(sentence) // 2:]
+        out.append(sentence)
+    return title, "EXNESS全球官网,快速注册开户,立即参与黄金外汇交易。。\n" + "".join(out)
+
+
+def traditional(title: str, body: str) -> tuple[str, str]:
+    return S2T.convert(title), S2T.convert(body)
+
+
+def respaced(title: str, body: str) -> tuple[str, str]:
+    """Punctuation switched between full and half width, indents and extra spaces."""
+    table = str.maketrans({"，": ",", ",": "，", "。": ". ", "：": ":", "“": "\"", "”": "\""})
+    lines = body.translate(table).splitlines()
+    return title, "\n\n".join("\u3000\u3000" + " ".join(line.split()) for line in lines)
+
+
+def all_at_once(title: str, body: str) -> tuple[str, str]:
+    return traditional(*trimmed(*new_intro(title, body)))
+
+
+REPOSTS = [new_intro, trimmed, injected, traditional, respaced, all_at_once]
+
+
+def sig(title: str | None, body: str | None) -> Signature:
+    return signature(story_text(title, body))
+
+
+@pytest.fixture(scope="module")
+def seed_index() -> StoryIndex:
+    index = StoryIndex()
+    for number, name in enumerate(SEED_ARTICLES):
+        assert index.add(number, sig(*seed_article(name)))
+    return index
+
+
+@pytest.mark.parametrize("repost", REPOSTS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("name", list(SEED_ARTICLES))
+def test_a_repost_of_a_seed_matches_that_seed(seed_index, name, repost):
+    copy = sig(*repost(*seed_article(name)))
+    assert seed_index.match(copy) == list(SEED_ARTICLES).index(name)
+
+
+def test_the_content_farm_copy_matches_the_clean_story(pairs):
+    """Seed 001 as the farm served it, against the story's text without the injections."""
+    pair = pairs["seed001-farm-vs-clean"]
+    index = StoryIndex()
+    index.add(7, sig(**pair["b"]))
+    assert index.match(sig(**pair["a"])) == 7
+
+
+@pytest.mark.parametrize("pair_id", [
+    "yuanjiang-zju-vs-guangdong",  # two different 援疆 teams
+    "yuanjiang-zju-effect-vs-batch6",  # same team and hospital, another event
+    "dmu-zs-2024-vs-remote-2020",  # the same two hospitals signing twice
+    "dmu-zs-vs-pku1",  # one hospital's signings with two partners
+    "swmu-sister-vs-sichuan",  # two 姊妹医院 unveilings with the same stock phrases
+    "zs5h-nanjiang-vs-batch5",  # a paragraph reused in a new story
+    "zs5h-batch5-vs-batch6",  # next year's release edited from this year's
+    "zs5h-kidney-2025-vs-2026",
+])
+def test_different_stories_on_one_topic_are_not_merged(pairs, pair_id):
+    pair = pairs[pair_id]
+    assert not pair["same"]
+    index = StoryIndex()
+    index.add(1, sig(**pair["a"]))
+    assert index.match(sig(**pair["b"])) is None
+    assert not same_story(sig(**pair["a"]), sig(**pair["b"]))
+
+
+# --- story text and shingles -----------------------------------------------------------
+
+def test_story_text_ignores_script_width_case_punctuation_and_spacing():
+    title, body = seed_article("003")
+    assert story_text(*traditional(title, body)) == story_text(title, body)
+    assert story_text(*respaced(title, body)) == story_text(title, body)
+    assert story_text(None, "中山五院，２０２５年\u3000ＡＢＣ。\n\n") == "中山五院2025年abc"
+
+
+def test_story_text_drops_boilerplate_lines_and_datelines():
+    body = "各科室诊疗水平逐年提升。\n“组团式”医疗援疆对加强学科建设成效显著。"
+    dressed = (
+        "原标题：浙江大学“组团式”医疗援疆见成效\n"
+        "援疆专家结合具体病例开展现场教学。(资料图) 第一师医院供图\n"
+        "中新网乌鲁木齐5月4日电 (戚亚平 林国强)各科室诊疗水平逐年提升。\n"
+        "专家在查房。 林晓 摄\n"
+        "“组团式”医疗援疆对加强学科建设成效显著。(完)\n"
+        "(中国日报四川记者站 赵俊峰 彭超)\n"
+        "【编辑:刘欢】\n"
+        "本文来源：中国新闻网 责任编辑：李明\n"
+        "特别声明：以上内容为自媒体平台“网易号”用户上传并发布。\n"
+        "Notice: The content above is uploaded and posted by a user of NetEase Hao."
+    )
+    assert story_text(None, dressed) == story_text(None, body)
+
+
+def test_story_text_keeps_digits():
+    """Next year's release often differs from this year's in its numbers only."""
+    this_year, next_year = "3月13日是第20个世界肾脏日", "3月12日是第21个世界肾脏日"
+    assert story_text(None, this_year) != story_text(None, next_year)
+
+
+def test_story_text_of_nothing_is_empty():
+    assert story_text(None, None) == ""
+    assert story_text("", "  ，。\n") == ""
+
+
+def test_shingles():
+    assert shingles("abcdefg", 5) == {"abcde", "bcdef", "cdefg"}
+    assert shingles("abc", 5) == {"abc"}
+    assert shingles("", 5) == set()
+    assert len(shingles("医院医院医院医院")) == 2  # distinct grams only
+
+
+# --- signatures ------------------------------------------------------------------------
+
+def test_signature_round_trips_through_bytes():
+    original = sig(*seed_article("000"))
+    data = original.to_bytes()
+    assert len(data) == 8 + 4 * NUM_PERM
+    restored = Signature.from_bytes(data)
+    assert restored.size == original.size
+    assert np.array_equal(restored.hashvalues, original.hashvalues)
+    assert restored.hashvalues.dtype == np.uint32
+
+
+def test_signature_values_are_pinned():
+    """Stored signatures must stay comparable with new ones: a change of hashing or of
+    datasketch's permutations must come with a VERSION bump and a recomputation."""
+    s = sig("西南医科大学附属医院“牵手”维尔茨堡大学阿莎芬堡医院",
+            "11月6日,西南医科大学附属医院与维尔茨堡大学阿莎芬堡医院“姊妹医院”揭牌仪式举行。")
+    assert s.size == 44
+    assert s.hashvalues[:4].tolist() == [23634904, 111539550, 118617857, 39579330]
+
+
+def test_signatures_of_another_version_or_truncated_are_refused():
+    data = bytearray(sig(*seed_article("003")).to_bytes())
+    with pytest.raises(ValueError, match="expected"):
+        Signature.from_bytes(bytes(data[:-4]))
+    data[0] += 1
+    with pytest.raises(ValueError, match="recompute"):
+        Signature.from_bytes(bytes(data))
+
+
+# --- the index -------------------------------------------------------------------------
+
+def test_short_texts_are_neither_indexed_nor_matched():
+    index = StoryIndex()
+    short = sig("义诊", "医院开展义诊活动。")
+    assert not index.add(1, short)
+    assert len(index) == 0
+    assert index.add(2, sig(*seed_article("003")))
+    assert not index.add(2, sig(*seed_article("000")))  # id already indexed
+    assert len(index) == 1 and 2 in index
+    assert index.candidates(short) == [] and index.match(short) is None
+
+
+def test_index_rebuilt_from_signatures_gives_the_same_matches(pairs):
+    texts = {(p[side]["title"], p[side]["body"]) for p in pairs.values() for side in "ab"}
+    stored = {number: sig(*text) for number, text in enumerate(sorted(texts))}
+    published = datetime(2025, 5, 4, tzinfo=SH)
+    live = StoryIndex()
+    for number, s in stored.items():
+        live.add(number, s, published_at=published)
+    rebuilt = StoryIndex.from_signatures(
+        (number, s.to_bytes(), published) for number, s in stored.items())
+    assert len(rebuilt) == len(live) > 40
+    queries = [sig(*repost(*seed_article(name))) for name in SEED_ARTICLES for repost in REPOSTS]
+    queries += list(stored.values())
+    for query in queries:
+        assert sorted(rebuilt.candidates(query)) == sorted(live.candidates(query))
+        assert rebuilt.match(query) == live.match(query)
+    assert StoryIndex.from_signatures((n, s.to_bytes()) for n, s in stored.items()).match(
+        queries[0]) == live.match(queries[0])
+
+
+def test_match_prefers_the_closest_copy_then_the_earliest_published():
+    title, body = seed_article("000")
+    early = datetime(2025, 11, 6, 9, tzinfo=SH)
+    index = StoryIndex()
+    index.add(1, sig(*injected(title, body)), published_at=early)  # a close copy, earliest
+    index.add(2, sig(title, body), published_at=early + timedelta(days=3))  # the same text
+    index.add(3, sig(title, body), published_at=early + timedelta(days=1))
+    index.add(4, sig(title, body))  # date unknown
+    assert index.match(sig(title, body)) == 3
+    undated = StoryIndex()
+    undated.add(9, sig(title, body))
+    undated.add(5, sig(title, body))
+    assert undated.match(sig(title, body)) == 9  # the first stored
+
+
+def test_lsh_only_returns_a_few_candidates(bench):
+    """Unrelated articles do not come back as candidates: no scan of the index."""
+    index = StoryIndex()
+    for number in range(300):
+        index.add(number, sig(*bench.synthetic_article(number)))
+    counts = [len(index.candidates(sig(*bench.synthetic_article(n)))) for n in range(300, 340)]
+    assert sum(counts) / len(counts) < 3
+
+
+# --- representative --------------------------------------------------------------------
+
+def member(id_, *, outlet="中国日报网", site="generic", url="https://www.chinadaily.com.cn/a/1.html",
+           length=1300, low=False, day=6, repost=False) -> Member:
+    published = datetime(2025, 11, day, 10, tzinfo=SH) if day else None
+    return Member(id_, outlet, site, url, length, low, published, repost)
+
+
+def test_the_original_over_the_netease_repost_and_the_content_farm():
+    """Seed 000's story: China Daily's page, its 网易号 repost, seed 001-style farm copy."""
+    netease = member(1, site="netease", url="https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html",
+                     repost=True, day=5)
+    original = member(2, day=7)
+    farm = member(3, outlet=None, url="http://www.jkzx365.com/yiwokan/1.html", low=True, day=4)
+    assert choose_representative([netease, original, farm]) == original
+
+
+def test_low_quality_only_when_nothing_better():
+    farm, good = member(1, low=True, day=1), member(2, repost=True, length=600, day=9)
+    assert choose_representative([farm, good]) == good
+    assert choose_representative([farm, member(3, low=True, day=2)]) == farm
+
+
+def test_original_over_repost():
+    assert choose_representative([member(1, repost=True, day=1), member(2, day=9)]).id == 2
+    assert choose_representative([member(1, repost=True, day=3),
+                                  member(2, repost=True, day=2)]).id == 2
+
+
+def test_full_text_over_truncated():
+    assert choose_representative([member(1, length=500, day=1), member(2, day=9)]).id == 2
+    # within FULL_TEXT_SHARE of the longest, length no longer decides
+    assert choose_representative([member(1, length=1200, day=1), member(2, day=9)]).id == 1
+
+
+def test_earliest_published_then_lowest_id():
+    assert choose_representative([member(1, day=8), member(2, day=6)]).id == 2
+    assert choose_representative([member(1, day=None), member(2, day=9)]).id == 2
+    assert choose_representative([member(5), member(4)]).id == 4
+    with pytest.raises(ValueError):
+        choose_representative([])
+
+
+@pytest.mark.parametrize(("site", "outlet", "url", "expected"), [
+    ("netease", "中国日报网", "https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html", True),
+    ("netease", "贵州日报", "https://news.163.com/16/0412/10/BKMT6H2T00014AED.html", True),
+    ("netease", "网易号", "https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html", False),
+    ("chinanews", "中国新闻网", "https://www.chinanews.com.cn/gn/2025/05-04/10410087.shtml", False),
+    ("chinanews", "求是网", "https://www.chinanews.com/sh/2020/07-04/9229876.shtml", True),
+    ("generic", "中国日报网", "https://cn.chinadaily.com.cn/a/202511/06/1.html", False),
+    ("vsb", "人民网", "https://www.dmu.edu.cn/info/1142/23456.htm", True),
+    ("vsb", "党委宣传部", "https://www.swmu.edu.cn/info/1021/8812.htm", False),
+    ("generic", None, "http://www.jkzx365.com/yiwokan/2025/1218/58231.html", False),
+])
+def test_is_repost(site, outlet, url, expected):
+    assert is_repost(site, outlet, url) is expected
+
+
+# --- the labelled pairs ----------------------------------------------------------------
+
+def test_pairs_file_is_well_formed(pairs):
+    rows = list(pairs.values())
+    assert len(rows) >= 40
+    assert sum(p["same"] for p in rows) >= 20 and sum(not p["same"] for p in rows) >= 20
+    for p in rows:
+        assert p["why"] and p["a"]["body"] and p["b"]["body"]
+
+
+def test_grouping_precision_and_recall_on_the_pairs(bench):
+    score, wrong = bench.evaluate_pairs(bench.load_pairs())
+    assert score.precision >= bench.PRECISION_TARGET, wrong
+    assert score.recall >= bench.RECALL_TARGET, wrong
