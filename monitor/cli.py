@@ -360,6 +360,32 @@ def cmd_reprocess(args) -> int:
     return EXIT_OK
 
 
+def cmd_stories(args) -> int:
+    from monitor.digest import TZ, day_bounds, today
+
+    settings = _settings(args)
+    day = date.fromisoformat(args.date) if args.date else today()
+    start, end = day_bounds(day)
+    storage = _storage(settings)
+    try:
+        views = storage.stories(first_seen_from=start, first_seen_to=end,
+                                flagged_only=args.flagged)
+    finally:
+        storage.close()
+    print(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} first seen on {day}")
+    for view in views:
+        flags = ",".join(view.flag_names) or "not flagged"
+        print(f"\n#{view.story.id} [{flags}] {view.representative.title}")
+        for member in view.members:
+            mark = "*" if member is view.representative else " "
+            when = (member.published_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+                    if member.published_at else "date unknown")
+            outlet = member.outlet or member.source
+            quality = " (low quality)" if member.low_quality else ""
+            print(f"  {mark} {outlet} · {when} · {member.canonical_url or member.url}{quality}")
+    return EXIT_OK
+
+
 def cmd_record(args) -> int:
     from monitor.savedpages import fetch_live, save_page
 
@@ -454,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reprocess", help="re-run cleaning, dates and flagging over every stored raw page"
     )
     p.set_defaults(func=cmd_reprocess)
+
+    p = commands.add_parser("stories", help="list the stories of a day and their copies")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="day first seen (default today)")
+    p.add_argument("--flagged", action="store_true", help="only stories with a flag")
+    p.set_defaults(func=cmd_stories)
 
     p = commands.add_parser("record", help="save live pages in the saved-page format")
     p.add_argument("urls", nargs="+", metavar="URL")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor import health
 from monitor.storage import CrawlRun, Storage, StoryView
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -75,6 +76,7 @@ class Digest:
     day: date
     entries: list[DigestEntry]
     sources: list[SourceRunSummary]
+    health: list[dict] = field(default_factory=list)  # failing checks (monitor.health)
 
     def by_topic(self) -> dict[str, list[DigestEntry]]:
         return {t: [e for e in self.entries if t in e.flags] for t in TOPICS}
@@ -142,7 +144,8 @@ def build_digest(storage: Storage, day: date) -> Digest:
     entries = sorted((_entry(v) for v in views),
                      key=lambda e: e.published_at or oldest, reverse=True)
     runs = [r for r in storage.runs(since=start) if r.started_at < end]
-    return Digest(day=day, entries=entries, sources=_summaries(runs))
+    return Digest(day=day, entries=entries, sources=_summaries(runs),
+                  health=health.failing_checks(storage))
 
 
 def _when(entry: DigestEntry) -> str:
@@ -165,7 +168,8 @@ def _sources_line(digest: Digest) -> str:
 
 
 def render_text(digest: Digest) -> str:
-    lines = [f"Medical-cooperation news digest for {digest.day:%Y-%m-%d} (Asia/Shanghai)"]
+    lines = [f"Medical-cooperation news digest for {digest.day:%Y-%m-%d} (Asia/Shanghai)",
+             *health.render_lines(digest.health)]
     groups = digest.by_topic()
     if not digest.entries:
         lines.append("Nothing new was flagged on this day.")
@@ -195,7 +199,8 @@ def render_text(digest: Digest) -> str:
 
 
 def render_markdown(digest: Digest) -> str:
-    lines = [f"# Medical-cooperation news digest, {digest.day:%Y-%m-%d}", ""]
+    lines = [f"# Medical-cooperation news digest, {digest.day:%Y-%m-%d}", "",
+             *(f"    {line}" for line in health.render_lines(digest.health)), ""]
     groups = digest.by_topic()
     if not digest.entries:
         lines.append("Nothing new was flagged on this day.")
@@ -229,6 +234,7 @@ def _md(text: str) -> str:
 def render_json(digest: Digest) -> str:
     payload = {
         "date": digest.day.isoformat(),
+        "health": digest.health,
         "entries": [e.as_json() for e in digest.entries],
         "sources": [vars(s) for s in digest.sources],
     }

@@ -1,6 +1,7 @@
 """Re-run extraction, cleaning, dates and flagging over the stored raw pages, so that a rule
-change applies to the whole history. Identity (URL key), first-seen time and the raw
-bytes are kept; everything derived from the page is replaced."""
+change applies to the whole history. Identity (URL key), first-seen time, the raw bytes
+and story membership are kept; everything derived from the page is replaced (story
+signatures too, so the next crawl matches against the new texts)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from monitor.dedup import text_fingerprint
 from monitor.page import Page
 from monitor.process import process_page
 from monitor.storage import Storage, StoredArticle
+from monitor.stories import signature, story_text
 
 BATCH = 100
 
@@ -47,6 +49,7 @@ def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
                                    kind=source.kind if source else None,
                                    selectors=dict(source.selectors) if source else None)
             article.fingerprint = text_fingerprint(article.body)
+            article.story_signature = signature(story_text(article.title, article.body)).to_bytes()
             article.flags = classify(article.title or "", article.body or "")
             before, after = row.flag_names, article.flags.names
             if before != after:

@@ -305,7 +305,7 @@ class Storage:
         derived = ("canonical_url", "site", "title", "outlet", "author", "body", "images",
                    "extractor", "field_origins", "published_at", "published_origin",
                    "low_quality", "quality_reasons", "fingerprint", "medical_aid",
-                   "sister_hospital", "flags", "notes")
+                   "sister_hospital", "flags", "notes", "story_signature")
 
         def work():
             with self.session() as s:
@@ -402,7 +402,7 @@ class Storage:
                 select(CrawlRun.source, func.max(CrawlRun.started_at))
                 .where(CrawlRun.finish_reason == "finished").group_by(CrawlRun.source)
             )
-            return dict(rows.tuples())
+            return {source: started for source, started in rows}
 
     def end_unfinished_runs(self, source: str, reason: str, *,
                             started_after: datetime | None = None,
