@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -143,7 +145,7 @@ def cmd_run(args) -> int:
     from datetime import timedelta
 
     from monitor.health import check_sources
-    from monitor.scheduler import crawl_in_child, due_sources
+    from monitor.scheduler import due_sources
 
     settings = _settings(args)
     all_sources = load_sources(settings.get("MONITOR_SOURCES"))
@@ -161,31 +163,52 @@ def cmd_run(args) -> int:
                 print(f"{len(sources)} of {len(enabled)} enabled source(s) due.", flush=True)
         if args.replay and sources:
             sources = _replayable(sources, args.replay)
-        failures: list[str] = []  # one line per failed source (the child prints its own)
-        crawl_failed = False
+        reasons: dict[str, str] = {}  # failed source -> why, in one line
         if sources:
             names = [s.name for s in sources]
-            result = crawl_in_child(names, settings, sources_file=args.sources_file)
-            crawl_failed = result.returncode != EXIT_OK
-            if result.stopped:
-                limit = settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800)
-                failures += [f"{name}: {result.stopped} ({limit:.0f} s)" for name in names]
-            elif result.returncode != EXIT_FAILED_SOURCES and crawl_failed:
-                failures.append(f"{', '.join(names)}: the crawl exited with {result.returncode}")
-            unhealthy = [c for c in check_sources(storage, sources=all_sources,
-                                                  settings=settings, only=names) if not c.ok]
-            failures += [f"{c.source}: {c.message} [{c.check}]" for c in unhealthy]
+            reasons = _crawl_due(names, settings, args.sources_file)
+            for check in check_sources(storage, sources=all_sources, settings=settings,
+                                       only=names):
+                if not check.ok:
+                    reasons.setdefault(check.source, f"{check.message} [{check.check}]")
         else:
             print("Nothing to crawl now (schedules are in the sources file; --all crawls "
                   "every enabled source).")
     finally:
         storage.close()
-    for line in failures:
-        print(f"FAILED {line}", file=sys.stderr)
+    for name, reason in reasons.items():
+        print(f"FAILED {name}: {reason}", file=sys.stderr)
     print(flush=True)
     args.date = None
     cmd_digest(args)
-    return EXIT_FAILED_SOURCES if crawl_failed or failures else EXIT_OK
+    return EXIT_FAILED_SOURCES if reasons else EXIT_OK
+
+
+def _crawl_due(names: list[str], settings, sources_file: str | None) -> dict[str, str]:
+    """Crawl in a child process under the time limit; {failed source: reason}. The child's
+    own "FAILED source: reason" lines are collected, the rest of its stderr passed on."""
+    import re
+    import tempfile
+
+    from monitor.scheduler import crawl_in_child
+
+    reasons: dict[str, str] = {}
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
+        result = crawl_in_child(names, settings, sources_file=sources_file, stderr=stderr)
+        stderr.seek(0)
+        for line in stderr:
+            failed = re.match(r"FAILED (\S+): (.*)", line)
+            if failed and failed[1] in names:
+                reasons[failed[1]] = failed[2]
+            else:
+                sys.stderr.write(line)
+    limit = settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800)
+    for name in result.closed_runs:
+        reasons[name] = f"{result.stopped} ({limit:.0f} s)"
+    if result.returncode not in (EXIT_OK, EXIT_FAILED_SOURCES) and not result.stopped:
+        for name in names:
+            reasons.setdefault(name, f"the crawl exited with code {result.returncode}")
+    return reasons
 
 
 def cmd_schedule(args) -> int:
@@ -493,10 +516,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _sources_env(sources_file: str | None):
+    """``--sources-file`` as ``MONITOR_SOURCES`` while a command runs, for what reads the
+    settings itself (the digest's health checks)."""
+    previous = os.environ.get("MONITOR_SOURCES")
+    if sources_file:
+        os.environ["MONITOR_SOURCES"] = sources_file
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("MONITOR_SOURCES", None)
+        else:
+            os.environ["MONITOR_SOURCES"] = previous
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _sources_env(args.sources_file):
+            return args.func(args)
     except (ConfigError, CommandError, StorageError) as exc:
         print(f"monitor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

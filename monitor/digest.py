@@ -1,17 +1,23 @@
-"""The daily digest: the day's new flagged stories, grouped by topic, with their evidence.
+"""The daily digest as data: the new flagged stories of a window, grouped by topic, with their
+evidence, the source runs, the failing health checks and the reviewers' verdicts.
 
 One entry per story (the copies of one article on several sites): its representative
-article, and "also reported by" the other copies."""
+article, and "also reported by" the other copies. ``monitor.render`` turns a ``Digest`` into
+text, Markdown, JSON, HTML and Atom; ``monitor.delivery`` sends it.
+
+Windows: ``--date D`` is the stories first seen on day D (Asia/Shanghai); ``--since T`` those
+first seen from T to now; the default is "what is new since the last digest": from the end of
+the last digest that was sent or recorded (``Storage.last_digest_end``), or from the start of
+today for the first one, leaving out stories an earlier digest already carried."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor import health
-from monitor.storage import CrawlRun, Storage, StoryView
+from monitor.storage import CrawlRun, Review, Storage, StoryView
 
 TZ = ZoneInfo("Asia/Shanghai")
 TOPICS = {
@@ -20,11 +26,36 @@ TOPICS = {
         "Sister hospitals and cooperation agreements (姊妹医院 / 战略合作 / 医联体…)"
     ),
 }
+TOPIC_SHORT = {"medical_aid": "medical aid", "sister_hospital": "sister hospital"}
+
+
+@dataclass
+class Verdict:
+    """A reviewer's latest verdict on a story (``monitor review``)."""
+
+    verdict: str  # "relevant" | "irrelevant"
+    topics: list[str]
+    reviewer: str | None
+    reviewed_at: datetime
+    note: str | None
+    article_id: int
+    title: str | None = None
+
+    @classmethod
+    def from_review(cls, review: Review, title: str | None = None) -> Verdict:
+        return cls(verdict=review.verdict, topics=list(review.topics or []),
+                   reviewer=review.reviewer, reviewed_at=review.reviewed_at.astimezone(TZ),
+                   note=review.note, article_id=review.article_id, title=title)
+
+    def as_json(self) -> dict:
+        return {"verdict": self.verdict, "topics": self.topics, "reviewer": self.reviewer,
+                "reviewed_at": self.reviewed_at.isoformat(), "note": self.note,
+                "article_id": self.article_id}
 
 
 @dataclass
 class DigestEntry:
-    id: int
+    id: int  # the representative article's id: what `monitor review ID` takes
     title: str
     url: str
     outlet: str | None
@@ -37,6 +68,10 @@ class DigestEntry:
     partners: list[list[str]] = field(default_factory=list)  # [A, B, what they did]
     low_quality: bool = False
     also_reported_by: list[dict] = field(default_factory=list)  # {"outlet", "url"}
+    story_id: int | None = None
+    first_seen_at: datetime | None = None
+    first_url: str | None = None  # the story's first stored copy: a stable identity
+    review: Verdict | None = None
 
     @property
     def who(self) -> list[str]:
@@ -47,10 +82,13 @@ class DigestEntry:
 
     def as_json(self) -> dict:
         return {
+            "id": self.id,
+            "story_id": self.story_id,
             "title": self.title,
             "url": self.url,
             "outlet": self.outlet,
             "published_at": self.published_at.isoformat() if self.published_at else None,
+            "first_seen_at": self.first_seen_at.isoformat() if self.first_seen_at else None,
             "flags": self.flags,
             "evidence": self.evidence,
             "institutions": self.institutions,
@@ -59,6 +97,7 @@ class DigestEntry:
             "low_quality": self.low_quality,
             "also_reported_by": self.also_reported_by,
             "source": self.source,
+            "review": self.review.as_json() if self.review else None,
         }
 
 
@@ -73,13 +112,36 @@ class SourceRunSummary:
 
 @dataclass
 class Digest:
-    day: date
+    day: date  # the window's last day (Asia/Shanghai)
     entries: list[DigestEntry]
-    sources: list[SourceRunSummary]
+    sources: list[SourceRunSummary]  # the sources that ran in the window
     health: list[dict] = field(default_factory=list)  # failing checks (monitor.health)
+    window_from: datetime | None = None
+    window_to: datetime | None = None
+    kind: str = "day"  # "day" (--date), "since" (--since), "new" (since the last digest)
+    not_run: list[str] = field(default_factory=list)  # expected sources without a run
+    reviews: list[Verdict] = field(default_factory=list)  # verdicts given in the window
 
     def by_topic(self) -> dict[str, list[DigestEntry]]:
         return {t: [e for e in self.entries if t in e.flags] for t in TOPICS}
+
+    def per_source(self) -> dict[str, int]:
+        """Entries per source, most first."""
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            counts[entry.source] = counts.get(entry.source, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
+    def story_ids(self) -> list[int]:
+        return [e.story_id for e in self.entries if e.story_id is not None]
+
+    @property
+    def period(self) -> str:
+        """The window in words: "2026-11-23", "since 2026-11-22 08:00"."""
+        if self.kind == "day" or self.window_from is None:
+            return f"{self.day:%Y-%m-%d}"
+        return f"since {self.window_from.astimezone(TZ):%Y-%m-%d %H:%M}"
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -91,7 +153,13 @@ def today() -> date:
     return datetime.now(TZ).date()
 
 
-def _entry(view: StoryView) -> DigestEntry:
+def parse_since(text: str) -> datetime:
+    """``--since``: an ISO date or date-time; without an offset it is Asia/Shanghai time."""
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+
+
+def _entry(view: StoryView, review: Review | None) -> DigestEntry:
     row = view.representative
     flags = view.flag_names
     evidence = []
@@ -100,6 +168,7 @@ def _entry(view: StoryView) -> DigestEntry:
         for item in source_row.flags.get(flag, {}).get("evidence", [])[:2]:
             evidence.append({"flag": flag, "sentence": item["sentence"], "terms": item["terms"]})
     flagged = next((m for m in [row, *view.others] if m.flag_names), row)
+    first = view.members[0]
     return DigestEntry(
         id=row.id,
         title=row.title or "(no title)",
@@ -115,6 +184,10 @@ def _entry(view: StoryView) -> DigestEntry:
         low_quality=row.low_quality,
         also_reported_by=[{"outlet": m.outlet or m.source, "url": m.canonical_url or m.url}
                           for m in view.others],
+        story_id=view.story.id,
+        first_seen_at=view.story.first_seen_at.astimezone(TZ),
+        first_url=first.canonical_url or first.url,
+        review=Verdict.from_review(review) if review else None,
     )
 
 
@@ -135,110 +208,53 @@ def _summaries(runs: list[CrawlRun]) -> list[SourceRunSummary]:
     ]
 
 
-def build_digest(storage: Storage, day: date) -> Digest:
-    """Flagged stories first seen on ``day`` (Asia/Shanghai), newest publication first.
-    A new copy of a story seen on an earlier day does not bring the story back."""
-    start, end = day_bounds(day)
+def build_digest(storage: Storage, day: date | None = None, *, since: datetime | None = None,
+                 now: datetime | None = None, expected_sources: list[str] | None = None,
+                 checks: list[dict] | None = None) -> Digest:
+    """The digest of ``day`` (stories first seen that day), of the stories first seen
+    ``since`` a moment, or by default of what is new since the last digest; flagged stories
+    only, newest publication first. A new copy of a story seen before the window does not
+    bring the story back. ``expected_sources``: the enabled sources, to say which did not
+    run; ``checks``: the failing health checks (default: ``monitor.health.failing_checks``).
+    """
+    now = now or datetime.now(UTC)
+    if day is not None:
+        kind, (start, end) = "day", day_bounds(day)
+    elif since is not None:
+        kind, start, end = "since", since, now
+    else:
+        last = storage.last_digest_end()
+        kind, start, end = "new", last or day_bounds(now.astimezone(TZ).date())[0], now
     views = storage.stories(first_seen_from=start, first_seen_to=end, flagged_only=True)
+    if kind == "new":
+        sent = storage.sent_story_ids([v.story.id for v in views])
+        views = [v for v in views if v.story.id not in sent]
+    verdicts = storage.story_verdicts([v.story.id for v in views])
     oldest = datetime.min.replace(tzinfo=TZ)
-    entries = sorted((_entry(v) for v in views),
+    entries = sorted((_entry(v, verdicts.get(v.story.id)) for v in views),
                      key=lambda e: e.published_at or oldest, reverse=True)
     runs = [r for r in storage.runs(since=start) if r.started_at < end]
-    return Digest(day=day, entries=entries, sources=_summaries(runs),
-                  health=health.failing_checks(storage))
+    summaries = _summaries(runs)
+    ran = {s.source for s in summaries}
+    return Digest(
+        day=day or end.astimezone(TZ).date(),
+        entries=entries,
+        sources=summaries,
+        health=health.failing_checks(storage) if checks is None else checks,
+        window_from=start.astimezone(TZ),
+        window_to=end.astimezone(TZ),
+        kind=kind,
+        not_run=[name for name in expected_sources or [] if name not in ran],
+        reviews=[Verdict.from_review(review, article.title)
+                 for review, article in storage.reviews(since=start, until=end)],
+    )
 
 
-def _when(entry: DigestEntry) -> str:
-    """Publication time; a date-only page (parsed as midnight) shows its date alone."""
-    if entry.published_at is None:
-        return "date unknown"
-    if entry.published_at.time() == time.min:
-        return entry.published_at.strftime("%Y-%m-%d")
-    return entry.published_at.strftime("%Y-%m-%d %H:%M")
+def __getattr__(name: str):
+    """The renderers moved to ``monitor.render``; ``from monitor.digest import render_text``
+    still works (imported lazily: ``monitor.render`` imports this module)."""
+    if name in {"RENDERERS", "render_text", "render_markdown", "render_json"}:
+        from monitor import render
 
-
-def _sources_line(digest: Digest) -> str:
-    if not digest.sources:
-        return "No source ran on this day."
-    failing = [s for s in digest.sources if s.errors]
-    line = f"Sources run: {len(digest.sources)}, with errors: {len(failing)}."
-    for summary in failing:
-        line += f"\n  ! {summary.source}: {summary.errors} error(s); last: {summary.last_error}"
-    return line
-
-
-def render_text(digest: Digest) -> str:
-    lines = [f"Medical-cooperation news digest for {digest.day:%Y-%m-%d} (Asia/Shanghai)",
-             *health.render_lines(digest.health)]
-    groups = digest.by_topic()
-    if not digest.entries:
-        lines.append("Nothing new was flagged on this day.")
-    else:
-        counts = ", ".join(f"{topic.replace('_', ' ')} {len(items)}"
-                           for topic, items in groups.items())
-        lines.append(f"{len(digest.entries)} new flagged article(s): {counts}")
-    for topic, items in groups.items():
-        if not items:
-            continue
-        lines += ["", f"== {TOPICS[topic]}: {len(items)} =="]
-        for entry in items:
-            mark = " [low quality source]" if entry.low_quality else ""
-            lines.append(f"* {entry.title}{mark}")
-            lines.append(f"  {entry.outlet or entry.source} · {_when(entry)} · {entry.url}")
-            lines += [f"  {who}" for who in entry.who]
-            if entry.also_reported_by:
-                also = "; ".join(f"{o['outlet']} {o['url']}" for o in entry.also_reported_by)
-                lines.append(f"  also reported by: {also}")
-            if entry.places:
-                lines.append(f"  places: {'、'.join(entry.places)}")
-            for item in entry.evidence:
-                if item["flag"] == topic:
-                    lines.append(f"  why: “{item['sentence']}” [{', '.join(item['terms'])}]")
-    lines += ["", _sources_line(digest)]
-    return "\n".join(lines)
-
-
-def render_markdown(digest: Digest) -> str:
-    lines = [f"# Medical-cooperation news digest, {digest.day:%Y-%m-%d}", "",
-             *(f"    {line}" for line in health.render_lines(digest.health)), ""]
-    groups = digest.by_topic()
-    if not digest.entries:
-        lines.append("Nothing new was flagged on this day.")
-    for topic, items in groups.items():
-        if not items:
-            continue
-        lines += [f"## {TOPICS[topic]} ({len(items)})", ""]
-        for entry in items:
-            mark = " *(low-quality source)*" if entry.low_quality else ""
-            lines.append(f"- **[{_md(entry.title)}]({entry.url})**{mark}  ")
-            lines.append(f"  {_md(entry.outlet or entry.source)} · {_when(entry)}  ")
-            lines += [f"  {_md(who)}  " for who in entry.who]
-            if entry.also_reported_by:
-                also = ", ".join(f"[{_md(o['outlet'])}]({o['url']})"
-                                 for o in entry.also_reported_by)
-                lines.append(f"  also reported by: {also}  ")
-            for item in entry.evidence:
-                if item["flag"] == topic:
-                    lines.append(f"  > {_md(item['sentence'])} — *{', '.join(item['terms'])}*")
-        lines.append("")
-    lines += ["", _sources_line(digest)]
-    return "\n".join(lines)
-
-
-def _md(text: str) -> str:
-    for char in "\\`*_[]<>#|":
-        text = text.replace(char, "\\" + char)
-    return text
-
-
-def render_json(digest: Digest) -> str:
-    payload = {
-        "date": digest.day.isoformat(),
-        "health": digest.health,
-        "entries": [e.as_json() for e in digest.entries],
-        "sources": [vars(s) for s in digest.sources],
-    }
-    return json.dumps(payload, ensure_ascii=False, indent=2)
-
-
-RENDERERS = {"text": render_text, "md": render_markdown, "json": render_json}
+        return getattr(render, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

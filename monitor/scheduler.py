@@ -100,7 +100,7 @@ class ChildResult:
     returncode: int | None
     seconds: float
     stopped: str | None = None  # KILLED or STOPPED when the parent ended it
-    closed_runs: list[int] = field(default_factory=list)
+    closed_runs: dict[str, list[int]] = field(default_factory=dict)  # source -> run ids
 
     def describe(self) -> str:
         what = ", ".join(self.sources)
@@ -222,8 +222,10 @@ def crawl_in_child(names: list[str], settings, *, stop: threading.Event | None =
                 locked, _busy = locks.take(list(names))  # busy: a newer crawl closes them
                 overriding = ("shutdown",) if stopped == KILLED else ()
                 for name in locked:
-                    result.closed_runs += storage.end_unfinished_runs(
+                    closed = storage.end_unfinished_runs(
                         name, stopped, started_after=started_at, overriding=overriding)
+                    if closed:
+                        result.closed_runs[name] = closed
         finally:
             storage.close()
     return result

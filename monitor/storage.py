@@ -41,6 +41,8 @@ from monitor.stories import Member, choose_representative, is_repost
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
+# digest statuses whose stories count as sent (see DigestRecord)
+DELIVERED = ("sent", "recorded")
 
 
 class StorageError(RuntimeError):
@@ -135,6 +137,53 @@ class StoredArticle(Base):
     @property
     def flag_names(self) -> list[str]:
         return [n for n in ("medical_aid", "sister_hospital") if getattr(self, n)]
+
+
+# --- digest and review (issue 7): what each digest covered and whether it was delivered,
+# and the reviewers' verdicts on flagged stories
+
+
+class DigestRecord(Base):
+    """One digest that was sent (or recorded as read): its window and delivery outcome."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    window_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "sent": every channel delivered; "recorded": printed or written and marked as read;
+    # "failed": some channel failed, so its stories are not counted as sent
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    channels: Mapped[dict] = mapped_column(JSON, default=dict)  # channel -> "ok" or the error
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DigestStory(Base):
+    """A story that a digest carried."""
+
+    __tablename__ = "digest_stories"
+
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), primary_key=True,
+                                          index=True)
+
+
+class Review(Base):
+    """A reviewer's verdict on a flagged story, given through one of its articles; the
+    latest review of a story is its verdict."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))  # "relevant" | "irrelevant"
+    topics: Mapped[list] = mapped_column(JSON, default=list)  # topics that apply, if relevant
+    reviewer: Mapped[str | None] = mapped_column(String(100))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 def make_engine(database_url: str, busy_timeout_ms: int = 15_000) -> Engine:
@@ -435,6 +484,88 @@ class Storage:
                 run = s.get(CrawlRun, run_id)
                 run.stats = {**run.stats, "coverage": coverage}
         return ids
+
+
+    # --- digest and review (issue 7)
+
+    def record_digest(self, *, window_from: datetime, window_to: datetime,
+                      story_ids: list[int], status: str, channels: dict[str, str],
+                      created_at: datetime | None = None) -> int:
+        def work():
+            with self.session() as s:
+                record = DigestRecord(created_at=created_at or datetime.now(UTC),
+                                      window_from=window_from, window_to=window_to,
+                                      status=status, channels=channels,
+                                      entries=len(story_ids))
+                s.add(record)
+                s.flush()
+                s.add_all(DigestStory(digest_id=record.id, story_id=story_id)
+                          for story_id in dict.fromkeys(story_ids))
+                return record.id
+        return self._retry(work, "record a digest")
+
+    def digests(self, limit: int = 30) -> list[DigestRecord]:
+        """The last ``limit`` digests, newest first."""
+        with self.session() as s:
+            return list(s.scalars(select(DigestRecord)
+                                  .order_by(DigestRecord.created_at.desc(),
+                                            DigestRecord.id.desc()).limit(limit)))
+
+    def last_digest_end(self) -> datetime | None:
+        """The end of the latest window that a sent or recorded digest covered."""
+        with self.session() as s:
+            return s.scalar(select(func.max(DigestRecord.window_to))
+                            .where(DigestRecord.status.in_(DELIVERED)))
+
+    def sent_story_ids(self, story_ids: list[int]) -> set[int]:
+        """Those of ``story_ids`` that a sent or recorded digest already carried."""
+        if not story_ids:
+            return set()
+        with self.session() as s:
+            return set(s.scalars(
+                select(DigestStory.story_id).join(DigestRecord)
+                .where(DigestRecord.status.in_(DELIVERED),
+                       DigestStory.story_id.in_(story_ids))
+            ))
+
+    def add_review(self, article_id: int, *, verdict: str, topics: list[str],
+                   reviewer: str | None, note: str | None = None,
+                   reviewed_at: datetime | None = None) -> Review | None:
+        """Record a verdict on the story of ``article_id``; None when there is no such
+        article."""
+        def work():
+            with self.session() as s:
+                article = s.get(StoredArticle, article_id)
+                if article is None:
+                    return None
+                review = Review(article_id=article_id, story_id=article.story_id,
+                                verdict=verdict, topics=list(topics), reviewer=reviewer,
+                                note=note, reviewed_at=reviewed_at or datetime.now(UTC))
+                s.add(review)
+                return review
+        return self._retry(work, f"record a review of article {article_id}")
+
+    def story_verdicts(self, story_ids: list[int]) -> dict[int, Review]:
+        """The latest review of each of ``story_ids`` that has one."""
+        if not story_ids:
+            return {}
+        with self.session() as s:
+            reviews = s.scalars(select(Review).where(Review.story_id.in_(story_ids))
+                                .order_by(Review.reviewed_at, Review.id))
+            return {r.story_id: r for r in reviews}
+
+    def reviews(self, *, since: datetime | None = None,
+                until: datetime | None = None) -> list[tuple[Review, StoredArticle]]:
+        """Every review (oldest first) with the article it was given on."""
+        query = (select(Review, StoredArticle).join(StoredArticle,
+                                                    Review.article_id == StoredArticle.id)
+                 .order_by(Review.reviewed_at, Review.id))
+        if since is not None:
+            query = query.where(Review.reviewed_at >= since)
+        if until is not None:
+            query = query.where(Review.reviewed_at < until)
+        with self.session() as s:
+            return [tuple(row) for row in s.execute(query)]
 
 
 @dataclass

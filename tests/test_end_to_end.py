@@ -129,6 +129,23 @@ def test_digest_shows_exactly_the_seed_articles_with_their_flags(first_run, env)
     assert "Medical aid" in text and "Sister hospitals" in text
 
 
+def test_a_repost_joins_the_original_story(first_run, env):
+    digest = json.loads(monitor("digest", "--format", "json", env=env).stdout)
+    (aid,) = [e for e in digest["entries"] if "chinanews.com.cn/gn/2025/05-04" in e["url"]]
+    assert [o["url"] for o in aid["also_reported_by"]] == [
+        "http://www.jkzx365.com/yiwokan/2025/1217/58201.html"]  # the farm copy, not shown apart
+    stories = monitor("stories", "--flagged", env=env)
+    assert stories.returncode == 0
+    assert "4 stories first seen" in stories.stdout and "58201.html (low quality)" in stories.stdout
+
+
+def test_reprocess_over_the_crawled_history_changes_no_flag(first_run, env):
+    result = monitor("reprocess", env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"Reprocessed {len(expected_articles())} stored article(s); flags changed on 0" \
+        in result.stdout
+
+
 def test_second_run_adds_no_rows_and_downloads_no_article(second_run, env):
     assert second_run.returncode == 0, second_run.stdout + second_run.stderr
     assert len(db_rows(env, "select id from articles")) == len(expected_articles())

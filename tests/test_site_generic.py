@@ -170,7 +170,7 @@ def test_list_heuristic_farm_keeps_its_own_column():
         "http://www.jkzx365.com/yiwokan/2025/1218/58231.html",
         "http://www.jkzx365.com/yiwokan/2025/1218/58230.html",
     ]
-    assert len(urls) == 10 and all("/yiwokan/" in url for url in urls)  # not the 热门文章 sidebar
+    assert len(urls) == 11 and all("/yiwokan/" in url for url in urls)  # not the 热门文章 sidebar
     assert {link.listed_at for link in listing.articles[:2]} == {"2025-12-18"}
     assert listing.next_pages == ["http://www.jkzx365.com/yiwokan/list_12_2.html"]
 

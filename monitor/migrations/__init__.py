@@ -96,10 +96,11 @@ def upgrade(engine: Engine, *, lock_folder: str | Path | None = None,
         with engine.begin() as connection:
             before = current(connection)
             config = alembic_config(connection)
-            if before is None and not _has_monitor_tables(connection) and revision == "head":
+            legacy = before is None and _has_monitor_tables(connection)
+            if before is None and not legacy and revision == "head":
                 _create_from_models(connection)
             else:
-                if before is None:
+                if legacy:
                     command.stamp(config, BASELINE)
                 command.upgrade(config, revision)
         with engine.connect() as connection:
