@@ -40,6 +40,7 @@ from pathlib import Path
 
 from opencc import OpenCC
 
+from bench.scores import Score
 from monitor.stories import Signature, StoryIndex, shingles, signature, story_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,22 +59,6 @@ _NUMBER = re.compile(r"\d+")
 
 
 # --- grouping quality on the labelled pairs --------------------------------------------
-
-@dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
 
 def load_pairs(path: Path = PAIRS) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]

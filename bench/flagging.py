@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.scores import Score
 from monitor.classify import FLAGS, classify
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "flagging-dev.jsonl"
@@ -19,26 +20,6 @@ LABEL = {"medical_aid": "label_medical_aid", "sister_hospital": "label_sister_ho
 
 # F1 reached on the clear rows, rounded down to 0.01; tests/test_classify.py fails under it.
 F1_FLOOR = {"medical_aid": 1.00, "sister_hospital": 1.00}
-
-
-@dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 @dataclass

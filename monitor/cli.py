@@ -218,6 +218,7 @@ def cmd_schedule(args) -> int:
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = _settings(args)
     sources = load_sources(settings.get("MONITOR_SOURCES"))
     _upgrade_schema(settings)

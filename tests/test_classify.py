@@ -3,9 +3,7 @@
 The hand-written texts below are unit cases only; the labelled set (tests/data) is the
 measurement and is only read through bench.flagging."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,12 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bench():
-    """bench/flagging.py, loaded from its path (bench is not an installed package)."""
-    spec = importlib.util.spec_from_file_location("bench_flagging", ROOT / "bench" / "flagging.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    from bench import flagging
+
+    return flagging
 
 
 def seed_text(prefix: str) -> str:

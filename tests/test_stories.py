@@ -3,9 +3,7 @@ topic, signature persistence, the index rebuilt from signatures, the representat
 and the precision / recall floor on tests/data/story_pairs.jsonl (read through
 bench.dedup)."""
 
-import importlib.util
 import re
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,12 +32,9 @@ _SENTENCE = re.compile(r"(?<=[。！？!?；])")
 
 
 def _bench():
-    """bench/dedup.py, loaded from its path (bench is not an installed package)."""
-    spec = importlib.util.spec_from_file_location("bench_dedup", ROOT / "bench" / "dedup.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    from bench import dedup
+
+    return dedup
 
 
 @pytest.fixture(scope="module")
