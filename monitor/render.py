@@ -5,13 +5,13 @@ Jinja2 templates in ``monitor/templates``, with everything taken from pages esca
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, time
 from functools import cache
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
 
 from monitor import health
 from monitor.digest import TOPIC_SHORT, TOPICS, TZ, Digest, DigestEntry
@@ -99,8 +99,9 @@ def _verdict_words(entry_review) -> str:
 
 
 def render_text(digest: Digest) -> str:
-    lines = [f"{PRODUCT} {'for' if digest.kind == 'day' else ''} {digest.period} "
-             "(Asia/Shanghai)".replace("  ", " "), *health.render_lines(digest.health)]
+    title = (f"{PRODUCT} for {digest.period}" if digest.kind == "day"
+             else f"{PRODUCT}, new {digest.period}")
+    lines = [f"{title} (Asia/Shanghai)", *health.render_lines(digest.health)]
     groups = digest.by_topic()
     if not digest.entries:
         lines.append(_nothing_new(digest))
@@ -224,7 +225,7 @@ def render_json(digest: Digest) -> str:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("monitor", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(segments=segments, when=when, rfc3339=_rfc3339, plain=str)
+    env.filters.update(segments=segments, when=when, rfc3339=_rfc3339)
     env.tests["web_url"] = is_web_url
     env.globals.update(TOPICS=TOPICS, TOPIC_SHORT=TOPIC_SHORT, PRODUCT=PRODUCT,
                        verdict_words=_verdict_words)
@@ -242,6 +243,8 @@ def render_html(digest: Digest) -> str:
         nothing_new=_nothing_new(digest), generated=datetime.now(UTC).astimezone(TZ))
 
 
+# characters XML 1.0 does not allow, which a scraped title can hold
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 FEED_NAMESPACE = uuid.UUID("6f0e7c1e-3b1a-5d0e-9a55-6d65646f6f70")  # this product's ids
 
 
@@ -257,11 +260,12 @@ def render_atom(digest: Digest, feed_url: str | None = None) -> str:
     fragment = _environment().get_template("entry.html").module
     stamps = [e.first_seen_at for e in digest.entries if e.first_seen_at]
     updated = max(stamps) if stamps else (digest.window_to or datetime.now(UTC))
-    return _environment().get_template("digest.atom").render(
+    feed = _environment().get_template("digest.atom").render(
         digest=digest, feed_url=feed_url if is_web_url(feed_url) else None,
         feed_id=f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, feed_url or 'flagged-stories')}",
         updated=updated, entry_id=entry_id,
         content=lambda entry: str(fragment.entry_body(entry)))
+    return NOT_XML.sub("", feed)
 
 
 # ---------------------------------------------------------------- group bots
@@ -306,7 +310,3 @@ def render_bot_markdown(digest: Digest, limit_bytes: int = 4000) -> str:
 
 RENDERERS = {"text": render_text, "md": render_markdown, "json": render_json,
              "html": render_html, "atom": render_atom}
-
-
-def as_markup(html: str) -> Markup:
-    return Markup(html)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectionLost,
@@ -23,13 +30,14 @@ def describe_failure(failure, url: str) -> tuple[str, str]:
     if failure.check(HttpError):
         response = failure.value.response
         return f"http_{response.status}", f"the site answered HTTP {response.status} for {url}"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns", f"the site's name does not resolve (site gone or no network): {url}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", f"no answer in time from {url}"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return "connection", f"the site refused the connection: {url}"
-    if failure.check(ConnectionLost, ResponseNeverReceived):
+    if failure.check(ConnectionLost, ResponseNeverReceived, ResponseDataLossError,
+                     DownloadFailedError):
         return "connection", f"the connection broke while fetching {url}"
     text = str(failure.value)
     if "Executable doesn't exist" in text or "executable_path" in text:

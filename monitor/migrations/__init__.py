@@ -15,13 +15,15 @@ Adding a revision (the chain is linear: 0001 → 0002 → …):
 2. ``monitor db revision -m "add stories"`` writes ``versions/0002_add_stories.py`` by
    comparing the models with a scratch SQLite database built by the chain (autogenerate);
 3. read and complete it: data moves, server defaults for new NOT NULL columns of existing
-   rows, a working ``downgrade()``; operations run in batch mode on SQLite;
+   rows, a name for every constraint it creates or drops (SQLite's batch mode needs them;
+   Alembic warns about unnamed ones), a working ``downgrade()``;
 4. ``make test``: ``tests/test_migrations.py`` checks that the chain builds exactly the
    models' schema on SQLite and PostgreSQL and that an upgrade keeps existing rows.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -129,6 +131,11 @@ def new_revision(message: str) -> Path:
         try:
             with engine.begin() as connection:
                 config = alembic_config(connection)
+                if importlib.util.find_spec("ruff"):  # the dev tools: lay the file out
+                    for key, value in (("hooks", "ruff"), ("ruff.type", "module"),
+                                       ("ruff.module", "ruff"),
+                                       ("ruff.options", "format REVISION_SCRIPT_FILENAME")):
+                        config.set_section_option("post_write_hooks", key, value)
                 command.upgrade(config, "head")
                 script = command.revision(config, message=message, autogenerate=True,
                                           rev_id=number)

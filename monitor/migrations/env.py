@@ -9,12 +9,19 @@ from alembic import context
 from sqlalchemy import text
 
 from monitor.migrations import FOREIGN_TABLES, UPGRADE_LOCK_KEY
-from monitor.storage import Base
+from monitor.storage import Base, UTCDateTime
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Leave alone the tables other programs keep in the same database."""
     return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
+def render_item(type_, obj, autogen_context):
+    """New revisions write the monitor's column types as the plain types they store."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
 
 
 def run_migrations() -> None:
@@ -25,6 +32,7 @@ def run_migrations() -> None:
         connection=connection,
         target_metadata=Base.metadata,
         include_object=include_object,
+        render_item=render_item,
         compare_type=True,
         # SQLite cannot ALTER most things: operations rebuild the table ("batch" mode)
         render_as_batch=connection.dialect.name == "sqlite",
