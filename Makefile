@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser demo test lint bench-extraction bench-flagging bench-dedup clean
+.PHONY: setup browser postgres demo test lint bench-extraction bench-flagging bench-dedup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +20,16 @@ setup: $(STAMP) browser
 demo: setup
 	$(BIN)/monitor run --replay seeds/site
 
+# a throw-away PostgreSQL server for the tests (Debian's package, installed if missing)
+postgres:
+	@scripts/postgres-test.sh
+
+# the PostgreSQL variants of the tests run against MONITOR_TEST_POSTGRES_URL: an existing
+# server when set, else the one scripts/postgres-test.sh starts.
 # pytest's exit 5 ("no tests ran") is a failure here
 test: setup
-	@$(BIN)/python -m pytest -q; code=$$?; \
+	@pg="$${MONITOR_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)}" || exit 1; \
+	MONITOR_TEST_POSTGRES_URL="$$pg" $(BIN)/python -m pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$code
 
 lint: $(STAMP)

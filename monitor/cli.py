@@ -1,5 +1,5 @@
-"""The ``monitor`` command: run, crawl, schedule, health, db, digest, sources, extract,
-classify, reprocess, record."""
+"""The ``monitor`` command: run, crawl, schedule, health, db, digest, review, export, sources,
+extract, classify, reprocess, record."""
 
 from __future__ import annotations
 
@@ -127,15 +127,105 @@ def _close_interrupted_runs(settings, names: list[str]) -> None:
 
 
 def cmd_digest(args) -> int:
-    from monitor.digest import RENDERERS, build_digest, today
+    """Print (or write) the digest; with --send deliver it, with --record mark it as read.
+    Exit 1 when a delivery failed (its stories stay new for the next digest)."""
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.delivery import DeliveryConfig, DeliveryError, record, send_digest
+    from monitor.digest import build_digest, parse_since
+    from monitor.render import RENDERERS, render_atom
 
     settings = _settings(args)
-    day = date.fromisoformat(args.date) if args.date else today()
+    fmt = args.format
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+        since = parse_since(args.since) if getattr(args, "since", None) else None
+    except ValueError as exc:
+        raise CommandError(f"not a date or time: {exc}") from exc
+    if fmt == "atom" and day is None and since is None:  # a feed keeps its recent entries
+        since = datetime.now(UTC) - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS", 7))
+    out = getattr(args, "out", None)
+    send, keep = getattr(args, "send", False), getattr(args, "record", False)
+    try:
+        config = DeliveryConfig.from_settings(settings) if send else None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
     storage = _storage(settings)
     try:
-        print(RENDERERS[args.format](build_digest(storage, day)))
+        digest = build_digest(storage, day, since=since,
+                              expected_sources=_enabled_names(settings))
+        if fmt == "atom":
+            output = render_atom(digest, settings.get("MONITOR_FEED_URL") or None)
+        else:
+            output = RENDERERS[fmt](digest)
+        if out:
+            Path(out).write_text(output + "\n", "utf-8")
+            print(f"Digest ({fmt}, {len(digest.entries)} entries) written to {out}")
+        else:
+            print(output, flush=True)
+        if send:
+            try:
+                report = send_digest(storage, digest, config)
+            except DeliveryError as exc:
+                raise CommandError(str(exc)) from exc
+            for outcome in report.outcomes:
+                print(outcome.line(), file=sys.stdout if outcome.ok else sys.stderr)
+            if not report.ok:
+                print("The digest was not sent everywhere: its stories stay new for the "
+                      "next digest.", file=sys.stderr)
+                return EXIT_FAILED_SOURCES
+        elif keep:
+            record(storage, digest, "recorded", {f"file {out}" if out else "printed": "ok"})
     finally:
         storage.close()
+    return EXIT_OK
+
+
+def _enabled_names(settings) -> list[str] | None:
+    """The enabled sources, for the digest to say which did not run (None when the sources
+    file cannot be read: the digest does not need it)."""
+    try:
+        return [s.name for s in load_sources(settings.get("MONITOR_SOURCES")) if s.enabled]
+    except ConfigError:
+        return None
+
+
+def cmd_review(args) -> int:
+    from monitor.review import ReviewError, review
+
+    settings = _settings(args)
+    storage = _storage(settings)
+    try:
+        verdict, members = review(storage, args.id, args.verdict, topics=args.topic,
+                                  reviewer=args.reviewer, note=args.note)
+    except ReviewError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        storage.close()
+    title = next(m.title for m in members if m.id == args.id)
+    topics = f" ({', '.join(verdict.topics)})" if verdict.topics else ""
+    copies = f", and its {len(members) - 1} other cop{'y' if len(members) == 2 else 'ies'}" \
+        if len(members) > 1 else ""
+    print(f"#{args.id} {title}{copies}: {verdict.verdict}{topics}"
+          + (f", by {verdict.reviewer}" if verdict.reviewer else ""))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from monitor.review import flagged_rows, reviewed_rows
+
+    settings = _settings(args)
+    storage = _storage(settings)
+    try:
+        rows = reviewed_rows(storage) if args.reviewed else flagged_rows(storage)
+    finally:
+        storage.close()
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    if args.out:
+        Path(args.out).write_text(lines, "utf-8")
+        print(f"{len(rows)} row(s) written to {args.out}")
+    else:
+        sys.stdout.write(lines)
     return EXIT_OK
 
 
@@ -180,21 +270,29 @@ def cmd_run(args) -> int:
         print(f"FAILED {name}: {reason}", file=sys.stderr)
     print(flush=True)
     args.date = None
-    cmd_digest(args)
-    return EXIT_FAILED_SOURCES if reasons else EXIT_OK
+    digest_code = cmd_digest(args)
+    return EXIT_FAILED_SOURCES if reasons else digest_code
 
 
 def _crawl_due(names: list[str], settings, sources_file: str | None) -> dict[str, str]:
     """Crawl in a child process under the time limit; {failed source: reason}. The child's
     own "FAILED source: reason" lines are collected, the rest of its stderr passed on."""
     import re
+    import signal
     import tempfile
 
     from monitor.scheduler import crawl_in_child
 
+    def stop(signum, _frame):  # SIGTERM (systemd, kill): end the child crawl too
+        raise SystemExit(128 + signum)
+
     reasons: dict[str, str] = {}
+    previous = signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
-        result = crawl_in_child(names, settings, sources_file=sources_file, stderr=stderr)
+        try:
+            result = crawl_in_child(names, settings, sources_file=sources_file, stderr=stderr)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         stderr.seek(0)
         for line in stderr:
             failed = re.match(r"FAILED (\S+): (.*)", line)
@@ -444,18 +542,29 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--replay", metavar="DIR",
                        help="serve saved pages from DIR on 127.0.0.1 instead of the live sites")
 
+    def digest_options(p, formats):
+        p.add_argument("--format", choices=formats, default="text")
+        p.add_argument("--out", metavar="FILE", help="write the digest to FILE")
+        deliver = p.add_mutually_exclusive_group()
+        deliver.add_argument("--send", action="store_true",
+                             help="mail the digest and post it to the webhooks")
+        deliver.add_argument("--record", action="store_true",
+                             help="count the printed digest as read: its stories are not new "
+                             "any more")
+
     p = commands.add_parser("crawl", help="crawl the sources and store new articles")
     crawl_options(p)
     p.set_defaults(func=cmd_crawl)
 
     p = commands.add_parser(
-        "run", help="crawl the due sources, then print today's digest (what cron calls)",
+        "run", help="crawl the due sources, then print the digest (what cron calls)",
         description="One cycle for cron: crawl the sources whose schedule says a run is due "
         "(in a child process killed after MONITOR_CRAWL_TIME_LIMIT), check their health, "
-        "print today's digest. Exit 0 when all went well, 1 with one line per failed source.")
+        "print the digest of what is new since the last one (--send: deliver it). Exit 0 "
+        "when all went well, 1 with one line per failed source or failed delivery.")
     crawl_options(p)
     p.add_argument("--all", action="store_true", help="crawl every enabled source, due or not")
-    p.add_argument("--format", choices=["text", "md", "json"], default="text")
+    digest_options(p, formats=["text", "md", "json", "html"])
     p.set_defaults(func=cmd_run)
 
     p = commands.add_parser(
@@ -479,10 +588,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-m", "--message", help="what the new revision does")
     p.set_defaults(func=cmd_db)
 
-    p = commands.add_parser("digest", help="print the new flagged articles of a day")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="day (Asia/Shanghai; default today)")
-    p.add_argument("--format", choices=["text", "md", "json"], default="text")
+    p = commands.add_parser(
+        "digest", help="the new flagged stories since the last digest (or of a day); --send",
+        description="The flagged stories new since the last digest that was sent or recorded "
+        "(the first time: since the start of today, Asia/Shanghai), grouped by topic, newest "
+        "first, with the source runs and failing health checks. --send mails it and posts it "
+        "to the webhooks (MONITOR_SMTP_*, MONITOR_WEBHOOK_*); only a digest that reached "
+        "every channel marks its stories as sent. --format atom: a feed of the last "
+        "MONITOR_FEED_DAYS days.")
+    window = p.add_mutually_exclusive_group()
+    window.add_argument("--date", metavar="YYYY-MM-DD",
+                        help="the stories first seen on this day (Asia/Shanghai)")
+    window.add_argument("--since", metavar="TIME",
+                        help="the stories first seen since this ISO date or time "
+                        "(Asia/Shanghai unless it has an offset)")
+    digest_options(p, formats=["text", "md", "json", "html", "atom"])
     p.set_defaults(func=cmd_digest)
+
+    p = commands.add_parser(
+        "review", help="record a reviewer's verdict on a flagged story",
+        description="Record whether the story of article ID (the #number of a digest entry) "
+        "is relevant; later digests show it, `monitor export --reviewed` exports it.")
+    p.add_argument("id", type=int, metavar="ID", help="the article's number (#ID in the digest)")
+    verdict = p.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--relevant", dest="verdict", action="store_const", const="relevant")
+    verdict.add_argument("--irrelevant", dest="verdict", action="store_const",
+                         const="irrelevant")
+    p.add_argument("--topic", action="append", default=[],
+                   choices=["medical_aid", "sister_hospital"],
+                   help="with --relevant: what it is about (repeatable; default: its flags)")
+    p.add_argument("--note", help="why, in a few words")
+    p.add_argument("--reviewer", default=os.environ.get("MONITOR_REVIEWER")
+                   or os.environ.get("USER"),
+                   help="who reviews (default: $MONITOR_REVIEWER, else $USER)")
+    p.set_defaults(func=cmd_review)
+
+    p = commands.add_parser(
+        "export", help="flagged or reviewed articles as labelled JSON lines",
+        description="One JSON line per flagged article (--reviewed: per reviewed story), in "
+        "the format of tests/data/flagging-dev.jsonl with the reviewers' labels, so that "
+        "`python -m bench.flagging FILE` measures the flagging rules against them.")
+    p.add_argument("--reviewed", action="store_true", help="only the reviewed stories")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(func=cmd_export)
 
     p = commands.add_parser("sources", help="list the configured sources and check the file")
     p.set_defaults(func=cmd_sources)

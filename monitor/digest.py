@@ -120,6 +120,7 @@ class Digest:
     window_to: datetime | None = None
     kind: str = "day"  # "day" (--date), "since" (--since), "new" (since the last digest)
     not_run: list[str] = field(default_factory=list)  # expected sources without a run
+    last_success: dict[str, datetime] = field(default_factory=dict)  # of the not_run ones
     reviews: list[Verdict] = field(default_factory=list)  # verdicts given in the window
 
     def by_topic(self) -> dict[str, list[DigestEntry]]:
@@ -166,7 +167,8 @@ def _entry(view: StoryView, review: Review | None) -> DigestEntry:
     for flag in flags:  # from the representative, else from the first copy flagged
         source_row = next(m for m in [row, *view.others] if getattr(m, flag))
         for item in source_row.flags.get(flag, {}).get("evidence", [])[:2]:
-            evidence.append({"flag": flag, "sentence": item["sentence"], "terms": item["terms"]})
+            evidence.append({"flag": flag, "sentence": item["sentence"],
+                             "terms": list(dict.fromkeys(item["terms"]))})
     flagged = next((m for m in [row, *view.others] if m.flag_names), row)
     first = view.members[0]
     return DigestEntry(
@@ -218,14 +220,18 @@ def build_digest(storage: Storage, day: date | None = None, *, since: datetime |
     run; ``checks``: the failing health checks (default: ``monitor.health.failing_checks``).
     """
     now = now or datetime.now(UTC)
-    if day is not None:
+    if day is not None:  # up to now: a later digest's window starts where this one ended
         kind, (start, end) = "day", day_bounds(day)
+        end = min(end, now)
     elif since is not None:
         kind, start, end = "since", since, now
     else:
         last = storage.last_digest_end()
         kind, start, end = "new", last or day_bounds(now.astimezone(TZ).date())[0], now
-    views = storage.stories(first_seen_from=start, first_seen_to=end, flagged_only=True)
+    # a window ending now includes this very moment; the next one starts at it (and leaves
+    # out the stories sent already)
+    until = end + timedelta(microseconds=1) if end == now else end
+    views = storage.stories(first_seen_from=start, first_seen_to=until, flagged_only=True)
     if kind == "new":
         sent = storage.sent_story_ids([v.story.id for v in views])
         views = [v for v in views if v.story.id not in sent]
@@ -233,9 +239,10 @@ def build_digest(storage: Storage, day: date | None = None, *, since: datetime |
     oldest = datetime.min.replace(tzinfo=TZ)
     entries = sorted((_entry(v, verdicts.get(v.story.id)) for v in views),
                      key=lambda e: e.published_at or oldest, reverse=True)
-    runs = [r for r in storage.runs(since=start) if r.started_at < end]
+    runs = [r for r in storage.runs(since=start) if r.started_at < until]
     summaries = _summaries(runs)
     ran = {s.source for s in summaries}
+    not_run = [name for name in expected_sources or [] if name not in ran]
     return Digest(
         day=day or end.astimezone(TZ).date(),
         entries=entries,
@@ -244,9 +251,12 @@ def build_digest(storage: Storage, day: date | None = None, *, since: datetime |
         window_from=start.astimezone(TZ),
         window_to=end.astimezone(TZ),
         kind=kind,
-        not_run=[name for name in expected_sources or [] if name not in ran],
+        not_run=not_run,
+        last_success={name: started.astimezone(TZ) for name, started in
+                      storage.last_successful_starts().items() if name in not_run}
+        if not_run else {},
         reviews=[Verdict.from_review(review, article.title)
-                 for review, article in storage.reviews(since=start, until=end)],
+                 for review, article in storage.reviews(since=start, until=until)],
     )
 
 

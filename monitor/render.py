@@ -85,8 +85,16 @@ def _sources_lines(digest: Digest) -> list[str]:
         lines.append(f"Sources run: {len(digest.sources)}, with errors: {len(failing)}.")
         lines += [f"  ! {s.source}: {s.errors} error(s); last: {s.last_error}" for s in failing]
     if digest.not_run:
-        lines.append(f"Did not run: {', '.join(digest.not_run)}.")
+        lines.append(f"Did not run in this period: {not_run_words(digest)}.")
     return lines
+
+
+def not_run_words(digest: Digest) -> str:
+    """The enabled sources that did not run, each with its last successful run."""
+    def last(name: str) -> str:
+        moment = digest.last_success.get(name)
+        return f"last ran {moment:%Y-%m-%d %H:%M}" if moment else "never ran successfully"
+    return ", ".join(f"{name} ({last(name)})" for name in digest.not_run)
 
 
 def _verdict_words(entry_review) -> str:
@@ -209,7 +217,8 @@ def digest_json(digest: Digest) -> dict:
                    "sources": digest.per_source()},
         "entries": [e.as_json() for e in digest.entries],
         "sources": [vars(s) for s in digest.sources],
-        "not_run": digest.not_run,
+        "not_run": [{"source": name, "last_success": digest.last_success[name].isoformat()
+                     if name in digest.last_success else None} for name in digest.not_run],
         "reviews": [r.as_json() for r in digest.reviews],
     }
 
@@ -228,7 +237,7 @@ def _environment() -> Environment:
     env.filters.update(segments=segments, when=when, rfc3339=_rfc3339)
     env.tests["web_url"] = is_web_url
     env.globals.update(TOPICS=TOPICS, TOPIC_SHORT=TOPIC_SHORT, PRODUCT=PRODUCT,
-                       verdict_words=_verdict_words)
+                       verdict_words=_verdict_words, not_run_words=not_run_words)
     return env
 
 
@@ -272,8 +281,12 @@ def render_atom(digest: Digest, feed_url: str | None = None) -> str:
 
 
 def _bot_text(text: str) -> str:
-    """Titles inside a bot's Markdown link: brackets and line breaks would end the link."""
-    return " ".join(text.replace("[", "［").replace("]", "］").split())
+    """Page text in a bot's Markdown: brackets and line breaks would end a link, and tags
+    are markup there (WeCom's <@all> mentions everyone)."""
+    return " ".join(text.translate(BOT_FULL_WIDTH).split())
+
+
+BOT_FULL_WIDTH = str.maketrans("[]<>", "［］＜＞")
 
 
 def render_bot_markdown(digest: Digest, limit_bytes: int = 4000) -> str:

@@ -51,6 +51,36 @@ MONITOR_HEALTH_MAX_ERROR_RATE = float(_env("MONITOR_HEALTH_MAX_ERROR_RATE", "0.5
 MONITOR_HEALTH_COVERAGE_DROP = float(_env("MONITOR_HEALTH_COVERAGE_DROP", "0.3"))
 MONITOR_HEALTH_COVERAGE_ARTICLES = int(_env("MONITOR_HEALTH_COVERAGE_ARTICLES", "5"))
 
+# ---------------------------------------------------------------- digest delivery
+# (monitor.delivery: `monitor digest --send`); nothing is sent where nothing is set
+
+# mail: the HTML digest with a plain-text alternative; MONITOR_SMTP_TO is a comma-separated
+# list; security: starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)
+MONITOR_SMTP_HOST = _env("MONITOR_SMTP_HOST", "")
+MONITOR_SMTP_PORT = int(_env("MONITOR_SMTP_PORT", "587"))
+MONITOR_SMTP_SECURITY = _env("MONITOR_SMTP_SECURITY", "starttls")
+MONITOR_SMTP_USER = _env("MONITOR_SMTP_USER", "")
+MONITOR_SMTP_PASSWORD = _env("MONITOR_SMTP_PASSWORD", "")
+MONITOR_SMTP_FROM = _env("MONITOR_SMTP_FROM", "")
+MONITOR_SMTP_TO = _env("MONITOR_SMTP_TO", "")
+# a CA bundle (PEM) for a server certificate the system does not trust
+MONITOR_SMTP_CAFILE = _env("MONITOR_SMTP_CAFILE", "")
+# webhooks, each a space- or comma-separated list of URLs: generic JSON (the digest's JSON
+# with a Markdown text), WeCom group bots (…/cgi-bin/webhook/send?key=…), DingTalk group
+# bots (…/robot/send?access_token=…, signed when the bot has a 加签 secret)
+MONITOR_WEBHOOK_JSON = _env("MONITOR_WEBHOOK_JSON", "")
+MONITOR_WEBHOOK_WECOM = _env("MONITOR_WEBHOOK_WECOM", "")
+MONITOR_WEBHOOK_DINGTALK = _env("MONITOR_WEBHOOK_DINGTALK", "")
+MONITOR_WEBHOOK_DINGTALK_SECRET = _env("MONITOR_WEBHOOK_DINGTALK_SECRET", "")
+# each channel is tried this many times, waiting the delay (seconds, doubled each time)
+MONITOR_DELIVERY_ATTEMPTS = int(_env("MONITOR_DELIVERY_ATTEMPTS", "3"))
+MONITOR_DELIVERY_RETRY_DELAY = float(_env("MONITOR_DELIVERY_RETRY_DELAY", "10"))
+MONITOR_DELIVERY_TIMEOUT = float(_env("MONITOR_DELIVERY_TIMEOUT", "30"))
+# the Atom feed (`monitor digest --format atom`): the days it covers, and the URL it is
+# published at (its self link), if any
+MONITOR_FEED_DAYS = float(_env("MONITOR_FEED_DAYS", "7"))
+MONITOR_FEED_URL = _env("MONITOR_FEED_URL", "")
+
 # ---------------------------------------------------------------- scrapy
 
 BOT_NAME = "medcoop-monitor"

@@ -545,6 +545,17 @@ class Storage:
                 return review
         return self._retry(work, f"record a review of article {article_id}")
 
+    def story_members(self, article_id: int) -> list[StoredArticle]:
+        """Every article of the story of ``article_id`` (just it when it has no story; none
+        when there is no such article)."""
+        with self.session() as s:
+            article = s.get(StoredArticle, article_id)
+            if article is None or article.story_id is None:
+                return [article] if article is not None else []
+            return list(s.scalars(select(StoredArticle)
+                                  .where(StoredArticle.story_id == article.story_id)
+                                  .order_by(StoredArticle.id)))
+
     def story_verdicts(self, story_ids: list[int]) -> dict[int, Review]:
         """The latest review of each of ``story_ids`` that has one."""
         if not story_ids:

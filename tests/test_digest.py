@@ -1,15 +1,16 @@
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import time_machine
 
-from monitor.digest import build_digest, render_json, render_markdown, render_text
+from monitor.digest import build_digest, parse_since
 from monitor.items import Article, Evidence, Flag, Flags
+from monitor.render import render_json, render_markdown, render_text
 from monitor.storage import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
-AID = Evidence("浙江大学“组团式”医疗援疆见成效。", ["组团式", "援疆"])
+AID = Evidence("浙江大学“组团式”医疗援疆见成效。", ["组团式", "援疆", "援疆"])
 SISTER = Evidence("双方签订战略合作框架协议。", ["战略合作框架协议"])
 
 
@@ -42,7 +43,7 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
         add(storage, "e", "援疆见成效 (same text elsewhere)", None, aid=True, duplicate_of=first)
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         add(storage, "f", "明天的援疆", None, aid=True)
-    digest = build_digest(storage, date(2026, 11, 23))
+        digest = build_digest(storage, date(2026, 11, 23), checks=[])
     assert [e.title for e in digest.entries] == ["两者皆有", "援疆见成效", "签订战略合作框架协议"]
     groups = digest.by_topic()
     assert [e.title for e in groups["medical_aid"]] == ["两者皆有", "援疆见成效"]
@@ -50,36 +51,138 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
     # the copy with the same text joined the first one's story
     assert digest.entries[1].also_reported_by == [
         {"outlet": "dmu-news", "url": "https://example.org/e.htm"}]
+    assert digest.per_source() == {"dmu-news": 3}
 
     text = render_text(digest)
+    assert text.startswith("Medical-cooperation news digest for 2026-11-23 (Asia/Shanghai)")
     assert "3 new flagged article(s): medical aid 2, sister hospital 2" in text
+    assert "By source: dmu-news 3" in text
     assert "[low quality source]" in text
     assert "why: “双方签订战略合作框架协议。” [战略合作框架协议]" in text
+    assert "why: “浙江大学“组团式”医疗援疆见成效。” [组团式, 援疆]" in text  # terms once
     assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院: 签订战略合作框架协议" in text
+    assert f"(#{first})" in text  # the number `monitor review` takes
     assert "普通新闻" not in text and "same text elsewhere" not in text
 
     payload = json.loads(render_json(digest))
     assert payload["date"] == "2026-11-23"
+    assert payload["counts"] == {"topics": {"medical_aid": 2, "sister_hospital": 2},
+                                 "sources": {"dmu-news": 3}}
     entry = payload["entries"][1]
     assert set(entry) >= {"title", "url", "outlet", "published_at", "flags", "evidence"}
+    assert entry["id"] == first and entry["review"] is None
     assert entry["published_at"] == "2025-05-04T14:29:00+08:00"
     assert entry["flags"] == ["medical_aid"]
     assert entry["evidence"][0]["terms"] == ["组团式", "援疆"]
-    assert "**\\[" not in render_markdown(digest)
+    markdown = render_markdown(digest)
+    assert "**\\[" not in markdown
+    assert "> 浙江大学“**组团式**”医疗**援疆**见成效。" in markdown  # terms highlighted
     storage.close()
 
 
-def test_empty_day_says_so_and_lists_source_runs(db_url):
+def test_empty_day_says_so_and_which_sources_ran_or_not(db_url):
     storage = Storage(db_url)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        run = storage.start_run("chinanews-scroll", "chinanews")
+        storage.finish_run(run, reason="finished", pages=3, new_articles=2, errors={},
+                           stats={})
     with time_machine.travel(NOW, tick=False):
         run = storage.start_run("dmu-news", "university")
         storage.finish_run(run, reason="finished", pages=0, new_articles=0,
                            errors={"dns": 1},
                            stats={"last_error": "the site's name does not resolve"})
-    digest = build_digest(storage, date(2026, 11, 23))
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        digest = build_digest(storage, date(2026, 11, 23), checks=[],
+                              expected_sources=["dmu-news", "chinanews-scroll", "new-one"])
     text = render_text(digest)
-    assert "Nothing new was flagged on this day." in text
+    assert "Nothing new was found on 2026-11-23." in text
     assert "Sources run: 1, with errors: 1." in text
     assert "dmu-news: 1 error(s); last: the site's name does not resolve" in text
-    assert json.loads(render_json(digest))["entries"] == []
+    assert ("Did not run in this period: chinanews-scroll (last ran 2026-11-22 09:00), "
+            "new-one (never ran successfully).") in text
+    assert "monitor review" not in text  # nothing to review
+    payload = json.loads(render_json(digest))
+    assert payload["entries"] == [] and payload["not_run"] == [
+        {"source": "chinanews-scroll", "last_success": "2026-11-22T09:00:00+08:00"},
+        {"source": "new-one", "last_success": None}]
+    storage.close()
+
+
+def test_failing_health_checks_are_at_the_top(db_url):
+    storage = Storage(db_url)
+    check = {"source": "dmu-news", "check": "new_articles", "ok": False,
+             "message": "no new article in the last 5 runs", "run_id": 3}
+    digest = build_digest(storage, date(2026, 11, 23), checks=[check])
+    lines = render_text(digest).splitlines()
+    assert lines[1:3] == ["HEALTH: 1 failing check(s)",
+                          "  ! dmu-news [new_articles]: no new article in the last 5 runs"]
+    assert json.loads(render_json(digest))["health"] == [check]
+    storage.close()
+
+
+def test_default_window_is_what_is_new_since_the_last_digest(db_url):
+    storage = Storage(db_url)
+    yesterday = NOW - timedelta(days=1)
+    with time_machine.travel(yesterday, tick=False):
+        add(storage, "old", "昨天的援疆", None, aid=True)
+    with time_machine.travel(NOW, tick=False):
+        add(storage, "a", "今天的援疆", None, aid=True)
+        first = build_digest(storage, checks=[])
+    # the first digest ever: since the start of today (Asia/Shanghai)
+    assert first.kind == "new"
+    assert first.window_from == datetime(2026, 11, 23, tzinfo=CST)
+    assert [e.title for e in first.entries] == ["今天的援疆"]
+    assert render_text(first).startswith(
+        "Medical-cooperation news digest, new since 2026-11-23 00:00 (Asia/Shanghai)")
+
+    # a failed delivery does not move the window
+    storage.record_digest(window_from=first.window_from, window_to=first.window_to,
+                          story_ids=first.story_ids, status="failed", channels={"mail": "x"})
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        add(storage, "b", "稍后的援疆", None, aid=True)
+        again = build_digest(storage, checks=[])
+    assert [e.title for e in again.entries] == ["今天的援疆", "稍后的援疆"]
+
+    # once sent, its stories are no longer new; the next window starts where it ended
+    storage.record_digest(window_from=again.window_from, window_to=again.window_to,
+                          story_ids=again.story_ids, status="sent", channels={"mail": "ok"})
+    assert storage.last_digest_end() == again.window_to
+    with time_machine.travel(NOW + timedelta(hours=5), tick=False):
+        assert build_digest(storage, checks=[]).entries == []
+        add(storage, "c", "傍晚的援疆", None, aid=True)
+        later = build_digest(storage, checks=[])
+    assert [e.title for e in later.entries] == ["傍晚的援疆"]
+    assert later.window_from == again.window_to
+    # --date still shows the whole day, sent or not
+    with time_machine.travel(NOW + timedelta(hours=5), tick=False):
+        day = build_digest(storage, date(2026, 11, 23), checks=[])
+    assert len(day.entries) == 3
+    storage.close()
+
+
+def test_a_days_window_ends_now_so_the_next_digest_misses_nothing(db_url):
+    storage = Storage(db_url)
+    with time_machine.travel(NOW, tick=False):
+        add(storage, "a", "上午的援疆", None, aid=True)
+        morning = build_digest(storage, date(2026, 11, 23), checks=[])
+    assert morning.window_to == NOW
+    storage.record_digest(window_from=morning.window_from, window_to=morning.window_to,
+                          story_ids=morning.story_ids, status="sent", channels={})
+    with time_machine.travel(NOW + timedelta(hours=3), tick=False):
+        add(storage, "b", "下午的援疆", None, aid=True)
+        assert [e.title for e in build_digest(storage, checks=[]).entries] == ["下午的援疆"]
+    storage.close()
+
+
+def test_since_a_moment(db_url):
+    storage = Storage(db_url)
+    with time_machine.travel(NOW - timedelta(days=3), tick=False):
+        add(storage, "a", "三天前的援疆", None, aid=True)
+    with time_machine.travel(NOW - timedelta(hours=30), tick=False):
+        add(storage, "b", "昨天的援疆", None, aid=True)
+    with time_machine.travel(NOW, tick=False):
+        digest = build_digest(storage, since=parse_since("2026-11-21"), checks=[])
+    assert [e.title for e in digest.entries] == ["昨天的援疆"]
+    assert digest.kind == "since" and digest.period == "since 2026-11-21 00:00"
+    assert parse_since("2026-11-21T08:00+00:00") == datetime(2026, 11, 21, 8, tzinfo=UTC)
     storage.close()

@@ -337,3 +337,12 @@ def test_monitor_run_exits_1_with_one_line_per_failed_source_then_waits_for_the_
     assert second.returncode == 0, second.stderr
     assert "0 of 1 enabled source(s) due." in second.stdout
     assert "HEALTH: 1 failing check(s)" in second.stdout  # at the top of the digest
+
+
+def test_the_digest_job_writes_the_previous_days_digest(settings, tmp_path):
+    daemon = Daemon(settings, [], crawl=FakeCrawls())
+    path = daemon.write_digest(now=at(8))
+    daemon.shutdown()
+    assert path == tmp_path / "digests" / "2026-11-22.txt"
+    assert "2026-11-22" in path.read_text("utf-8").splitlines()[0]
+    assert '"date": "2026-11-22"' in path.with_suffix(".json").read_text("utf-8")

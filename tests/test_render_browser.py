@@ -1,0 +1,92 @@
+"""The HTML digest as a reader sees it: rendered by headless Chromium (the system browser) at a
+phone's width and for print, with a screenshot kept in the test's temporary folder."""
+
+import os
+import shutil
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from monitor.digest import Digest, DigestEntry, SourceRunSummary
+from monitor.render import headline, render_html
+
+BROWSER = os.environ.get("MONITOR_BROWSER") or shutil.which("chromium")
+pytestmark = pytest.mark.skipif(not BROWSER, reason="no chromium on this machine "
+                                "(`make test` installs Debian's; or set MONITOR_BROWSER)")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CST = timezone(timedelta(hours=8))
+EVIL = '<script>window.pwned = 1</script><img src="https://tracker.example/x.png">'
+
+
+def sample() -> Digest:
+    aid = DigestEntry(
+        id=8, story_id=5, title="浙江大学“组团式”医疗援疆见成效:50余项技术填补当地空白",
+        url="https://www.chinanews.com.cn/gn/2025/05-04/10410087.shtml", outlet="中国新闻网",
+        source="chinanews-scroll", published_at=datetime(2025, 5, 4, 14, 29, tzinfo=CST),
+        flags=["medical_aid"],
+        evidence=[{"flag": "medical_aid", "terms": ["组团式", "援疆"],
+                   "sentence": "记者从第一师医院获悉,“组团式”医疗援疆工作开展以来,"
+                               "目前已有5批次67名援疆专家对20个学科进行持续定向帮扶。"}],
+        institutions=["浙江大学医学院", "新疆生产建设兵团第一师医院"], places=["新疆", "阿克苏"],
+        also_reported_by=[{"outlet": "jkzx-farm",
+                           "url": "http://www.jkzx365.com/yiwokan/2025/1217/58201.html"}])
+    evil = DigestEntry(
+        id=9, story_id=6, title=EVIL + "签订战略合作框架协议" + "很长的标题" * 12,
+        url="https://www.dmu.edu.cn/info/1142/23456.htm", outlet=None, source="dmu-news",
+        published_at=None, flags=["sister_hospital"],
+        evidence=[{"flag": "sister_hospital", "terms": ["战略合作框架协议"],
+                   "sentence": "双方签订战略合作框架协议。"}],
+        partners=[["大连医科大学附属第一医院", "复旦大学附属中山医院", "签订战略合作框架协议"]],
+        low_quality=True)
+    return Digest(day=date(2026, 11, 23), entries=[aid, evil], kind="new",
+                  sources=[SourceRunSummary("chinanews-scroll", 1, 3, 0, None),
+                           SourceRunSummary("dmu-news", 1, 4, 2, "HTTP 503 on the list page")],
+                  health=[{"source": "dmu-news", "check": "error_rate", "ok": False,
+                           "message": "the last run had 2 error(s) for 5 page(s)", "run_id": 2}],
+                  window_from=datetime(2026, 11, 22, 8, 0, tzinfo=CST),
+                  window_to=datetime(2026, 11, 23, 8, 0, tzinfo=CST), not_run=["pumch-news"])
+
+
+def test_the_digest_page_in_headless_chromium(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    digest = sample()
+    page_file = tmp_path / "digest.html"
+    page_file.write_text(render_html(digest), "utf-8")
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(page_file.as_uri())
+
+            assert page.title() == headline(digest)
+            assert "1 failing health check(s)" in page.locator("#health").inner_text()
+            assert " ".join(page.locator("#counts").inner_text().split()) == \
+                "2 new flagged medical aid 1 sister hospital 1"
+            link = page.locator("#medical_aid h3 a")
+            assert link.inner_text() == digest.entries[0].title
+            assert link.get_attribute("href") == digest.entries[0].url
+            assert page.locator("#medical_aid mark").all_inner_texts() == ["组团式", "援疆", "援疆"]
+            sister = page.locator("#sister_hospital article")
+            assert sister.locator("h3").inner_text().startswith(EVIL)  # shown as text
+            assert "low-quality source" in sister.inner_text()
+            assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院" in sister.inner_text()
+            assert page.evaluate("typeof window.pwned") == "undefined"
+            assert page.locator("img, script").count() == 0
+            assert "Did not run in this period: pumch-news (never ran successfully)." in \
+                page.locator("#sources").inner_text()
+            # a phone's width: nothing sticks out sideways, not even the long title or URLs
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path=tmp_path / "digest-phone.png", full_page=True)
+
+            page.emulate_media(media="print")
+            assert page.locator("footer").is_hidden()
+            assert page.evaluate("getComputedStyle(document.querySelector('mark'))"
+                                 ".backgroundColor") == "rgba(0, 0, 0, 0)"
+            page.screenshot(path=tmp_path / "digest-print.png", full_page=True)
+        finally:
+            browser.close()
+    assert requested == [page_file.as_uri()]  # self-contained: nothing else was fetched
+    assert (tmp_path / "digest-phone.png").stat().st_size > 10_000
