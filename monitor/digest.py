@@ -258,13 +258,3 @@ def build_digest(storage: Storage, day: date | None = None, *, since: datetime |
         reviews=[Verdict.from_review(review, article.title)
                  for review, article in storage.reviews(since=start, until=until)],
     )
-
-
-def __getattr__(name: str):
-    """The renderers moved to ``monitor.render``; ``from monitor.digest import render_text``
-    still works (imported lazily: ``monitor.render`` imports this module)."""
-    if name in {"RENDERERS", "render_text", "render_markdown", "render_json"}:
-        from monitor import render
-
-        return getattr(render, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -398,16 +398,29 @@ class Daemon:
                 self._idle.notify_all()
 
     def write_digest(self, now: datetime | None = None) -> Path:
-        """The digest of the last complete day (Asia/Shanghai) into
-        ``<MONITOR_DATA_DIR>/digests/YYYY-MM-DD.txt`` and ``.json``."""
-        from monitor.digest import build_digest, render_json, render_text
+        """The morning digest: the stories new since the last digest, written to
+        ``<MONITOR_DATA_DIR>/digests/YYYY-MM-DD.txt`` / ``.json`` / ``.html``, then mailed
+        or posted where delivery is configured (``MONITOR_SMTP_*``, ``MONITOR_WEBHOOK_*``).
+        Without delivery it is recorded as written, so the next one starts where it ends;
+        a failed delivery leaves its stories new for the next digest."""
+        from monitor.delivery import DeliveryConfig, record, send_digest
+        from monitor.digest import build_digest
+        from monitor.render import render_html, render_json, render_text
 
-        day = ((now or datetime.now(UTC)).astimezone(TZ) - timedelta(days=1)).date()
-        digest = build_digest(self.storage, day)
+        now = now or datetime.now(UTC)
+        digest = build_digest(self.storage, now=now)
         folder = Path(self.settings.get("MONITOR_DATA_DIR") or "data") / "digests"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{day.isoformat()}.txt"
+        path = folder / f"{now.astimezone(TZ).date().isoformat()}.txt"
         path.write_text(render_text(digest) + "\n", "utf-8")
         path.with_suffix(".json").write_text(render_json(digest) + "\n", "utf-8")
-        logger.info("digest of %s: %d flagged article(s) -> %s", day, len(digest.entries), path)
+        path.with_suffix(".html").write_text(render_html(digest) + "\n", "utf-8")
+        config = DeliveryConfig.from_settings(self.settings)
+        if config.channels():
+            report = send_digest(self.storage, digest, config)
+            for outcome in report.outcomes:
+                (logger.info if outcome.ok else logger.error)("digest: %s", outcome.line())
+        else:
+            record(self.storage, digest, "recorded", {f"file {path}": "ok"})
+        logger.info("digest: %d flagged stories -> %s", len(digest.entries), path)
         return path

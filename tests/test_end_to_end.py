@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NO_POSTGRES, POSTGRES_URL, new_postgres_database
 from sqlalchemy import create_engine, text
 
-from conftest import NO_POSTGRES, POSTGRES_URL, new_postgres_database
 from monitor.config import load_sources
 from monitor.replay import ReplayIndex
 from monitor.savedpages import iter_pages

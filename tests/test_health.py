@@ -153,7 +153,8 @@ def test_a_crawl_going_on_is_not_reported_interrupted(tmp_path, settings):
 
 
 def test_the_digest_starts_with_the_failing_checks(db_url, settings, monkeypatch, tmp_path):
-    from monitor.digest import build_digest, render_json, render_text
+    from monitor.digest import build_digest
+    from monitor.render import render_json, render_text
 
     sources = tmp_path / "sources.toml"
     sources.write_text('[[source]]\nname = "quiet"\nkind = "generic"\n'

@@ -339,10 +339,15 @@ def test_monitor_run_exits_1_with_one_line_per_failed_source_then_waits_for_the_
     assert "HEALTH: 1 failing check(s)" in second.stdout  # at the top of the digest
 
 
-def test_the_digest_job_writes_the_previous_days_digest(settings, tmp_path):
+def test_the_digest_job_writes_and_records_the_new_digest(settings, tmp_path):
     daemon = Daemon(settings, [], crawl=FakeCrawls())
     path = daemon.write_digest(now=at(8))
+    assert path == tmp_path / "digests" / "2026-11-23.txt"
+    assert "2026-11-23" in path.read_text("utf-8").splitlines()[0]
+    assert '"date": "2026-11-23"' in path.with_suffix(".json").read_text("utf-8")
+    assert path.with_suffix(".html").read_text("utf-8").lstrip().startswith("<!DOCTYPE html>")
+    (recorded,) = daemon.storage.digests()  # no delivery configured: recorded as written
+    assert recorded.status == "recorded"
+    daemon.write_digest(now=at(9))  # the next one starts where this one ended
+    assert daemon.storage.last_digest_end() == at(9)
     daemon.shutdown()
-    assert path == tmp_path / "digests" / "2026-11-22.txt"
-    assert "2026-11-22" in path.read_text("utf-8").splitlines()[0]
-    assert '"date": "2026-11-22"' in path.with_suffix(".json").read_text("utf-8")
