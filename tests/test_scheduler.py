@@ -232,6 +232,14 @@ def rows(tmp_path, query):
         return [dict(r) for r in connection.execute(query)]
 
 
+def stored_yet(tmp_path) -> bool:
+    """Some article is stored (the database may not exist, or have no schema, yet)."""
+    try:
+        return (tmp_path / "m.db").exists() and bool(rows(tmp_path, "select id from articles"))
+    except sqlite3.OperationalError:  # created a moment ago, schema not there yet
+        return False
+
+
 @pytest.fixture
 def crawl_env(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
@@ -288,8 +296,7 @@ def test_sigterm_stops_the_daemon_and_its_crawl_cleanly(crawl_env, tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not (crawl_env / "m.db").exists() or not rows(
-                crawl_env, "select id from articles"):  # the crawl is under way
+        while not stored_yet(crawl_env):  # wait until the crawl is under way
             assert time.monotonic() < deadline and daemon.poll() is None, daemon.stderr.read()
             time.sleep(0.2)
         crawler = Lock(crawl_env / "locks", source_lock_name("chinanews-scroll")).holder()
