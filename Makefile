@@ -18,7 +18,7 @@ browser:
 setup: $(STAMP) browser
 
 demo: setup
-	$(BIN)/monitor run --replay seeds/site
+	$(BIN)/monitor run --all --replay seeds/site
 
 # a throw-away PostgreSQL server for the tests (Debian's package, installed if missing)
 postgres:

@@ -20,7 +20,7 @@ from monitor.items import Evidence, Flag, Flags
 
 FLAGS = ("medical_aid", "sister_hospital")
 LEAD_SENTENCES = 5  # places are read from the title, these first sentences and the evidence
-_SENTENCE_END = re.compile(r"[。！？；!?;\n]+")
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+[”’」』]*")
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ def normalise(text: str) -> str:
 
 
 def split_sentences(text: str) -> list[str]:
+    """Sentences, without their final punctuation (a closing quote after 。 included)."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
 
