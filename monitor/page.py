@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import cached_property
 
 from parsel import Selector
 
 from monitor.encoding import decode_html
-from monitor.savedpages import SavedPage
+from monitor.savedpages import SavedPage, fetch_time, header_value
 
 
 @dataclass
@@ -47,10 +46,7 @@ class Page:
         )
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers.items():
-            if key.lower() == name.lower():
-                return value
-        return None
+        return header_value(self.headers, name)
 
     @cached_property
     def _decoded(self) -> tuple[str, str]:
@@ -70,15 +66,3 @@ class Page:
         # type="html": parsel would otherwise read a JSON body (JSONP lists) as JSON
         return Selector(text=self.text or "<html></html>", type="html", base_url=self.url)
 
-
-def fetch_time(date_header: str | None, now: datetime | None = None) -> datetime:
-    """The time a response was served: its ``Date`` header unless absent or in the future."""
-    now = now or datetime.now(UTC)
-    if date_header:
-        try:
-            served = parsedate_to_datetime(date_header)
-        except (TypeError, ValueError):
-            served = None
-        if served is not None and served.tzinfo is not None and served <= now:
-            return served
-    return now

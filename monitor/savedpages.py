@@ -47,10 +47,28 @@ class SavedPage:
         return json.loads(path.read_text("utf-8")) if path.exists() else None
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers.items():
-            if key.lower() == name.lower():
-                return value
-        return None
+        return header_value(self.headers, name)
+
+
+def header_value(headers: dict[str, str], name: str) -> str | None:
+    """The value of header ``name`` (any case) in ``headers``, or None."""
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def fetch_time(date_header: str | None, now: datetime | None = None) -> datetime:
+    """The time a response was served: its ``Date`` header unless absent or in the future."""
+    now = now or datetime.now(UTC)
+    if date_header:
+        try:
+            served = parsedate_to_datetime(date_header)
+        except (TypeError, ValueError):
+            served = None
+        if served is not None and served.tzinfo is not None and served <= now:
+            return served
+    return now
 
 
 def load_page(folder: Path) -> SavedPage:
@@ -110,14 +128,5 @@ def fetch_live(url: str, timeout: float = 30.0) -> SavedPage:
             status, headers, body = response.status, dict(response.headers.items()), response.read()
     except urllib.error.HTTPError as error:  # a 404 or 500 is worth saving too
         status, headers, body = error.code, dict(error.headers.items()), error.read()
-    fetched_at = _http_date(headers.get("Date")) or datetime.now(UTC)
-    return SavedPage(url=url, body=body, status=status, headers=headers, fetched_at=fetched_at)
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
+    return SavedPage(url=url, body=body, status=status, headers=headers,
+                     fetched_at=fetch_time(header_value(headers, "Date")))

@@ -55,12 +55,3 @@ def url_key(url: str) -> str:
     )
     return urlunsplit(("", host, path, query, "")).lstrip("/")
 
-
-def strip_tracking(url: str) -> str:
-    """``url`` without fragment and tracking parameters (scheme and host kept)."""
-    parts = urlsplit(url.strip())
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-         if not _TRACKING.match(k)]
-    )
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))

@@ -1,6 +1,6 @@
 import pytest
 
-from monitor.urls import strip_tracking, url_key
+from monitor.urls import url_key
 
 SAME = [
     ("https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html",
@@ -30,6 +30,3 @@ def test_forms_of_one_page_share_a_key(a, b):
 def test_different_pages_have_different_keys(a, b):
     assert url_key(a) != url_key(b)
 
-
-def test_strip_tracking_keeps_scheme_host_and_real_parameters():
-    assert strip_tracking("http://a.cn/x.htm?id=3&utm_medium=m&spm=1#top") == "http://a.cn/x.htm?id=3"
