@@ -1,4 +1,5 @@
-"""Dedup keys of an article: the page's URL key and the fingerprint of its text."""
+"""Dedup keys of an article: the page's URL key, the fingerprint of its text and the
+signature of its story (``monitor.stories``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import unicodedata
 
 from monitor.items import Article
+from monitor.stories import signature, story_text
 from monitor.urls import url_key
 
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
@@ -33,6 +35,8 @@ def page_key(article: Article) -> str:
 
 
 def dedup_keys(article: Article) -> Article:
+    """Fill the article's URL key, text fingerprint and story signature."""
     article.url_key = page_key(article)
     article.fingerprint = text_fingerprint(article.body)
+    article.story_signature = signature(story_text(article.title, article.body)).to_bytes()
     return article

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from monitor.classify import classify
 from monitor.config import Source
-from monitor.dedup import text_fingerprint
+from monitor.dedup import dedup_keys
 from monitor.page import Page
 from monitor.process import process_page
 from monitor.storage import Storage, StoredArticle
-from monitor.stories import signature, story_text
 
 BATCH = 100
 
@@ -48,8 +47,7 @@ def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
             article = process_page(page_of(row), source=row.source,
                                    kind=source.kind if source else None,
                                    selectors=dict(source.selectors) if source else None)
-            article.fingerprint = text_fingerprint(article.body)
-            article.story_signature = signature(story_text(article.title, article.body)).to_bytes()
+            dedup_keys(article)  # the URL key is not written back: identity is kept
             article.flags = classify(article.title or "", article.body or "")
             before, after = row.flag_names, article.flags.names
             if before != after:

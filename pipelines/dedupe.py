@@ -1,7 +1,7 @@
 from monitor.crawling.story_index import story_index
 from monitor.dedup import dedup_keys
 from monitor.storage import Storage
-from monitor.stories import signature, story_text
+from monitor.stories import Signature
 from pipelines import DropArticle
 
 
@@ -29,7 +29,6 @@ class DedupePipeline:
             raise DropArticle("already_stored", f"already stored: {item.url}")
         if item.fingerprint:
             item.duplicate_of = self.storage.article_id_by_fingerprint(item.fingerprint)
-        sig = signature(story_text(item.title, item.body))
-        item.story_signature = sig.to_bytes()
+        sig = Signature.from_bytes(item.story_signature)
         item.story_of = story_index(self.storage).match(sig)
         return item
