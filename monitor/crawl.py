@@ -27,7 +27,6 @@ class SourceResult:
     source: str
     pages: int = 0
     new_articles: int = 0
-    skipped_stored: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     reason: str = ""
     last_error: str | None = None
@@ -38,10 +37,8 @@ class SourceResult:
         return (bool(self.errors) and self.pages == 0) or self.reason not in ("finished", "")
 
     def one_line(self) -> str:
-        if not self.failed:
-            return f"{self.source}: ok"
-        reason = self.last_error or self.reason or "failed"
-        return f"{self.source}: {reason}"
+        """``source: why it failed``, for a failed source."""
+        return f"{self.source}: {self.last_error or self.reason or 'failed'}"
 
 
 def project_settings(**overrides) -> Settings:
@@ -97,7 +94,6 @@ def crawl_sources(sources: list[Source], settings: Settings) -> list[SourceResul
                 source=source.name,
                 pages=int(counters.get("pages", 0)),
                 new_articles=int(counters.get("new_articles", 0)),
-                skipped_stored=int(counters.get("skipped_stored", 0)),
                 errors=grouped(counters, "errors"),
                 reason=crawler.stats.get_value("finish_reason", ""),
                 last_error=counters.get("last_error"),
