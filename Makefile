@@ -35,8 +35,10 @@ test: setup
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# saved pages (seeds/site), then the real pages of ../shared/realpages beside trafilatura and GNE
 bench-extraction: setup
-	$(BIN)/python -m bench.extraction
+	@$(BIN)/python -m bench.extraction; saved=$$?; \
+	$(BIN)/python -m bench.realpages || exit 1; exit $$saved
 
 bench-flagging: setup
 	$(BIN)/python -m bench.flagging
