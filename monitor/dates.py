@@ -190,6 +190,32 @@ def find_dateline(text: str) -> tuple[int, int] | None:
     return None
 
 
+# A shown date with a year, and its time of day when printed right after it, inside a longer
+# line: "2024年05月17日08:59  来源：", "2005.08.26 05:39", "发布时间：2024-05-13 06:16:00".
+_SHOWN_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
+    r"(?:\s*(?:星期|周)[一二三四五六日天])?"
+    r"(?P<clock>\s*T?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?(?!\d))?"
+)
+
+
+def find_shown_date(text: str) -> tuple[str, bool] | None:
+    """The first date printed in ``text`` with its time of day if any, and whether it has one.
+
+    Sites pass whole date lines; this says where the date is in them (``parse_date`` reads it).
+    """
+    found = _SHOWN_DATE.search(text)
+    if not found:
+        return None
+    return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+
+
+def find_shown_dates(text: str) -> list[tuple[str, bool]]:
+    """Every date printed in ``text`` (see ``find_shown_date``), in order."""
+    return [(re.sub(r"\s+", " ", m.group(0)).strip(), m.group("clock") is not None)
+            for m in _SHOWN_DATE.finditer(text)]
+
+
 # Dates in article URL paths, most specific first.
 _URL_DATES = (
     # chinanews: /gn/2025/05-04/10410000.shtml

@@ -20,6 +20,7 @@ from parsel import Selector
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
+from monitor.sites.mainblock import MainBlock, find_main_block, trim_body
 
 # ---------------------------------------------------------------- data
 
@@ -87,6 +88,7 @@ _BLOCK_TAGS = frozenset(
     "p div section article header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table "
     "thead tbody tfoot tr td th blockquote center figure figcaption pre form hr".split()
 )
+_EMPHASIS_TAGS = frozenset("h1 h2 h3 h4 h5 h6 strong b".split())
 _SKIP_TAGS = frozenset(
     "script style noscript iframe input button select textarea object embed video audio svg "
     "canvas map".split()
@@ -105,6 +107,7 @@ class Block:
     centred: bool = False
     link_chars: int = 0
     hrefs: list[str] = field(default_factory=list)
+    emphasised: bool = False  # all of its text is in a heading or in bold
 
 
 @dataclass
@@ -113,6 +116,7 @@ class _Buffer:
     images: list[str] = field(default_factory=list)
     link_chars: int = 0
     hrefs: list[str] = field(default_factory=list)
+    plain_chars: int = 0  # characters outside headings and bold
 
 
 def normalise_space(text: str) -> str:
@@ -127,11 +131,12 @@ def _centred(element) -> bool:
     )
 
 
-def text_blocks(container, exclude=None) -> list[Block]:
+def text_blocks(container, exclude=None, skip=frozenset()) -> list[Block]:
     """The lines of ``container`` (an lxml element) in document order.
 
     Block elements and ``<br>`` end a line; scripts, styles and form controls are skipped,
-    and so is the ``exclude`` element (e.g. the body container when reading around it).
+    and so are the ``exclude`` element (e.g. the body container when reading around it)
+    and the elements in ``skip`` (page furniture).
     """
     blocks: list[Block] = []
     buffer = _Buffer()
@@ -140,12 +145,19 @@ def text_blocks(container, exclude=None) -> list[Block]:
         nonlocal buffer
         text = normalise_space("".join(buffer.parts))
         if text or buffer.images:
-            blocks.append(Block(text, buffer.images, centred, buffer.link_chars, buffer.hrefs))
+            blocks.append(Block(text, buffer.images, centred, buffer.link_chars, buffer.hrefs,
+                                emphasised=bool(text) and buffer.plain_chars == 0))
         buffer = _Buffer()
 
-    def walk(element, centred: bool) -> None:
+    def add(text: str | None, emphasis: bool) -> None:
+        if text:
+            buffer.parts.append(text)
+            if not emphasis:
+                buffer.plain_chars += len(text.strip())
+
+    def walk(element, centred: bool, emphasis: bool) -> None:
         tag = element.tag if isinstance(element.tag, str) else None
-        if tag is None or tag in _SKIP_TAGS or element is exclude:
+        if tag is None or tag in _SKIP_TAGS or element is exclude or element in skip:
             return
         if tag == "br":
             flush(centred)
@@ -158,19 +170,18 @@ def text_blocks(container, exclude=None) -> list[Block]:
         if is_block:
             flush(centred)
             centred = centred or _centred(element)
+        emphasis = emphasis or tag in _EMPHASIS_TAGS
         if tag == "a" and element.get("href"):
             buffer.hrefs.append(element.get("href"))
             buffer.link_chars += len(normalise_space(element.text_content()))
-        if element.text:
-            buffer.parts.append(element.text)
+        add(element.text, emphasis)
         for child in element:
-            walk(child, centred)
-            if child.tail:
-                buffer.parts.append(child.tail)
+            walk(child, centred, emphasis)
+            add(child.tail, emphasis)
         if is_block:
             flush(centred)
 
-    walk(container, _centred(container))
+    walk(container, _centred(container), False)
     flush(False)
     return blocks
 
@@ -379,6 +390,9 @@ class GenericFamily:
             if fields is not None:
                 return fields
             notes.append(f"body selector {selectors['body']!r} found no text; tried CMS patterns")
+        block = _main_block(page)
+        if block is not None and (fields := _from_main_block(page, block, notes)):
+            return fields
         best = _best_container(page)
         if best is None:
             return None
@@ -398,6 +412,43 @@ class GenericFamily:
             date_candidates=[DateCandidate(date, f"site:generic:{name}")] if date else [],
             notes=notes + body_notes + _author_notes(info),
         )
+
+
+def _main_block(page: Page) -> MainBlock | None:
+    meta = [
+        normalise_space(text)
+        for text in page.selector.xpath(
+            '//meta[@property="og:title" or @name="og:title" or @name="twitter:title"]/@content'
+        ).getall()
+    ]
+    return find_main_block(page.selector.root, [text for text in meta if text])
+
+
+def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields | None:
+    blocks, images = split_images(text_blocks(block.body, skip=block.skip), page.url)
+    blocks, body_notes = drop_noise(blocks, page.url)
+    blocks, trailer_fields, trailer = split_trailer(blocks)
+    if trailer:
+        body_notes.append("trailer lines moved out of the body: " + " / ".join(trailer))
+    lines, dropped = trim_body([(b.text, b.emphasised) for b in blocks if b.text], block.title)
+    if dropped:
+        body_notes.append("lines around the text left out: " + " / ".join(dropped)[:200])
+    if sum(map(len, lines)) < MIN_BODY_CHARS:
+        return None
+    info = labelled_fields(block.header, INFO_LABELS)
+    return Fields(
+        rule="generic:text-density",
+        title=block.title,
+        outlet=info.get("来源", "").split(" ")[0] or None,
+        author=author_from(info, first_token=True) or author_from(trailer_fields),
+        paragraphs=lines,
+        images=images,
+        canonical_url=_canonical(page),
+        date_candidates=(
+            [DateCandidate(block.shown_time, "site:generic:shown")] if block.shown_time else []
+        ),
+        notes=notes + body_notes + _author_notes(info),
+    )
 
 
 def _from_selectors(page: Page, selectors: dict[str, str]) -> Fields | None:

@@ -1,0 +1,374 @@
+"""The article on a page of a layout nobody described: its text block, headline and shown time.
+
+General rules, for the many news and institutional sites that no family or selector covers:
+
+* **Body**: the element that holds the most article-like text (readability's idea, on
+  Chinese text): every paragraph (a ``<p>``, a leaf ``<div>`` / ``<section>``, or text
+  split by ``<br>``) of at least ``MIN_UNIT_CHARS`` characters and mostly not link text
+  scores ``1 + its sentence punctuation + its length / 100 (at most 3)`` for its parent
+  and half that for its grandparent; each element's total is discounted by its link
+  density. Page furniture (comment areas, related / hot lists, share bars, footers,
+  sidebars, ads, app-download boxes) is recognised by its class or id (``NOISE_NAMES``)
+  and skipped, unless it holds most of the page's text or the headline. One element
+  wins, so a second article rendered below the first is not merged.
+* **Headline**: the heading (``h1``–``h3`` or an element whose class / id says title)
+  that ``og:title``, the JSON-LD headline or ``<title>`` start with, the longest; a
+  heading carrying widget text after the real title gives way to the ``<title>`` text it
+  starts with. Section headings (``SECTION_HEADINGS``) never count. Without agreement:
+  ``og:title`` / headline, else ``<title>`` without its site suffix.
+* **Shown time**: the first date printed between the headline and the body (with its
+  time of day when one is printed after it); else the first such date near the headline.
+* The body's first lines that repeat the headline, show the date line, or are short
+  headings / bold decks above the first paragraph are not body; nor are short lines
+  without sentence punctuation at its end (editor lines, share bars, 完).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from monitor.dates import find_shown_date
+
+# ---------------------------------------------------------------- data
+
+# Class / id words of page furniture (compared with each word of the class and id, split at
+# spaces, - and _ and lower-cased): a word equal to one of NOISE_WORDS, or starting with
+# one of NOISE_PREFIXES.
+NOISE_WORDS = frozenset(
+    "ad ads adv gg guanggao tag tags keyword keywords nav navbar menu crumb crumbs breadcrumb "
+    "footer foot copyright sidebar side aside login search share sharebox bshare toolbar tools "
+    "gotop backtop qrcode erweima ewm download app appdown statement disclaimer declare "
+    "pinglun hotnews rank ranking paging pagination pager page-nav reply replies "
+    "recommend recommends recomm related relate relevant xgxw".split()
+)
+NOISE_PREFIXES = ("comment", "recommend", "related", "share", "hot", "advert", "banner", "footer",
+                  "sidebar", "breadcrumb", "copyright", "qrcode", "disclaimer", "rank", "nav")
+# Headings of page sections, never an article's title.
+SECTION_HEADINGS = frozenset(
+    "热门推荐 新闻中心 相关搜索 作者最新文章 关于本站 关于我们 相关新闻 相关阅读 相关文章 推荐阅读 "
+    "热点新闻 热门文章 最新文章 精彩推荐 猜你喜欢 大家都在看 精选视频 热门点击排行榜 最热评论 "
+    "网友评论 最新评论 热门评论 热点推荐 为你推荐 图片新闻 今日推荐 编辑推荐 推荐视频 24小时排行 "
+    "排行榜 热榜 热搜 联系我们 友情链接 新闻排行 往期回顾 最新资讯 热点搜索 专题推荐 更多".split()
+)
+TITLE_WORDS = ("title", "headline", "tit", "biaoti", "bt")  # class / id words of a headline
+MIN_UNIT_CHARS = 10  # a shorter paragraph says nothing about where the text is
+MAX_UNIT_LINK_SHARE = 0.5  # a paragraph mostly of link text is a list entry
+NOISE_KEEP_SHARE = 0.5  # furniture-named element holding more of the page's text: kept
+MIN_TITLE_CHARS, MAX_TITLE_CHARS = 4, 120
+SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s|-(?=[^-]{1,20}$)|–|—)\s*")
+HEAD_DECK_CHARS = 40  # a bold / heading line at the top of the body up to this long is a deck
+META_LINE_CHARS = 80  # a date line at the top of the body up to this long is no paragraph
+TAIL_LINE_CHARS = 40  # a line at the end up to this long, not ending a sentence, is furniture
+TIME_SEARCH_CHARS = 400  # text after the headline searched for the shown time
+
+_BLOCK_TAGS = frozenset(
+    "p div section article header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table "
+    "thead tbody tfoot tr td th blockquote center figure figcaption pre form main".split()
+)
+_SKIP_TAGS = frozenset(
+    "script style noscript iframe input button select textarea object embed video audio svg "
+    "canvas map template head".split()
+)
+_UNIT_TAGS = frozenset({"p", "pre", "blockquote"})
+_LEAF_UNIT_TAGS = frozenset({"div", "section", "td", "article", "span", "font", "li", "dd"})
+_PUNCTUATION = re.compile(r"[，。！？；、,]")
+_SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
+_WORD_SPLIT = re.compile(r"[\s_\-]+")
+_SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+@dataclass
+class _Stats:
+    chars: int = 0  # non-space characters, furniture and skipped tags left out
+    link_chars: int = 0
+    punctuation: int = 0
+    direct_chars: int = 0  # text of the element itself, between its children
+    has_block: bool = False
+
+
+@dataclass
+class MainBlock:
+    """What the rules found: the body element, the skipped furniture, headline, shown time."""
+
+    body: etree._Element
+    skip: set = field(default_factory=set)
+    title: str | None = None
+    title_element: etree._Element | None = None
+    shown_time: str | None = None
+    header: str = ""  # the text between the headline and the body (date line, source…)
+
+
+def find_main_block(root: etree._Element, meta_titles: Iterable[str]) -> MainBlock | None:
+    """The article's text block, headline and shown time on the page under ``root``."""
+    body_tag = root.find(".//body")
+    top = body_tag if body_tag is not None else root
+    stats: dict = {}
+    _measure(top, stats, set())
+    total = stats[top].chars if top in stats else 0
+    if not total:
+        return None
+    skip = {element for element in stats
+            if _is_furniture(element) and stats[element].chars < NOISE_KEEP_SHARE * total
+            and element.find(".//h1") is None}
+    stats = {}
+    _measure(top, stats, skip)
+    body = _best_element(top, stats, skip)
+    if body is None:
+        return None
+    block = MainBlock(body=body, skip=skip)
+    block.title, block.title_element = _headline(root, top, body, skip, list(meta_titles))
+    block.header = _header_text(top, block.title_element, block.title, body, skip)
+    found = find_shown_date(block.header)
+    block.shown_time = found[0] if found else None
+    return block
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def _words(element) -> list[str]:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return [word for word in _WORD_SPLIT.split(names) if word]
+
+
+def _is_furniture(element) -> bool:
+    if element.tag in ("footer", "aside", "nav"):
+        return True
+    return any(word in NOISE_WORDS or word.startswith(NOISE_PREFIXES) for word in _words(element))
+
+
+def _chars(text: str | None) -> int:
+    return len(_SPACES.sub("", text)) if text else 0
+
+
+def _measure(element, stats: dict, skip: set) -> _Stats:
+    """Text statistics of ``element`` and every element under it, into ``stats``."""
+    found = _Stats()
+    text = element.text or ""
+    found.direct_chars = _chars(text)
+    found.chars = found.direct_chars
+    found.punctuation = len(_PUNCTUATION.findall(text))
+    for child in element:
+        tail = child.tail or ""
+        found.direct_chars += _chars(tail)
+        found.chars += _chars(tail)
+        found.punctuation += len(_PUNCTUATION.findall(tail))
+        if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS or child in skip:
+            continue
+        inner = _measure(child, stats, skip)
+        found.chars += inner.chars
+        found.link_chars += inner.chars if child.tag == "a" else inner.link_chars
+        found.punctuation += inner.punctuation
+        found.has_block = found.has_block or inner.has_block or child.tag in _BLOCK_TAGS
+    stats[element] = found
+    return found
+
+
+def _best_element(top, stats: dict, skip: set):
+    scores: dict = {}
+
+    def credit(element, value: float) -> None:
+        if element is None or not isinstance(element.tag, str):
+            return
+        scores[element] = scores.get(element, 0.0) + value
+        parent = element.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0.0) + value / 2
+
+    for element, found in stats.items():
+        if element.tag in _UNIT_TAGS or (element.tag in _LEAF_UNIT_TAGS and not found.has_block):
+            chars, links, marks = found.chars, found.link_chars, found.punctuation
+            holder = element.getparent()
+        elif found.has_block and found.direct_chars >= 2 * MIN_UNIT_CHARS:
+            chars, links, marks = found.direct_chars, 0, found.punctuation  # text split by <br>
+            holder = element
+        else:
+            continue
+        if holder is None or chars < MIN_UNIT_CHARS or links > MAX_UNIT_LINK_SHARE * chars:
+            continue
+        credit(holder, 1 + marks + min(chars / 100, 3))
+    best, best_score = None, 0.0
+    for element, score in scores.items():
+        found = stats.get(element)
+        if found is None or not found.chars or element is top:
+            continue
+        score *= 1 - found.link_chars / found.chars
+        if score > best_score:
+            best, best_score = element, score
+    return best
+
+
+# ---------------------------------------------------------------- headline
+
+
+def element_text(element, skip: set = frozenset()) -> str:
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        if not isinstance(node.tag, str) or node.tag in _SKIP_TAGS or node in skip:
+            return
+        parts.append(node.text or "")
+        for child in node:
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def trim_site_suffix(title: str) -> str:
+    """``标题_栏目_网站`` / ``标题--栏目--人民网`` / ``标题 | 网站`` → ``标题``."""
+    parts = SUFFIX_SEPARATORS.split(title)
+    head = parts[0].strip()
+    return head if len(head) >= MIN_TITLE_CHARS else title.strip()
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub("", text)
+
+
+def _headline(root, top, body, skip: set, meta_titles: list[str]):
+    page_title = ""
+    title_tag = root.find(".//title")
+    if title_tag is not None:
+        page_title = element_text(title_tag)
+    references = [_key(text) for text in [*meta_titles, page_title] if text]
+    prefixes = [_key(trim_site_suffix(text)) for text in [*meta_titles, page_title] if text]
+    candidates = []
+    body_position = None
+    for position, element in enumerate(top.iter()):
+        if element is body:
+            body_position = position
+        if not isinstance(element.tag, str) or not _heading_like(element):
+            continue
+        if any(ancestor in skip for ancestor in element.iterancestors()) or element in skip:
+            continue
+        text = element_text(element, skip)
+        if not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS or text in SECTION_HEADINGS:
+            continue
+        candidates.append((position, element, text))
+    best = None
+    for position, element, text in candidates:
+        flat = _key(text)
+        agreed = text
+        if flat and any(reference.startswith(flat) for reference in references):
+            rank = 2
+        else:
+            # a heading with widget text after the title ("标题 播报文章"): the title it starts with
+            longest = max((p for p in prefixes if len(p) >= 6 and flat.startswith(p)),
+                          key=len, default=None)
+            if longest is None:
+                continue
+            rank, agreed = 1, _prefix_with_key(text, longest)
+        # the same headline twice (a sticky header): the one nearest above the body
+        above = body_position is None or position < body_position
+        distance = abs((body_position or 0) - position)
+        key = (rank, len(_squash(agreed)), above, -distance)
+        if best is None or key > best[0]:
+            best = (key, agreed, element)
+    if best is not None:
+        return best[1], best[2]
+    for text in [*meta_titles, page_title]:
+        trimmed = trim_site_suffix(text) if text else ""
+        if trimmed and trimmed not in SECTION_HEADINGS:
+            return trimmed, None
+    return None, None
+
+
+def _key(text: str) -> str:
+    """Letters and digits only: "标题——副题" and "标题-副题" agree."""
+    return _NOT_WORD.sub("", text)
+
+
+def _prefix_with_key(text: str, key: str) -> str:
+    """The shortest start of ``text`` whose key is ``key``."""
+    for end in range(len(key), len(text) + 1):
+        if _key(text[:end]) == key:
+            return text[:end].strip()
+    return text
+
+
+def _heading_like(element) -> bool:
+    if element.tag in ("h1", "h2", "h3"):
+        return True
+    if element.tag in ("div", "p", "span", "td", "strong", "header"):
+        return any(word in TITLE_WORDS or word.startswith("title") or word.endswith("title")
+                   for word in _words(element))
+    return False
+
+
+# ---------------------------------------------------------------- shown time
+
+
+def _header_text(top, title_element, title: str | None, body, skip: set) -> str:
+    """The text printed after the headline up to the body (at most ``TIME_SEARCH_CHARS``),
+    where pages print the date line; the page's text before the body without a headline."""
+    pieces: list[str] = []
+    started = title_element is None
+
+    def walk(node) -> bool:
+        """False once the search is over."""
+        nonlocal started
+        if not isinstance(node.tag, str) or node.tag in _SKIP_TAGS or node in skip:
+            return True
+        if node is body:
+            return False
+        if node is title_element:  # what it holds besides the headline (a wrapper's date line)
+            started = True
+            pieces[:] = [element_text(node, skip).replace(title or "", " ", 1), " "]
+            return True
+        if started:
+            pieces.append(node.text or "")
+        for child in node:
+            if not walk(child):
+                return False
+            if started:
+                pieces.append(child.tail or "")
+            if started and sum(map(len, pieces)) > TIME_SEARCH_CHARS:
+                return False
+        if node.tag in _BLOCK_TAGS:
+            pieces.append(" ")
+        return True
+
+    walk(top)
+    text = _SPACES.sub(" ", "".join(pieces)).strip()
+    return text if title_element is not None else text[-TIME_SEARCH_CHARS:]
+
+
+# ---------------------------------------------------------------- body lines
+
+
+def trim_body(lines: list[tuple[str, bool]], title: str | None) -> tuple[list[str], list[str]]:
+    """(kept lines, dropped lines): no headline, date line or deck at the top, no short
+    unfinished lines at the end. ``lines`` are (text, is a heading or bold line)."""
+    flat_title = _squash(title or "")
+    start = 0
+    while start < len(lines):
+        text, emphasised = lines[start]
+        flat = _squash(text)
+        if (
+            (flat_title and (flat == flat_title or (len(flat) >= 4 and flat in flat_title)))
+            or (len(text) <= META_LINE_CHARS and find_shown_date(text) is not None
+                and not _PUNCTUATION.search(_without_date(text)))
+            or (emphasised and len(text) <= HEAD_DECK_CHARS and not _SENTENCE_END.search(text))
+        ):
+            start += 1
+            continue
+        break
+    end = len(lines)
+    while end > start and len(lines[end - 1][0]) <= TAIL_LINE_CHARS and not _SENTENCE_END.search(
+        lines[end - 1][0]
+    ):
+        end -= 1
+    dropped = [text for text, _ in lines[:start]] + [text for text, _ in lines[end:]]
+    return [text for text, _ in lines[start:end]], dropped
+
+
+def _without_date(text: str) -> str:
+    found = find_shown_date(text)
+    return text.replace(found[0], "") if found else text
