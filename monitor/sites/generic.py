@@ -436,8 +436,10 @@ def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields |
     if sum(map(len, lines)) < MIN_BODY_CHARS:
         return None
     info = labelled_fields(block.header, INFO_LABELS)
+    pattern = next((name for name, css in BODY_PATTERNS
+                    if any(node.root is block.body for node in page.selector.css(css))), None)
     return Fields(
-        rule="generic:text-density",
+        rule=f"generic:pattern:{pattern}" if pattern else "generic:text-density",
         title=block.title,
         outlet=info.get("来源", "").split(" ")[0] or None,
         author=author_from(info, first_token=True) or author_from(trailer_fields),
@@ -445,7 +447,8 @@ def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields |
         images=images,
         canonical_url=_canonical(page),
         date_candidates=(
-            [DateCandidate(block.shown_time, "site:generic:shown")] if block.shown_time else []
+            [DateCandidate(block.shown_time, f"site:generic:{pattern or 'shown'}")]
+            if block.shown_time else []
         ),
         notes=notes + body_notes + _author_notes(info),
     )
