@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres demo test lint bench-extraction bench-flagging bench-dedup clean
+.PHONY: setup browser postgres demo test lint bench-extraction bench-flagging bench-dedup bench-crawl clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench-flagging: setup
 
 bench-dedup: setup
 	$(BIN)/python -m bench.dedup
+
+# crawl throughput over HTTP on 127.0.0.1 against `scrapy bench`; PAGES=N to change the size
+bench-crawl: setup
+	$(BIN)/python -m bench.crawl $(if $(PAGES),--pages $(PAGES))
 
 clean:
 	rm -rf data/monitor.db* data/logs
