@@ -25,11 +25,12 @@ class CommandError(Exception):
 
 
 def _settings(args):
-    from monitor.crawl import project_settings
+    from monitor.crawl import parse_setting_options, project_settings
 
     return project_settings(
         MONITOR_REPLAY_DIR=getattr(args, "replay", None),
         MONITOR_SOURCES=getattr(args, "sources_file", None),
+        **parse_setting_options(getattr(args, "set", None)),
     )
 
 
@@ -256,7 +257,7 @@ def cmd_run(args) -> int:
         reasons: dict[str, str] = {}  # failed source -> why, in one line
         if sources:
             names = [s.name for s in sources]
-            reasons = _crawl_due(names, settings, args.sources_file)
+            reasons = _crawl_due(names, settings, args.sources_file, args.set)
             for check in check_sources(storage, sources=all_sources, settings=settings,
                                        only=names):
                 if not check.ok:
@@ -274,7 +275,8 @@ def cmd_run(args) -> int:
     return EXIT_FAILED_SOURCES if reasons else digest_code
 
 
-def _crawl_due(names: list[str], settings, sources_file: str | None) -> dict[str, str]:
+def _crawl_due(names: list[str], settings, sources_file: str | None,
+               options: list[str] | None = None) -> dict[str, str]:
     """Crawl in a child process under the time limit; {failed source: reason}. The child's
     own "FAILED source: reason" lines are collected, the rest of its stderr passed on."""
     import re
@@ -290,7 +292,8 @@ def _crawl_due(names: list[str], settings, sources_file: str | None) -> dict[str
     previous = signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
         try:
-            result = crawl_in_child(names, settings, sources_file=sources_file, stderr=stderr)
+            result = crawl_in_child(names, settings, sources_file=sources_file,
+                                    options=options, stderr=stderr)
         finally:
             signal.signal(signal.SIGTERM, previous)
         stderr.seek(0)
@@ -541,6 +544,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="crawl only this source (repeatable; default: all enabled)")
         p.add_argument("--replay", metavar="DIR",
                        help="serve saved pages from DIR on 127.0.0.1 instead of the live sites")
+        p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                       help="a Scrapy or MONITOR_* setting for this crawl (repeatable), e.g. "
+                       "-s MONITOR_CONCURRENCY=32 -s DOWNLOAD_DELAY=0")
 
     def digest_options(p, formats):
         p.add_argument("--format", choices=formats, default="text")

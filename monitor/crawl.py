@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from monitor.config import Source
+from monitor.config import ConfigError, Source
 from monitor.crawling.run_record import grouped, source_stats
 from monitor.replay import ReplayIndex
 
@@ -41,9 +41,19 @@ class SourceResult:
         return f"{self.source}: {self.last_error or self.reason or 'failed'}"
 
 
+# Scrapy settings that follow a monitor setting unless they are given themselves, e.g.
+# `monitor crawl -s CONCURRENT_REQUESTS=32` wins over MONITOR_CONCURRENCY
+FOLLOWING = {
+    "CONCURRENT_REQUESTS": ("MONITOR_CONCURRENCY", "getint"),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": ("MONITOR_CONCURRENCY_PER_DOMAIN", "getint"),
+    "AUTOTHROTTLE_ENABLED": ("MONITOR_AUTOTHROTTLE", "getbool"),
+}
+
+
 def project_settings(**overrides) -> Settings:
     """The project's settings; ``MONITOR_*`` environment variables are read now (not only
-    when the settings module was first imported), then ``overrides`` win."""
+    when the settings module was first imported), then ``overrides`` win (Scrapy settings
+    too: ``-s NAME=VALUE``)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "monitor.settings")
     settings = get_project_settings()
     for key in list(settings.attributes):
@@ -52,7 +62,28 @@ def project_settings(**overrides) -> Settings:
     for key, value in overrides.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
+    for key, (monitor_key, getter) in FOLLOWING.items():
+        if settings.getpriority(monitor_key) > (settings.getpriority(key) or 0):
+            try:
+                value = getattr(settings, getter)(monitor_key)
+            except ValueError:
+                kind = "a whole number" if getter == "getint" else "1 or 0 (true or false)"
+                raise ConfigError(f"{monitor_key}={settings.get(monitor_key)!r} is not "
+                                  f"{kind}") from None
+            settings.set(key, value, priority=settings.getpriority(monitor_key))
     return settings
+
+
+def parse_setting_options(options: list[str] | None) -> dict[str, str]:
+    """``-s NAME=VALUE`` options as a dict; ``ConfigError`` for one without ``=``."""
+    found = {}
+    for option in options or []:
+        name, equals, value = option.partition("=")
+        if not equals or not name.strip():
+            raise ConfigError(f"-s {option!r}: expected NAME=VALUE, e.g. -s "
+                              "CONCURRENT_REQUESTS=16")
+        found[name.strip()] = value
+    return found
 
 
 def replayable(sources: list[Source], replay_dir: str | Path) -> tuple[list[Source], list[Source]]:

@@ -110,7 +110,8 @@ class ChildResult:
 
 
 def crawl_command(names: list[str], *, sources_file: str | None = None,
-                  replay: str | None = None) -> list[str]:
+                  replay: str | None = None, options: list[str] | None = None) -> list[str]:
+    """``monitor crawl`` of ``names``; ``options`` are ``-s NAME=VALUE`` settings."""
     argv = [sys.executable, "-m", "monitor.cli"]
     if sources_file:
         argv += ["--sources-file", sources_file]
@@ -119,6 +120,8 @@ def crawl_command(names: list[str], *, sources_file: str | None = None,
         argv += ["--source", name]
     if replay:
         argv += ["--replay", replay]
+    for option in options or []:
+        argv += ["-s", option]
     return argv
 
 
@@ -203,13 +206,15 @@ def terminate(process: subprocess.Popen, grace: float) -> None:
 
 
 def crawl_in_child(names: list[str], settings, *, stop: threading.Event | None = None,
-                   sources_file: str | None = None, **popen) -> ChildResult:
-    """Crawl ``names`` in a child process under ``MONITOR_CRAWL_TIME_LIMIT``; when the
-    parent had to end it, close the run records it left open."""
+                   sources_file: str | None = None, options: list[str] | None = None,
+                   **popen) -> ChildResult:
+    """Crawl ``names`` in a child process under ``MONITOR_CRAWL_TIME_LIMIT`` (``options``:
+    its ``-s NAME=VALUE`` settings); when the parent had to end it, close the run records
+    it left open."""
     started_at = datetime.now(UTC)
     code, stopped, seconds = run_child(
         crawl_command(names, sources_file=sources_file,
-                      replay=settings.get("MONITOR_REPLAY_DIR") or None),
+                      replay=settings.get("MONITOR_REPLAY_DIR") or None, options=options),
         time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800),
         grace=settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10),
         stop=stop, **popen,

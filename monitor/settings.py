@@ -91,11 +91,16 @@ USER_AGENT = _env(
 )
 
 # politeness: robots.txt, one or two requests at a time per site, adaptive delay
+# (AutoThrottle: the delay follows each site's response times). Raise the concurrency only
+# for sites that allow it (`monitor crawl -s NAME=VALUE` sets any Scrapy setting too).
+MONITOR_CONCURRENCY = int(_env("MONITOR_CONCURRENCY", "8"))  # requests at once in all
+MONITOR_CONCURRENCY_PER_DOMAIN = int(_env("MONITOR_CONCURRENCY_PER_DOMAIN", "2"))  # per site
+MONITOR_AUTOTHROTTLE = _env("MONITOR_AUTOTHROTTLE", "1")  # 1 / 0 (true / false)
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 8
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
+CONCURRENT_REQUESTS = MONITOR_CONCURRENCY
+CONCURRENT_REQUESTS_PER_DOMAIN = MONITOR_CONCURRENCY_PER_DOMAIN
 DOWNLOAD_DELAY = float(_env("MONITOR_DOWNLOAD_DELAY", "0.5"))
-AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_ENABLED = MONITOR_AUTOTHROTTLE.strip().lower() in ("1", "true")
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
