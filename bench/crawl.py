@@ -383,7 +383,8 @@ def instrument(settings) -> Stages:
         stages.patch(cls, "process_item", "dedup lookups" if stage == "dedupe" else stage)
     stages.patch(importlib.import_module("pipelines.dedupe"), "dedup_keys", "dedup keys")
     skip = importlib.import_module("monitor.crawling.skip_stored")
-    stages.patch(skip.SkipStoredMiddleware, "process_request", "skip-stored look-ups")
+    for name in ("unstored", "process_request"):  # before: a query per request
+        stages.patch(skip.SkipStoredMiddleware, name, "skip-stored look-ups")
     return stages
 
 

@@ -137,13 +137,11 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 
 # ---------------------------------------------------------------- components
 
-DOWNLOADER_MIDDLEWARES = {
-    # drop article requests whose page is already stored, before anything else
-    "monitor.crawling.skip_stored.SkipStoredMiddleware": 50,
-}
 SPIDER_MIDDLEWARES = {
     # stop following list pages once they reach articles older than the horizon
     "monitor.crawling.horizon.HorizonMiddleware": 550,
+    # then drop the links to articles already stored (one query per list page)
+    "monitor.crawling.skip_stored.SkipStoredMiddleware": 540,
 }
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,

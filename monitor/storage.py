@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -37,6 +37,7 @@ from sqlalchemy.types import TypeDecorator
 
 from monitor.items import Article
 from monitor.stories import Member, choose_representative, is_repost
+from monitor.urls import url_key
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,9 @@ class StoredArticle(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text)
     url_key: Mapped[str] = mapped_column(String(500), unique=True)
+    # the URL key of the address the page was fetched from, when it differs from url_key
+    # (its canonical page's): a listed link is known as stored by either
+    fetched_key: Mapped[str | None] = mapped_column(String(500), index=True)
     canonical_url: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(100), index=True)
     site: Mapped[str | None] = mapped_column(String(50))
@@ -253,10 +257,24 @@ class Storage:
     # ------------------------------------------------------------------ articles
 
     def has_url_key(self, key: str) -> bool:
+        return bool(self.stored_url_keys([key]))
+
+    def stored_url_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` under which an article is stored (as its page's key or as the
+        key of the address it was fetched from), in one query per 500 keys."""
+        wanted = sorted(set(keys))
+
         def work():
+            found: set[str] = set()
             with self.session() as s:
-                return s.scalar(select(StoredArticle.id).where(StoredArticle.url_key == key))
-        return self._retry(work, "look up a URL") is not None
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start:start + 500]
+                    rows = s.execute(select(StoredArticle.url_key, StoredArticle.fetched_key)
+                                     .where(StoredArticle.url_key.in_(chunk)
+                                            | StoredArticle.fetched_key.in_(chunk)))
+                    found.update(key for row in rows for key in row)
+            return found & set(wanted)
+        return self._retry(work, "look up URLs") if wanted else set()
 
     def article_id_by_fingerprint(self, fingerprint: str) -> int | None:
         def work():
@@ -271,13 +289,17 @@ class Storage:
 
     def add_article(self, article: Article, *, run_id: int | None = None) -> int | None:
         """Store ``article`` in the story of ``article.story_of`` (else a new story), in one
-        transaction; returns its id, or None when its URL is already stored."""
+        transaction; returns its id, or None when its URL is already stored. An article
+        with the text of a stored one gets ``duplicate_of`` (the first such)."""
         def work():
             row = _row_from_article(article, run_id=run_id)
             try:
                 with self.session() as s:
+                    if _known_url(s, row):
+                        return None
                     s.add(row)
                     s.flush()
+                    article.duplicate_of = row.duplicate_of
                     _join_story(s, row, article.story_of or article.duplicate_of)
                     return row.id
             except IntegrityError:
@@ -596,6 +618,23 @@ class StoryView:
                 if any(getattr(m, n) for m in self.members)]
 
 
+def _known_url(session: Session, row: StoredArticle) -> bool:
+    """Whether ``row``'s page is stored (its URL key); else set its ``duplicate_of`` to the
+    first stored article with its text. One query."""
+    same = StoredArticle.url_key == row.url_key
+    if row.fingerprint:
+        same = same | (StoredArticle.fingerprint == row.fingerprint)
+    found = session.execute(select(StoredArticle.id, StoredArticle.url_key,
+                                   StoredArticle.fingerprint)
+                            .where(same).order_by(StoredArticle.id)).all()
+    if any(r.url_key == row.url_key for r in found):
+        return True
+    if row.fingerprint:
+        row.duplicate_of = next((r.id for r in found if r.fingerprint == row.fingerprint),
+                                row.duplicate_of)
+    return False
+
+
 def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> None:
     """Put the new ``row`` in the story of article ``story_of`` (or a new story) and refresh
     the story's representative, earliest publication and member count."""
@@ -610,11 +649,14 @@ def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> N
         session.flush()
     row.story_id = story.id
     session.flush()
-    members = list(session.scalars(select(StoredArticle)
-                                   .where(StoredArticle.story_id == story.id)))
+    members = session.execute(select(  # the columns a representative is chosen by
+        StoredArticle.id, StoredArticle.outlet, StoredArticle.site, StoredArticle.url,
+        func.length(StoredArticle.body).label("body_length"), StoredArticle.low_quality,
+        StoredArticle.published_at,
+    ).where(StoredArticle.story_id == story.id)).all()
     chosen = choose_representative([
         Member(id=m.id, outlet=m.outlet, site=m.site, url=m.url,
-               body_length=len(m.body or ""), low_quality=m.low_quality,
+               body_length=m.body_length or 0, low_quality=m.low_quality,
                published_at=m.published_at, is_repost=is_repost(m.site, m.outlet, m.url))
         for m in members
     ])
@@ -629,6 +671,7 @@ def _row_from_article(article: Article, *, run_id: int | None) -> StoredArticle:
     return StoredArticle(
         url=article.url,
         url_key=article.url_key,
+        fetched_key=fetched if (fetched := url_key(article.url)) != article.url_key else None,
         canonical_url=article.canonical_url,
         source=article.source,
         site=article.site,
