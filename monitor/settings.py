@@ -101,6 +101,9 @@ CONCURRENT_REQUESTS = MONITOR_CONCURRENCY
 CONCURRENT_REQUESTS_PER_DOMAIN = MONITOR_CONCURRENCY_PER_DOMAIN
 DOWNLOAD_DELAY = float(_env("MONITOR_DOWNLOAD_DELAY", "0.5"))
 AUTOTHROTTLE_ENABLED = MONITOR_AUTOTHROTTLE.strip().lower() in ("1", "true")
+# items of one response processed at once: a page gives one article and the pipelines are
+# synchronous, and Scrapy starts this many tasks for every response (default 100)
+CONCURRENT_ITEMS = 4
 AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0

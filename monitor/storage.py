@@ -200,6 +200,10 @@ def make_engine(database_url: str, busy_timeout_ms: int = 15_000) -> Engine:
         def sqlite_pragmas(dbapi_connection, _record) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            # in WAL mode a commit survives a crash of the process without waiting for the
+            # disk; only a crash of the machine may undo the last commits (never half of
+            # one), and their articles are fetched again by the next crawl
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -643,10 +647,13 @@ def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> N
         story_id = session.scalar(select(StoredArticle.story_id)
                                   .where(StoredArticle.id == story_of))
         story = session.get(Story, story_id) if story_id is not None else None
-    if story is None:
-        story = Story(first_seen_at=row.first_seen_at, members=0)
+    if story is None:  # a story of its own: it is its representative
+        story = Story(first_seen_at=row.first_seen_at, members=1, representative_id=row.id,
+                      earliest_published_at=row.published_at)
         session.add(story)
         session.flush()
+        row.story_id = story.id
+        return
     row.story_id = story.id
     session.flush()
     members = session.execute(select(  # the columns a representative is chosen by
