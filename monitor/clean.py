@@ -41,6 +41,13 @@ BOILERPLATE_LINES: tuple[tuple[str, str], ...] = (
     # NetEase 网易号 statement and its English twin (seed 000)
     ("statement", r"特别声明[:：].{0,300}"),
     ("statement", r"Notice: The content above.{0,400}"),
+    # platform disclaimers and rights notices printed under the text (real pages: portals,
+    # self-media platforms, health sites): 免责声明：…, 本作品为…原创，转载时务请注明出处。
+    ("statement", r"(?:免责声明|平台声明|版权声明)[:：].{0,300}"),
+    ("statement", r".{0,60}(?:原创|专稿|独家稿件|版权所有).{0,30}(?:转载|授权|摘编|复制|出处)"
+                  r".{0,60}"),
+    ("statement", r".{0,40}未经.{0,12}(?:授权|许可|同意).{0,30}(?:转载|使用|复制|摘编|镜像)"
+                  r".{0,60}"),
     # related / recommended / comment blocks: headings (the list under them is a trailer)
     ("related", r"(?:[-•·]\s*)?(?:相关推荐|热点推荐|热门推荐|相关文章|相关阅读|相关新闻|延伸阅读"
                 r"|推荐阅读|猜你喜欢|往期回顾.{0,8}|最近发表|随机阅读|热门文章|热点新闻"

@@ -88,7 +88,8 @@ _BLOCK_TAGS = frozenset(
     "p div section article header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table "
     "thead tbody tfoot tr td th blockquote center figure figcaption pre form hr".split()
 )
-_EMPHASIS_TAGS = frozenset("h1 h2 h3 h4 h5 h6 strong b".split())
+_HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_EMPHASIS_TAGS = _HEADING_TAGS | {"strong", "b"}
 _SKIP_TAGS = frozenset(
     "script style noscript iframe input button select textarea object embed video audio svg "
     "canvas map".split()
@@ -108,6 +109,7 @@ class Block:
     link_chars: int = 0
     hrefs: list[str] = field(default_factory=list)
     emphasised: bool = False  # all of its text is in a heading or in bold
+    heading: bool = False  # all of its text is in <h1>…<h6>
 
 
 @dataclass
@@ -117,6 +119,7 @@ class _Buffer:
     link_chars: int = 0
     hrefs: list[str] = field(default_factory=list)
     plain_chars: int = 0  # characters outside headings and bold
+    body_chars: int = 0  # characters outside headings
 
 
 def normalise_space(text: str) -> str:
@@ -146,16 +149,19 @@ def text_blocks(container, exclude=None, skip=frozenset()) -> list[Block]:
         text = normalise_space("".join(buffer.parts))
         if text or buffer.images:
             blocks.append(Block(text, buffer.images, centred, buffer.link_chars, buffer.hrefs,
-                                emphasised=bool(text) and buffer.plain_chars == 0))
+                                emphasised=bool(text) and buffer.plain_chars == 0,
+                                heading=bool(text) and buffer.body_chars == 0))
         buffer = _Buffer()
 
-    def add(text: str | None, emphasis: bool) -> None:
+    def add(text: str | None, emphasis: bool, heading: bool) -> None:
         if text:
             buffer.parts.append(text)
             if not emphasis:
                 buffer.plain_chars += len(text.strip())
+            if not heading:
+                buffer.body_chars += len(text.strip())
 
-    def walk(element, centred: bool, emphasis: bool) -> None:
+    def walk(element, centred: bool, emphasis: bool, heading: bool) -> None:
         tag = element.tag if isinstance(element.tag, str) else None
         if tag is None or tag in _SKIP_TAGS or element is exclude or element in skip:
             return
@@ -171,17 +177,18 @@ def text_blocks(container, exclude=None, skip=frozenset()) -> list[Block]:
             flush(centred)
             centred = centred or _centred(element)
         emphasis = emphasis or tag in _EMPHASIS_TAGS
+        heading = heading or tag in _HEADING_TAGS
         if tag == "a" and element.get("href"):
             buffer.hrefs.append(element.get("href"))
             buffer.link_chars += len(normalise_space(element.text_content()))
-        add(element.text, emphasis)
+        add(element.text, emphasis, heading)
         for child in element:
-            walk(child, centred, emphasis)
-            add(child.tail, emphasis)
+            walk(child, centred, emphasis, heading)
+            add(child.tail, emphasis, heading)
         if is_block:
             flush(centred)
 
-    walk(container, _centred(container), False)
+    walk(container, _centred(container), False, False)
     flush(False)
     return blocks
 
@@ -430,7 +437,11 @@ def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields |
     blocks, trailer_fields, trailer = split_trailer(blocks)
     if trailer:
         body_notes.append("trailer lines moved out of the body: " + " / ".join(trailer))
-    lines, dropped = trim_body([(b.text, b.emphasised) for b in blocks if b.text], block.title)
+    lines, dropped = trim_body(
+        [(b.text, "heading" if b.heading else "bold" if b.emphasised else "")
+         for b in blocks if b.text],
+        block.title,
+    )
     if dropped:
         body_notes.append("lines around the text left out: " + " / ".join(dropped)[:200])
     if sum(map(len, lines)) < MIN_BODY_CHARS:

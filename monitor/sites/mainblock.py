@@ -42,7 +42,7 @@ NOISE_WORDS = frozenset(
     "ad ads adv gg guanggao tag tags keyword keywords nav navbar menu crumb crumbs breadcrumb "
     "footer foot copyright sidebar side aside login search share sharebox bshare toolbar tools "
     "gotop backtop qrcode erweima ewm download app appdown statement disclaimer declare "
-    "pinglun hotnews rank ranking paging pagination pager page-nav reply replies "
+    "player mplayer pinglun hotnews rank ranking paging pagination pager page-nav reply replies "
     "recommend recommends recomm related relate relevant xgxw".split()
 )
 NOISE_PREFIXES = ("comment", "recommend", "related", "share", "hot", "advert", "banner", "footer",
@@ -58,10 +58,15 @@ TITLE_WORDS = ("title", "headline", "tit", "biaoti", "bt")  # class / id words o
 MIN_UNIT_CHARS = 10  # a shorter paragraph says nothing about where the text is
 MAX_UNIT_LINK_SHARE = 0.5  # a paragraph mostly of link text is a list entry
 NOISE_KEEP_SHARE = 0.5  # furniture-named element holding more of the page's text: kept
+FEED_REPEATS = 3  # elements of one tag and class this many times on a page are list entries
+FEED_DISCOUNT = 0.2
 MIN_TITLE_CHARS, MAX_TITLE_CHARS = 4, 120
+NEAR_ELEMENTS = 40  # a heading at most this many elements above the body is its headline
 SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s|-(?=[^-]{1,20}$)|–|—)\s*")
 HEAD_DECK_CHARS = 40  # a bold / heading line at the top of the body up to this long is a deck
 META_LINE_CHARS = 80  # a date line at the top of the body up to this long is no paragraph
+TOC_LINES = 3  # this many short lines without a full stop at the top: a table of contents
+TITLE_PREFIX_SHARE = 0.6  # a line starting with this much of the headline repeats it
 TAIL_LINE_CHARS = 40  # a line at the end up to this long, not ending a sentence, is furniture
 TIME_SEARCH_CHARS = 400  # text after the headline searched for the shown time
 
@@ -80,6 +85,10 @@ _SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
 _SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
+_TIME_LABEL = re.compile(r"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*")
+_FULL_STOP = re.compile(r"[。！？!?]")
+_LABELLED = re.compile(r"^\S{1,6}\s*[：:]")  # 来源：X, 时长：01:45, 作者：X
+_ENDNOTE = re.compile(r"^\s*(?:[\[［【(（]\d{1,3}[\]］】)）]|注释|参考文献|注\s*[：:])")
 
 
 @dataclass
@@ -123,7 +132,7 @@ def find_main_block(root: etree._Element, meta_titles: Iterable[str]) -> MainBlo
     block = MainBlock(body=body, skip=skip)
     block.title, block.title_element = _headline(root, top, body, skip, list(meta_titles))
     block.header = _header_text(top, block.title_element, block.title, body, skip)
-    found = find_shown_date(block.header)
+    found = find_shown_date(block.header) or _labelled_date_below(body)
     block.shown_time = found[0] if found else None
     return block
 
@@ -192,12 +201,19 @@ def _best_element(top, stats: dict, skip: set):
         if holder is None or chars < MIN_UNIT_CHARS or links > MAX_UNIT_LINK_SHARE * chars:
             continue
         credit(holder, 1 + marks + min(chars / 100, 3))
+    classes: dict = {}
+    for element in stats:
+        if element.get("class"):
+            key = (element.tag, element.get("class"))
+            classes[key] = classes.get(key, 0) + 1
     best, best_score = None, 0.0
     for element, score in scores.items():
         found = stats.get(element)
         if found is None or not found.chars or element is top:
             continue
         score *= 1 - found.link_chars / found.chars
+        if classes.get((element.tag, element.get("class")), 0) >= FEED_REPEATS:
+            score *= FEED_DISCOUNT  # one of many entries alike: a feed or list item
         if score > best_score:
             best, best_score = element, score
     return best
@@ -273,11 +289,19 @@ def _headline(root, top, body, skip: set, meta_titles: list[str]):
             best = (key, agreed, element)
     if best is not None:
         return best[1], best[2]
-    for text in [*meta_titles, page_title]:
+    for text in meta_titles:
         trimmed = trim_site_suffix(text) if text else ""
         if trimmed and trimmed not in SECTION_HEADINGS:
             return trimmed, None
-    return None, None
+    # no agreement (a <title> naming only the site): the headline just above the body
+    above = [(element.tag != "h1", body_position - position, text, element)
+             for position, element, text in candidates
+             if body_position is not None and 0 < body_position - position <= NEAR_ELEMENTS]
+    if above:
+        _, _, text, element = min(above, key=lambda item: item[:2])
+        return text, element
+    trimmed = trim_site_suffix(page_title) if page_title else ""
+    return (trimmed, None) if trimmed and trimmed not in SECTION_HEADINGS else (None, None)
 
 
 def _key(text: str) -> str:
@@ -340,33 +364,87 @@ def _header_text(top, title_element, title: str | None, body, skip: set) -> str:
     return text if title_element is not None else text[-TIME_SEARCH_CHARS:]
 
 
+def _labelled_date_below(body) -> tuple[str, bool] | None:
+    """A date labelled as the time (``时间：2019-09-24 17:08``) printed soon after the body."""
+    pieces, size = [], 0
+    for text in body.xpath("following::text()[not(parent::script or parent::style)]"):
+        pieces.append(text)
+        size += len(text.strip())
+        if size > TIME_SEARCH_CHARS:
+            break
+    following = _SPACES.sub(" ", "".join(pieces))
+    for label in _TIME_LABEL.finditer(following):
+        found = find_shown_date(following[label.end():label.end() + 30])
+        if found:
+            return found
+    return None
+
+
 # ---------------------------------------------------------------- body lines
 
 
-def trim_body(lines: list[tuple[str, bool]], title: str | None) -> tuple[list[str], list[str]]:
-    """(kept lines, dropped lines): no headline, date line or deck at the top, no short
-    unfinished lines at the end. ``lines`` are (text, is a heading or bold line)."""
-    flat_title = _squash(title or "")
-    start = 0
+def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str], list[str]]:
+    """(kept lines, dropped lines) of a body's lines, given as (text, "heading" / "bold" / "").
+
+    Not body at the top: lines repeating the headline, and the deck printed with it (short
+    bold lines after it); short headings; the date line and short labelled lines
+    (``来源：…``, ``时长：…``); a table of contents (``TOC_LINES`` or more short lines without
+    a full stop). Not body at the end: short lines not ending a sentence (editor lines,
+    share bars, ``(完)``) and endnotes (``[1] …``).
+    """
+    title_key = _key(title or "")
+    start, deck = 0, False
     while start < len(lines):
-        text, emphasised = lines[start]
-        flat = _squash(text)
-        if (
-            (flat_title and (flat == flat_title or (len(flat) >= 4 and flat in flat_title)))
-            or (len(text) <= META_LINE_CHARS and find_shown_date(text) is not None
-                and not _PUNCTUATION.search(_without_date(text)))
-            or (emphasised and len(text) <= HEAD_DECK_CHARS and not _SENTENCE_END.search(text))
+        text, kind = lines[start]
+        unfinished = len(text) <= HEAD_DECK_CHARS and not _SENTENCE_END.search(text)
+        if _title_like(_key(text), title_key):
+            deck = True  # the bold lines right after it are the rest of a multi-line headline
+        elif unfinished and (kind == "heading" or (kind == "bold" and deck)):
+            pass
+        elif not (
+            (len(text) <= META_LINE_CHARS and find_shown_date(text) is not None
+             and not _PUNCTUATION.search(_without_date(text)))
+            or (unfinished and (len(text) <= 4 or _LABELLED.match(text)))
         ):
-            start += 1
+            if (run := _contents_run(lines, start)) < TOC_LINES:
+                break
+            start, deck = start + run, False  # a table of contents: all of it
             continue
-        break
+        else:
+            deck = False
+        start += 1
     end = len(lines)
-    while end > start and len(lines[end - 1][0]) <= TAIL_LINE_CHARS and not _SENTENCE_END.search(
-        lines[end - 1][0]
+    while end > start and (
+        (len(lines[end - 1][0]) <= TAIL_LINE_CHARS and not _SENTENCE_END.search(lines[end - 1][0]))
+        or _ENDNOTE.match(lines[end - 1][0])
     ):
         end -= 1
     dropped = [text for text, _ in lines[:start]] + [text for text, _ in lines[end:]]
     return [text for text, _ in lines[start:end]], dropped
+
+
+def _title_like(key: str, title_key: str) -> bool:
+    """The line repeats the headline: the same, a part of it, it with a word more (a deck's
+    "…座谈会强调"), or most of it (a player's "标题 电影频道22:00播出")."""
+    if not key or not title_key:
+        return False
+    if key == title_key or (len(key) >= 4 and key in title_key):
+        return True
+    if title_key in key and len(key) <= len(title_key) + 20:
+        return True
+    common = next((n for n, (a, b) in enumerate(zip(key, title_key, strict=False)) if a != b),
+                  min(len(key), len(title_key)))
+    return common >= TITLE_PREFIX_SHARE * len(title_key) and len(key) <= len(title_key) + 30
+
+
+def _contents_run(lines: list[tuple[str, str]], start: int) -> int:
+    """How many short lines without a full stop follow from ``start`` (a table of contents)."""
+    count = 0
+    for text, _ in lines[start:]:
+        if len(text) > HEAD_DECK_CHARS or _FULL_STOP.search(text):
+            break
+        count += 1
+    return count
 
 
 def _without_date(text: str) -> str:
