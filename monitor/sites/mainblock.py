@@ -62,7 +62,7 @@ FEED_REPEATS = 3  # elements of one tag and class this many times on a page are 
 FEED_DISCOUNT = 0.2
 MIN_TITLE_CHARS, MAX_TITLE_CHARS = 4, 120
 NEAR_ELEMENTS = 40  # a heading at most this many elements above the body is its headline
-SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s|-(?=[^-]{1,20}$)|–|—)\s*")
+SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s|(?<!\d)-(?=[^-]{1,20}$)|–|—)\s*")
 HEAD_DECK_CHARS = 40  # a bold / heading line at the top of the body up to this long is a deck
 META_LINE_CHARS = 80  # a date line at the top of the body up to this long is no paragraph
 TOC_LINES = 3  # this many short lines without a full stop at the top: a table of contents
