@@ -216,6 +216,23 @@ def find_shown_dates(text: str) -> list[tuple[str, bool]]:
             for m in _SHOWN_DATE.finditer(text)]
 
 
+# The time a list shows next to a link: relative ("30分钟前", "1天前", "刚刚", "昨天 18:10"),
+# yearless ("07-15 18:00", "7月15日") or full ("2024-07-15 18:00").
+_LISTED_TIME = re.compile(
+    r"\d+\s*(?:秒|分钟|分鐘|小时|小時|天|日|周|週|个月|個月)前|刚刚|剛剛"
+    r"|(?:昨天|前天|今天)\s*(?:\d{1,2}:\d{2})?"
+    r"|(?<![\d.])(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
+    r"|\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}月\d{1,2}日|\d{1,2}/\d{1,2}(?=\s+\d{1,2}:\d{2}))"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+
+
+def find_listed_time(text: str) -> str | None:
+    """The time shown in a list entry's text (raw, for ``parse_date``), else None."""
+    found = _LISTED_TIME.search(text)
+    return re.sub(r"\s+", " ", found.group(0)).strip() if found else None
+
+
 # Dates in article URL paths, most specific first.
 _URL_DATES = (
     # chinanews: /gn/2025/05-04/10410000.shtml

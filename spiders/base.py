@@ -10,6 +10,7 @@ from monitor.config import ConfigError, Source, load_sources
 from monitor.crawling.failures import describe_failure
 from monitor.dates import parse_date
 from monitor.extract import extract_article
+from monitor.items import DateCandidate
 from monitor.page import Page
 from monitor.sites import family_for_kind
 
@@ -99,8 +100,12 @@ class SourceSpider(scrapy.Spider):
     def parse_article(self, response):
         source = self.source_named(response.meta["source"])
         selectors = dict(source.selectors)
-        yield extract_article(Page.from_response(response), source=source.name,
-                              kind=source.kind, selectors=selectors)
+        article = extract_article(Page.from_response(response), source=source.name,
+                                  kind=source.kind, selectors=selectors)
+        listed = response.meta.get("listed_date")
+        if listed is not None:  # the list's shown time: the last tier before the URL date
+            article.date_candidates.append(DateCandidate(listed.isoformat(), "listed"))
+        yield article
 
     def on_error(self, failure):
         request = failure.request

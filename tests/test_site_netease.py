@@ -471,3 +471,26 @@ def test_article_url_pattern_from_the_source_config_replaces_the_rule():
         "https://www.163.com/special/0077jt/yiliao_2025.html",
         SEED,
     ]
+
+
+def test_html_list_times_and_local_channel_hosts():
+    html = """<html><body><ul>
+      <li><a href="https://caozhi.news.163.com/24/0715/18/J6ABCDEF12345678.html">曹植故里</a>
+          <span class="time">30分钟前</span></li>
+      <li><div class="news_title"><a href="https://sz.house.163.com/24/0714/09/J6ABCDEF12345679.html">
+          深圳楼市</a></div><div class="info"><span>网易房产</span> <span>1天前</span></div></li>
+      <li><a href="https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html">姊妹医院 3.5万人</a>
+          <em>07-15 18:00</em></li>
+      <li><a href="https://www.163.com/news/article/J6ABCDEF1234567A.html">没有时间</a>
+          <span>跟帖 1.2万</span></li>
+    </ul></body></html>"""
+    page = Page(url="https://news.163.com/domestic/", body=html.encode(),
+                headers={"Content-Type": "text/html; charset=utf-8"},
+                fetched_at=datetime.fromisoformat("2024-07-16T09:00:00+08:00"))
+    listing = FAMILY.parse_list(page)
+    assert [(link.url, link.listed_at) for link in listing.articles] == [
+        ("https://caozhi.news.163.com/24/0715/18/J6ABCDEF12345678.html", "30分钟前"),
+        ("https://sz.house.163.com/24/0714/09/J6ABCDEF12345679.html", "1天前"),
+        (SEED, "07-15 18:00"),
+        ("https://www.163.com/news/article/J6ABCDEF1234567A.html", None),
+    ]

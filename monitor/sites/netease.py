@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from monitor.dates import find_listed_time
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
@@ -31,8 +32,9 @@ ARTICLE_FORMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         ("channel", r"(?:www|m|3g)\.163\.com", rf"/(?P<channel>[a-z]+)/article/{_ID}\.html"),
         # mobile copy of the dated form: 3g.163.com/<channel>/<YY>/<MMDD>/<HH>/<ID>.html
         ("mobile-dated", r"3g\.163\.com", rf"/(?P<channel>[a-z]+)/{_DATED}/{_ID}\.html"),
-        # dated form used until 2020: news.163.com/<YY>/<MMDD>/<HH>/<ID>.html (any channel host)
-        ("dated", r"[a-z]+\.163\.com", rf"/{_DATED}/{_ID}\.html"),
+        # dated form used until 2020: news.163.com/<YY>/<MMDD>/<HH>/<ID>.html on any channel
+        # host, local ones included (caozhi.news.163.com, sz.house.163.com)
+        ("dated", r"(?:[a-z0-9-]+\.)+163\.com", rf"/{_DATED}/{_ID}\.html"),
         # 网易号 2019-2020: dy.163.com/v2/article/detail/<ID>.html, dy.163.com/article/<ID>.html
         ("dy", r"dy\.163\.com", rf"/(?:v2/)?article/(?:detail/)?{_ID}\.html"),
         # news app share links: c.m.163.com/news/a/<ID>.html
@@ -40,6 +42,7 @@ ARTICLE_FORMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
     )
 )
 
+LIST_ENTRY_LEVELS = 3  # how far up from a list link its entry (and shown time) is looked for
 # hosts whose article links are mobile copies: list pages give their canonical form instead
 MOBILE_HOSTS = ("m.163.com", "3g.163.com", "c.m.163.com")
 
@@ -286,7 +289,8 @@ def _json_links(text: str) -> list[ListedLink]:
 def _html_links(page: Page, selectors: dict[str, str]) -> tuple[list[ListedLink], list[str]]:
     sel = page.selector
     found = [
-        ListedLink(url=urljoin(page.url, href), title=_text(link) or None)
+        ListedLink(url=urljoin(page.url, href), title=(title := _text(link)) or None,
+                   listed_at=_listed_time(link, title))
         for link in sel.css(selectors.get("list_links") or "a[href]")
         if (href := link.attrib.get("href"))
     ]
@@ -296,6 +300,25 @@ def _html_links(page: Page, selectors: dict[str, str]) -> tuple[list[ListedLink]
             if (url := urljoin(page.url, href)) not in next_pages:
                 next_pages.append(url)
     return found, next_pages
+
+
+def _listed_time(link: Selector, title: str) -> str | None:
+    """The time shown next to a link in its list entry (``30分钟前``, ``07-15 18:00``): the
+    text of the nearest enclosing element (up to ``LIST_ENTRY_LEVELS`` up) that holds no
+    other article link."""
+    node = link
+    for _ in range(LIST_ENTRY_LEVELS):
+        parents = node.xpath("..")
+        if not parents:
+            return None
+        node = parents[0]
+        hrefs = {listed_url(href) for href in node.xpath(".//a/@href").getall()} - {None}
+        if len(hrefs) > 1:
+            return None
+        text = " ".join(part.strip() for part in node.xpath(".//text()").getall()).strip()
+        if found := find_listed_time(text.replace(title, " ", 1) if title else text):
+            return found
+    return None
 
 
 def _keep_articles(links: list[ListedLink], pattern: str | None = None) -> list[ListedLink]:
