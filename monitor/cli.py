@@ -1,5 +1,5 @@
 """The ``monitor`` command: run, crawl, schedule, health, db, digest, review, export, sources,
-extract, classify, reprocess, record."""
+check, extract, classify, reprocess, record."""
 
 from __future__ import annotations
 
@@ -425,6 +425,13 @@ def cmd_extract(args) -> int:
     return EXIT_OK
 
 
+def cmd_check(args) -> int:
+    from monitor.check import Fetcher, check, source_for
+
+    source = source_for(args.target, args.sources_file)
+    return check(source, Fetcher(args.replay), articles=args.articles)
+
+
 def article_json(article) -> dict:
     from dataclasses import asdict
 
@@ -648,6 +655,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="site kind (default: detected from the URL and the page)")
     p.add_argument("--content-type", help="the HTTP Content-Type the page was served with")
     p.set_defaults(func=cmd_extract)
+
+    p = commands.add_parser(
+        "check", help="what the monitor finds on a source (or a list URL): links, dates, fields"
+    )
+    p.add_argument("target", metavar="SOURCE|URL", help="a source's name, or a list page URL")
+    p.add_argument("--replay", metavar="DIR", help="read pages from this saved-page folder")
+    p.add_argument("--articles", type=int, default=3, metavar="N",
+                   help="how many of the links to extract (default 3)")
+    p.set_defaults(func=cmd_check)
 
     p = commands.add_parser(
         "classify", help="flag JSON lines {title, body} from stdin; one JSON line out per input"
