@@ -104,13 +104,12 @@ PAGER = "div.pagebox a"  # scroll list paging: news1.html … news10.html
 PAGE_NUMBER = re.compile(r"(?:news|index)(\d+)\.s?html$")
 
 # Text patterns
-DISPLAYED_TIME = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?")
 OUTLET = re.compile(r"来源\s*[:：]\s*(\S+)")
 EDITOR_LINE = re.compile(r"【\s*(?:责任)?编辑\s*[:：]\s*([^】]+?)\s*】")
 FIELD_PREFIX = re.compile(r"^\s*(?:作者|来源|责任编辑|编辑)\s*[:：]\s*")
 # "中新网乌鲁木齐5月4日电 (戚亚平 林国强)", "中新社北京5月6日电(记者 张三 通讯员 李四)"
 DATELINE = re.compile(
-    r"^(?:中新网|中新社)(?:客户端)?\S{0,12}?(?P<month>\d{1,2})月(?P<day>\d{1,2})日电\s*"
+    r"^(?:中新网|中新社)(?:客户端)?\S{0,12}?\d{1,2}月\d{1,2}日电\s*"
     r"(?:[(（](?P<who>[^)）]{1,40})[)）])?"
 )
 REPORTER_ROLES = ("特约记者", "见习记者", "实习生", "通讯员", "记者", "摄影")
@@ -255,8 +254,8 @@ class ChinaNewsFamily:
         fields.title = _clean(title) or None
 
         time_line = _joined_text(sel.css(selectors.get("date", template.time)))
-        if shown := DISPLAYED_TIME.search(time_line):
-            fields.date_candidates.append(DateCandidate(shown[0], f"site:{template.time}"))
+        if time_line:  # the whole line: monitor.dates reads the time out of it
+            fields.date_candidates.append(DateCandidate(time_line, f"site:{template.time}"))
         if pubtime := _clean(sel.css(PUBTIME).xpath("string()").get()):
             fields.date_candidates.append(DateCandidate(pubtime, "meta:pubtime_baidu"))
 
@@ -271,12 +270,8 @@ class ChinaNewsFamily:
         if template.author:
             fields.author = _without_prefix(_joined_text(sel.css(template.author))) or None
         dateline = DATELINE.match(fields.paragraphs[0]) if fields.paragraphs else None
-        if dateline:
-            fields.date_candidates.append(
-                DateCandidate(f"{dateline['month']}月{dateline['day']}日", "dateline")
-            )
-            if not fields.author and dateline["who"]:
-                fields.author = reporters(dateline["who"])
+        if dateline and not fields.author and dateline["who"]:  # its date: monitor.extract
+            fields.author = reporters(dateline["who"])
         if not any(note.startswith("editor: ") for note in fields.notes):
             if editor := _without_prefix(_joined_text(sel.css(EDITOR))):
                 fields.notes.append(f"editor: {editor}")
