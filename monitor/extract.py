@@ -179,8 +179,26 @@ class _Fallbacks:
 
     @cached_property
     def generic(self) -> dict:
-        """trafilatura's result (title, text, date, author) on the same decoded text."""
-        return run_trafilatura(self.page, self.notes)
+        """trafilatura's result (title, text, date, author) on the parsed page."""
+        return run_trafilatura(self.page, self.notes, tree=self.selector.root)
+
+    @cached_property
+    def generic_text(self) -> str:
+        """trafilatura's body; without its metadata search (title, date, author: most of
+        its time) unless that ran already."""
+        if "generic" not in self.__dict__:
+            found = run_trafilatura(self.page, self.notes, tree=self.selector.root,
+                                    with_metadata=False)
+            return found.get("text") or ""
+        return self.generic.get("text") or ""
+
+    @cached_property
+    def generic_date(self) -> str:
+        """The date trafilatura's metadata step finds (htmldate), searched alone on the
+        parsed page unless trafilatura ran with its metadata already."""
+        if "generic" not in self.__dict__:
+            return _clean(find_generic_date(self.page, self.notes, tree=self.selector.root))
+        return _clean(self.generic.get("date"))
 
     # candidates per field, in order of trust: (value, origin)
 
@@ -229,12 +247,22 @@ class _Fallbacks:
         yield _as_text(self.jsonld.get("datePublished")), "jsonld:datePublished"
 
 
-def run_trafilatura(page: Page, notes: list[str]) -> dict:
-    """trafilatura.bare_extraction on the page's decoded text; {} when it finds nothing.
+def _date_search(page: Page) -> dict:
+    """htmldate's options: the date search never goes past the fetch day in Shanghai
+    (htmldate would use today's clock)."""
+    return {
+        "extensive_search": True,
+        "original_date": True,
+        "max_date": page.fetched_at.astimezone(SHANGHAI).strftime("%Y-%m-%d"),
+        "outputformat": "%Y-%m-%d %H:%M:%S",
+    }
 
-    The date search never goes past the fetch day in Shanghai (htmldate would use today's
-    clock).
-    """
+
+def run_trafilatura(page: Page, notes: list[str], *, tree=None,
+                    with_metadata: bool = True) -> dict:
+    """trafilatura.bare_extraction on ``tree`` (the page already parsed; trafilatura works
+    on a copy) or else the page's decoded text; {} when it finds nothing. Without metadata
+    it gives the body only."""
     import trafilatura  # heavy import, only needed when a field falls through to it
 
     text = page.text
@@ -242,16 +270,11 @@ def run_trafilatura(page: Page, notes: list[str]) -> dict:
         return {}
     try:
         document = trafilatura.bare_extraction(
-            text,
+            tree if tree is not None else text,
             url=page.url,
-            with_metadata=True,
+            with_metadata=with_metadata,
             include_comments=False,
-            date_extraction_params={
-                "extensive_search": True,
-                "original_date": True,
-                "max_date": page.fetched_at.astimezone(SHANGHAI).strftime("%Y-%m-%d"),
-                "outputformat": "%Y-%m-%d %H:%M:%S",
-            },
+            date_extraction_params=_date_search(page),
         )
     except Exception as error:  # the generic extractor is a fallback; its bugs are notes
         notes.append(f"generic: trafilatura failed ({type(error).__name__}: {error})")
@@ -260,6 +283,21 @@ def run_trafilatura(page: Page, notes: list[str]) -> dict:
         notes.append("generic: trafilatura found no article text")
         return {}
     return document.as_dict() if hasattr(document, "as_dict") else dict(document)
+
+
+def find_generic_date(page: Page, notes: list[str], *, tree=None) -> str | None:
+    """htmldate's date search alone (what trafilatura's metadata step runs), on ``tree``
+    (the page already parsed; htmldate works on a copy) or else the decoded text."""
+    from htmldate import find_date
+
+    if not page.text.strip():
+        return None
+    try:
+        return find_date(tree if tree is not None else page.text, url=page.url,
+                         **_date_search(page))
+    except Exception as error:  # a fallback; its bugs are notes
+        notes.append(f"generic: htmldate failed ({type(error).__name__}: {error})")
+        return None
 
 
 # --- field by field ----------------------------------------------------------------------
@@ -298,7 +336,7 @@ def _fill_body(article: Article, fields: Fields | None, steps: _Fallbacks) -> No
         return _paragraphs(_TAGS.sub("", _as_text(steps.jsonld.get("articleBody"))))
 
     def generic() -> list[str]:
-        return _paragraphs(steps.generic.get("text") or "")
+        return _paragraphs(steps.generic_text)
 
     chain: list[tuple[Callable[[], list[str]], str, str]] = []  # (paragraphs, origin, extractor)
     if fields:
@@ -389,7 +427,7 @@ def _fill_dates(article: Article, fields: Fields | None, steps: _Fallbacks) -> N
     ):
         found.append(DateCandidate(text=first_line[:60], origin="dateline"))
     if not any(c.origin.split(":", 1)[0] in ("site", "meta", "jsonld") for c in found):
-        generic_date = _clean(steps.generic.get("date"))
+        generic_date = steps.generic_date
         if generic_date:
             found.append(DateCandidate(text=generic_date, origin="generic:trafilatura"))
     seen = set()
