@@ -375,7 +375,9 @@ def instrument(settings) -> Stages:
     base = importlib.import_module("spiders.base")
     stages.patch(base.SourceSpider, "parse_list", "list pages", generator=True)
     stages.patch(base.SourceSpider, "parse_article", "extraction", generator=True)
-    stages.patch(importlib.import_module("monitor.extract"), "run_trafilatura", "trafilatura")
+    extract = importlib.import_module("monitor.extract")
+    stages.patch(extract, "run_trafilatura", "trafilatura")
+    stages.patch(extract, "find_generic_date", "htmldate")
     for path in sorted(settings.getdict("ITEM_PIPELINES"),
                        key=lambda p: settings.getdict("ITEM_PIPELINES")[p] or 0):
         cls = load_object(path)
@@ -504,8 +506,8 @@ class CrawlReport:
         return self.new_articles / self.seconds if self.seconds else 0.0
 
 
-STAGE_ORDER = ("list pages", "extraction", "trafilatura", "clean", "dates", "dedup keys",
-               "dedup lookups", "classify", "store", "skip-stored look-ups")
+STAGE_ORDER = ("list pages", "extraction", "trafilatura", "htmldate", "clean", "dates",
+               "dedup keys", "dedup lookups", "classify", "store", "skip-stored look-ups")
 
 
 def run_crawl(label: str, folder: Path, port: int, concurrency: int,
