@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -26,8 +27,10 @@ from sqlalchemy import (
     String,
     Text,
     create_engine,
+    delete,
     event,
     func,
+    insert,
     select,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -36,7 +39,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from monitor.items import Article
-from monitor.stories import Member, choose_representative, is_repost
+from monitor.stories import (
+    Member,
+    Signature,
+    band_keys,
+    best_match,
+    choose_representative,
+    is_repost,
+)
 from monitor.urls import url_key
 
 logger = logging.getLogger(__name__)
@@ -141,6 +151,18 @@ class StoredArticle(Base):
     @property
     def flag_names(self) -> list[str]:
         return [n for n in ("medical_aid", "sister_hospital") if getattr(self, n)]
+
+
+class StoryBand(Base):
+    """The story index: one row per LSH band of an article's story signature
+    (``monitor.stories.band_keys``). A new article's candidates are the articles sharing a
+    band key with it; nothing is held in memory or rebuilt when a process starts."""
+
+    __tablename__ = "story_bands"
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
+                                            primary_key=True, index=True)
 
 
 # --- digest and review (issue 7): what each digest covered and whether it was delivered,
@@ -292,9 +314,10 @@ class Storage:
         return self._retry(work, "look up a text fingerprint")
 
     def add_article(self, article: Article, *, run_id: int | None = None) -> int | None:
-        """Store ``article`` in the story of ``article.story_of`` (else a new story), in one
-        transaction; returns its id, or None when its URL is already stored. An article
-        with the text of a stored one gets ``duplicate_of`` (the first such)."""
+        """Store ``article`` and put it in its story (``group_story``), in one transaction;
+        returns its id, or None when its URL is already stored. An article with the text
+        of a stored one gets ``duplicate_of`` (the first such); ``article.story_of`` is set
+        to the stored article it was grouped with, if any."""
         def work():
             row = _row_from_article(article, run_id=run_id)
             try:
@@ -304,21 +327,18 @@ class Storage:
                     s.add(row)
                     s.flush()
                     article.duplicate_of = row.duplicate_of
-                    _join_story(s, row, article.story_of or article.duplicate_of)
+                    group_story(s, row, article)
                     return row.id
             except IntegrityError:
                 return None
         return self._retry(work, f"store {article.url}")
 
-    def story_signatures(self) -> Iterator[tuple[int, bytes, datetime | None]]:
-        """(article id, signature, published_at) of every article, to rebuild the index."""
-        with self.session() as s:
-            query = (select(StoredArticle.id, StoredArticle.story_signature,
-                            StoredArticle.published_at)
-                     .where(StoredArticle.story_signature.is_not(None))
-                     .order_by(StoredArticle.id)
-                     .execution_options(yield_per=1000))
-            yield from s.execute(query).tuples()
+    def find_story(self, signature: bytes) -> int | None:
+        """The stored article whose story an article with this signature belongs to."""
+        def work():
+            with self.session() as s:
+                return match_story(s, Signature.from_bytes(signature))
+        return self._retry(work, "look up a story")
 
     def stories(self, *, first_seen_from: datetime, first_seen_to: datetime,
                 flagged_only: bool = True) -> list[StoryView]:
@@ -387,6 +407,8 @@ class Storage:
                 row = s.get(StoredArticle, article_id)
                 for name in derived:
                     setattr(row, name, getattr(fresh, name))
+                s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
+                add_story_bands(s, article_id, row.story_signature)
         self._retry(work, f"update article {article_id}")
 
     def count_articles(self) -> int:
@@ -637,6 +659,44 @@ def _known_url(session: Session, row: StoredArticle) -> bool:
         row.duplicate_of = next((r.id for r in found if r.fingerprint == row.fingerprint),
                                 row.duplicate_of)
     return False
+
+
+def match_story(session: Session, sig: Signature) -> int | None:
+    """The stored article ``sig`` is a copy of (``monitor.stories.best_match`` over the
+    articles sharing an LSH band with it), or None."""
+    keys = band_keys(sig)
+    if not keys:
+        return None
+    sharing = select(StoryBand.article_id).where(StoryBand.band.in_(keys)).distinct()
+    candidates = session.execute(
+        select(StoredArticle.id, StoredArticle.story_signature, StoredArticle.published_at)
+        .where(StoredArticle.id.in_(sharing), StoredArticle.story_signature.is_not(None))
+    )
+    return best_match(sig, candidates)
+
+
+def add_story_bands(session: Session, article_id: int, signature: bytes | None) -> None:
+    """Index an article's story signature (nothing for a text too short to be matched)."""
+    if not signature:
+        return
+    keys = set(band_keys(Signature.from_bytes(signature)))
+    if keys:
+        session.execute(insert(StoryBand),
+                        [{"band": key, "article_id": article_id} for key in keys])
+
+
+def group_story(session: Session, row: StoredArticle, article: Article) -> None:
+    """Put the new ``row`` in its story: the one of ``article.story_of`` if set, else of
+    the article with the same text, else of the stored article its signature matches,
+    else a new one; then index its signature. Run inside the transaction that adds the
+    row, so that an article is grouped and indexed at once (concurrent workers take a
+    lock around it)."""
+    story_of = article.story_of or article.duplicate_of
+    if story_of is None and row.story_signature:
+        story_of = match_story(session, Signature.from_bytes(row.story_signature))
+        article.story_of = story_of
+    _join_story(session, row, story_of)
+    add_story_bands(session, row.id, row.story_signature)
 
 
 def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> None:

@@ -40,7 +40,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 from opencc import OpenCC
 
 SHINGLE = 5  # characters per shingle
@@ -50,6 +50,7 @@ CONTAINMENT = 0.75  # estimated share of the smaller shingle set found in the la
 MIN_JACCARD = 0.15  # and the smaller holds at least this share of the union
 MIN_SHINGLES = 60  # texts with fewer shingles (about 60 characters) are never matched
 _SEED = 1
+_BAND_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: band number → key bits
 # bumped whenever normalisation or a parameter above changes: stored signatures of another
 # version are refused by ``Signature.from_bytes`` and must be recomputed from the text
 VERSION = 1
@@ -154,87 +155,45 @@ def _confirmed(jaccard, containment):
 
 
 def same_story(a: Signature, b: Signature) -> bool:
-    """The rule ``StoryIndex.match`` confirms a candidate with, for two signatures."""
+    """The rule ``best_match`` confirms a candidate with, for two signatures."""
     if min(a.size, b.size) < MIN_SHINGLES:
         return False
     jaccard = np.count_nonzero(a.hashvalues == b.hashvalues) / NUM_PERM
     return bool(_confirmed(jaccard, _containment(jaccard, a.size, b.size)))
 
 
-class StoryIndex:
-    """Signatures of the stored articles, searchable by LSH (no scan of the articles).
+def band_keys(sig: Signature) -> list[int]:
+    """The LSH band keys of a signature: one signed 64-bit integer per band (the band's
+    ``ROWS`` = 2 hash values side by side, mixed with the band number so that equal values
+    in different bands give different keys). Two articles are candidates when they share
+    one. Empty for texts too short to be matched (see ``MIN_SHINGLES``)."""
+    if sig.size < MIN_SHINGLES:
+        return []
+    values = sig.hashvalues[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+    keys = (values[:, 0] << np.uint64(32)) | values[:, 1]
+    keys ^= np.arange(BANDS, dtype=np.uint64) * np.uint64(_BAND_MIX)
+    return keys.view(np.int64).tolist()
 
-    ``match`` returns the stored article a new one is a copy of, or None. Texts with fewer
-    than ``MIN_SHINGLES`` shingles are neither indexed nor matched: too little to judge,
-    and identical empty signatures would all share every bucket.
-    """
 
-    def __init__(self) -> None:
-        self._lsh = MinHashLSH(num_perm=NUM_PERM, params=(BANDS, ROWS))
-        self._row: dict[int, int] = {}  # article id -> row of the arrays below
-        self._values = np.empty((1024, NUM_PERM), dtype=np.uint32)
-        self._sizes = np.empty(1024, dtype=np.int64)
-        self._published = np.empty(1024, dtype=np.float64)  # POSIX time, +inf if unknown
-
-    def __len__(self) -> int:
-        return len(self._row)
-
-    def __contains__(self, article_id: object) -> bool:
-        return article_id in self._row
-
-    @classmethod
-    def from_signatures(cls, rows: Iterable[tuple]) -> StoryIndex:
-        """Rebuild from stored ``(id, signature bytes)`` or
-        ``(id, signature bytes, published_at)`` rows."""
-        index = cls()
-        for article_id, data, *published in rows:
-            index.add(article_id, Signature.from_bytes(data),
-                      published_at=published[0] if published else None)
-        return index
-
-    def add(self, article_id: int, sig: Signature, *, published_at: datetime | None = None
-            ) -> bool:
-        """Index an article; False (nothing indexed) when its text is too short to be
-        matched or the id is already indexed."""
-        if sig.size < MIN_SHINGLES or article_id in self._row:
-            return False
-        row = len(self._row)
-        if row == len(self._sizes):
-            self._grow()
-        self._values[row] = sig.hashvalues
-        self._sizes[row] = sig.size
-        self._published[row] = published_at.timestamp() if published_at else np.inf
-        self._row[article_id] = row
-        self._lsh.insert(article_id, sig.minhash, check_duplication=False)
-        return True
-
-    def _grow(self) -> None:
-        capacity = 2 * len(self._sizes)
-        self._values = np.resize(self._values, (capacity, NUM_PERM))
-        self._sizes = np.resize(self._sizes, capacity)
-        self._published = np.resize(self._published, capacity)
-
-    def candidates(self, sig: Signature) -> list[int]:
-        """Stored articles that share an LSH band with ``sig`` (not confirmed)."""
-        if not self._row or sig.size < MIN_SHINGLES:
-            return []
-        return self._lsh.query(sig.minhash)
-
-    def match(self, sig: Signature) -> int | None:
-        """The stored article ``sig`` is a copy of, or None. Among confirmed candidates:
-        the highest containment, then the earliest published, then the first stored."""
-        ids = self.candidates(sig)
-        if not ids:
-            return None
-        rows = np.fromiter((self._row[i] for i in ids), dtype=np.int64, count=len(ids))
-        jaccard = np.count_nonzero(self._values[rows] == sig.hashvalues, axis=1) / NUM_PERM
-        score = _containment(jaccard, self._sizes[rows], sig.size)
-        confirmed = _confirmed(jaccard, score)
-        if not confirmed.any():
-            return None
-        best = min(np.flatnonzero(confirmed),
-                   key=lambda i: (-score[i], self._published[rows[i]], rows[i]))
-        return ids[best]
+def best_match(sig: Signature, candidates: Iterable[tuple]) -> int | None:
+    """Among stored ``(id, signature bytes, published_at)`` candidates (those sharing a
+    band with ``sig``), the one ``sig`` is a copy of, or None: the highest containment
+    among the confirmed ones, then the earliest published (unknown dates last), then the
+    lowest id."""
+    rows = [(i, Signature.from_bytes(data), published) for i, data, published in candidates]
+    if sig.size < MIN_SHINGLES or not rows:
+        return None
+    values = np.stack([s.hashvalues for _, s, _ in rows])
+    sizes = np.array([s.size for _, s, _ in rows], dtype=np.int64)
+    jaccard = np.count_nonzero(values == sig.hashvalues, axis=1) / NUM_PERM
+    score = _containment(jaccard, sizes, sig.size)
+    confirmed = np.flatnonzero(_confirmed(jaccard, score) & (sizes >= MIN_SHINGLES))
+    if not len(confirmed):
+        return None
+    best = min(confirmed, key=lambda n: (-score[n], rows[n][2] is None,
+                                         rows[n][2].timestamp() if rows[n][2] else 0.0,
+                                         rows[n][0]))
+    return rows[best][0]
 
 
 # --- the representative of a story ---------------------------------------------------

@@ -1,11 +1,10 @@
-from monitor.crawling.story_index import story_index
 from monitor.storage import Storage
-from monitor.stories import Signature
 from pipelines import DropArticle
 
 
 class StorePipeline:
-    """Writes the article (raw HTML included) and its story in one short transaction."""
+    """Writes the article (raw HTML included), groups it into its story and indexes it, in one
+    short transaction."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -26,7 +25,4 @@ class StorePipeline:
         article_id = self.storage.add_article(item, run_id=run_id)
         if article_id is None:
             raise DropArticle("already_stored", f"already stored: {item.url}")
-        if item.story_signature:
-            story_index(self.storage).add(article_id, Signature.from_bytes(item.story_signature),
-                                          published_at=item.published_at)
         return item

@@ -1,6 +1,6 @@
 """monitor.stories: seeds against reposts derived from them, different stories on the same
-topic, signature persistence, the index rebuilt from signatures, the representative rule,
-and the precision / recall floor on tests/data/story_pairs.jsonl (read through
+topic, signature persistence, the story index in the database (LSH bands), the
+representative rule, and the precision / recall floor on the pairs files (read through
 bench.dedup)."""
 
 import re
@@ -12,11 +12,15 @@ import numpy as np
 import pytest
 from opencc import OpenCC
 
+from monitor.items import Article
+from monitor.storage import Storage
 from monitor.stories import (
+    BANDS,
     NUM_PERM,
     Member,
     Signature,
-    StoryIndex,
+    band_keys,
+    best_match,
     choose_representative,
     is_repost,
     same_story,
@@ -122,27 +126,47 @@ def sig(title: str | None, body: str | None) -> Signature:
     return signature(story_text(title, body))
 
 
+class Stored:
+    """Articles stored in a database, grouped as a crawl groups them
+    (``Storage.add_article``: LSH bands in ``story_bands``, then ``best_match``)."""
+
+    def __init__(self, url: str):
+        self.storage = Storage(url)
+        self.number = 0
+
+    def add(self, title: str | None, body: str | None, *, published_at=None) -> int:
+        self.number += 1
+        article = Article(url=f"https://example.cn/{self.number}.html", source="test",
+                          fetched_at=datetime(2025, 12, 1, tzinfo=SH), title=title, body=body,
+                          published_at=published_at)
+        article.url_key = f"example.cn/{self.number}.html"
+        article.story_signature = sig(title, body).to_bytes()
+        return self.storage.add_article(article)
+
+    def match(self, title: str | None, body: str | None) -> int | None:
+        return self.storage.find_story(sig(title, body).to_bytes())
+
+
 @pytest.fixture(scope="module")
-def seed_index() -> StoryIndex:
-    index = StoryIndex()
-    for number, name in enumerate(SEED_ARTICLES):
-        assert index.add(number, sig(*seed_article(name)))
-    return index
+def seed_index(tmp_path_factory) -> tuple[Stored, dict[str, int]]:
+    stored = Stored(f"sqlite:///{tmp_path_factory.mktemp('seeds') / 'monitor.db'}")
+    ids = {name: stored.add(*seed_article(name)) for name in SEED_ARTICLES}
+    yield stored, ids
+    stored.storage.close()
 
 
 @pytest.mark.parametrize("repost", REPOSTS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("name", list(SEED_ARTICLES))
 def test_a_repost_of_a_seed_matches_that_seed(seed_index, name, repost):
-    copy = sig(*repost(*seed_article(name)))
-    assert seed_index.match(copy) == list(SEED_ARTICLES).index(name)
+    stored, ids = seed_index
+    assert stored.match(*repost(*seed_article(name))) == ids[name]
 
 
 def test_the_content_farm_copy_matches_the_clean_story(pairs):
     """Seed 001 as the farm served it, against the story's text without the injections."""
     pair = pairs["seed001-farm-vs-clean"]
-    index = StoryIndex()
-    index.add(7, sig(**pair["b"]))
-    assert index.match(sig(**pair["a"])) == 7
+    b = sig(**pair["b"])
+    assert best_match(sig(**pair["a"]), [(7, b.to_bytes(), None)]) == 7
 
 
 @pytest.mark.parametrize("pair_id", [
@@ -158,9 +182,7 @@ def test_the_content_farm_copy_matches_the_clean_story(pairs):
 def test_different_stories_on_one_topic_are_not_merged(pairs, pair_id):
     pair = pairs[pair_id]
     assert not pair["same"]
-    index = StoryIndex()
-    index.add(1, sig(**pair["a"]))
-    assert index.match(sig(**pair["b"])) is None
+    assert best_match(sig(**pair["b"]), [(1, sig(**pair["a"]).to_bytes(), None)]) is None
     assert not same_story(sig(**pair["a"]), sig(**pair["b"]))
 
 
@@ -238,59 +260,74 @@ def test_signatures_of_another_version_or_truncated_are_refused():
         Signature.from_bytes(bytes(data))
 
 
-# --- the index -------------------------------------------------------------------------
+# --- the index ------------------------------------------------------------------------
 
-def test_short_texts_are_neither_indexed_nor_matched():
-    index = StoryIndex()
-    short = sig("义诊", "医院开展义诊活动。")
-    assert not index.add(1, short)
-    assert len(index) == 0
-    assert index.add(2, sig(*seed_article("003")))
-    assert not index.add(2, sig(*seed_article("000")))  # id already indexed
-    assert len(index) == 1 and 2 in index
-    assert index.candidates(short) == [] and index.match(short) is None
+def test_band_keys_are_distinct_per_band_and_none_for_short_texts():
+    keys = band_keys(sig(*seed_article("003")))
+    assert len(keys) == BANDS == len(set(keys))
+    assert all(-2**63 <= k < 2**63 for k in keys)
+    assert band_keys(sig("义诊", "医院开展义诊活动。")) == []
 
 
-def test_index_rebuilt_from_signatures_gives_the_same_matches(pairs):
-    texts = {(p[side]["title"], p[side]["body"]) for p in pairs.values() for side in "ab"}
-    stored = {number: sig(*text) for number, text in enumerate(sorted(texts))}
-    published = datetime(2025, 5, 4, tzinfo=SH)
-    live = StoryIndex()
-    for number, s in stored.items():
-        live.add(number, s, published_at=published)
-    rebuilt = StoryIndex.from_signatures(
-        (number, s.to_bytes(), published) for number, s in stored.items())
-    assert len(rebuilt) == len(live) > 40
-    queries = [sig(*repost(*seed_article(name))) for name in SEED_ARTICLES for repost in REPOSTS]
-    queries += list(stored.values())
-    for query in queries:
-        assert sorted(rebuilt.candidates(query)) == sorted(live.candidates(query))
-        assert rebuilt.match(query) == live.match(query)
-    assert StoryIndex.from_signatures((n, s.to_bytes()) for n, s in stored.items()).match(
-        queries[0]) == live.match(queries[0])
+def test_short_texts_are_neither_indexed_nor_matched(tmp_path):
+    stored = Stored(f"sqlite:///{tmp_path / 'monitor.db'}")
+    stored.add("义诊", "医院开展义诊活动。")
+    assert stored.match("义诊", "医院开展义诊活动。") is None
+    assert best_match(sig("义诊", "医院开展义诊活动。"),
+                      [(1, sig("义诊", "医院开展义诊活动。").to_bytes(), None)]) is None
+    stored.storage.close()
+
+
+def test_stored_copies_join_the_story_of_their_original(db_url):
+    stored = Stored(db_url)
+    title, body = seed_article("000")
+    original = stored.add(title, body)
+    other = stored.add(*seed_article("003"))
+    copy = stored.add(*trimmed(*traditional(title, body)))
+    rows = {row.id: row for row in stored.storage.articles()}
+    assert rows[copy].story_id == rows[original].story_id != rows[other].story_id
+    assert stored.match(*injected(title, body)) in (original, copy)
+    stored.storage.close()
+
+
+def test_reprocessing_an_article_reindexes_its_bands(tmp_path):
+    from monitor.dedup import dedup_keys
+
+    stored = Stored(f"sqlite:///{tmp_path / 'monitor.db'}")
+    first = stored.add(*seed_article("000"))
+    assert stored.match(*seed_article("000")) == first
+    article = Article(url="https://example.cn/1.html", source="test",
+                      fetched_at=datetime(2025, 12, 1, tzinfo=SH), title=seed_article("003")[0],
+                      body=seed_article("003")[1])
+    stored.storage.replace_processed(first, dedup_keys(article))
+    assert stored.match(*seed_article("000")) is None
+    assert stored.match(*seed_article("003")) == first
+    stored.storage.close()
 
 
 def test_match_prefers_the_closest_copy_then_the_earliest_published():
     title, body = seed_article("000")
     early = datetime(2025, 11, 6, 9, tzinfo=SH)
-    index = StoryIndex()
-    index.add(1, sig(*injected(title, body)), published_at=early)  # a close copy, earliest
-    index.add(2, sig(title, body), published_at=early + timedelta(days=3))  # the same text
-    index.add(3, sig(title, body), published_at=early + timedelta(days=1))
-    index.add(4, sig(title, body))  # date unknown
-    assert index.match(sig(title, body)) == 3
-    undated = StoryIndex()
-    undated.add(9, sig(title, body))
-    undated.add(5, sig(title, body))
-    assert undated.match(sig(title, body)) == 9  # the first stored
+    same, close = sig(title, body).to_bytes(), sig(*injected(title, body)).to_bytes()
+    candidates = [
+        (1, close, early),  # a close copy, earliest
+        (2, same, early + timedelta(days=3)),  # the same text
+        (3, same, early + timedelta(days=1)),
+        (4, same, None),  # date unknown
+    ]
+    assert best_match(sig(title, body), candidates) == 3
+    assert best_match(sig(title, body), [(9, same, None), (5, same, None)]) == 5  # lowest id
 
 
 def test_lsh_only_returns_a_few_candidates(bench):
-    """Unrelated articles do not come back as candidates: no scan of the index."""
-    index = StoryIndex()
+    """Unrelated articles seldom share a band: no scan of the stored articles."""
+    stored: dict[int, set[int]] = {}
     for number in range(300):
-        index.add(number, sig(*bench.synthetic_article(number)))
-    counts = [len(index.candidates(sig(*bench.synthetic_article(n)))) for n in range(300, 340)]
+        for key in band_keys(sig(*bench.synthetic_article(number))):
+            stored.setdefault(key, set()).add(number)
+    counts = [len(set().union(*(stored.get(k, set()) for k in
+                                band_keys(sig(*bench.synthetic_article(n))))))
+              for n in range(300, 340)]
     assert sum(counts) / len(counts) < 3
 
 
