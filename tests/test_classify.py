@@ -214,10 +214,41 @@ def test_company_inside_an_agreement_cancels_it_even_with_two_hospitals():
     assert not classify(text, "").sister_hospital.value
 
 
-def test_f1_on_the_labelled_set_stays_above_the_pinned_floor():
+@pytest.mark.parametrize("name", ["dev", "dev2"])
+def test_precision_and_f1_on_the_labelled_sets_stay_above_the_pinned_floors(name):
     bench = _bench()
-    reports = bench.evaluate(bench.load_rows())
+    path = bench.SETS[name]
+    if not path.exists():
+        pytest.skip(f"{path} not found: ../shared must sit beside the repository")
+    reports = bench.evaluate(bench.load_rows(path))
     clear = reports["clear"]
     assert clear.rows >= 40
-    for flag, floor in bench.F1_FLOOR.items():
-        assert clear.scores[flag].f1 >= floor, bench.format_report(reports)
+    for flag, floors in bench.FLOOR[name].items():
+        assert clear.scores[flag].precision >= floors["precision"], bench.format_report(reports)
+        assert clear.scores[flag].f1 >= floors["f1"], bench.format_report(reports)
+
+
+@pytest.mark.parametrize(("title", "body", "expected"), [
+    # partnerships in forms of the domain, written for this test
+    ("省儿童医院牵头成立儿科专科联盟", "全省32家医院成为首批成员单位。", {"sister_hospital"}),
+    ("上海某医院眼科发起成立眼健康联盟", "联盟覆盖25个国家的93家医疗机构。", {"sister_hospital"}),
+    ("市人民医院成为省肿瘤医院合作医院", "5日，省肿瘤医院合作医院挂牌仪式在市人民医院举行。",
+     {"sister_hospital"}),
+    ("我院与新加坡中央医院达成合作协议", "双方将在临床科研方面开展合作。", {"sister_hospital"}),
+    ("南方医科大学与华沙医科大学合作谅解备忘录签字仪式", "", {"sister_hospital"}),
+    ("北京安贞医院与通州区人民医院共建胸痛中心", "", {"sister_hospital"}),
+    # aid in forms of the domain
+    ("中國援老撾某某醫院升級改造項目移交", "", {"medical_aid"}),
+    ("中国抗疫医疗专家组抵达某国", "", {"medical_aid"}),
+    ("和平方舟医院船抵达某国", "为当地民众提供医疗服务。", {"medical_aid"}),
+    ("省医学救援队赶赴地震灾区", "队伍携带医疗设备出发。", {"medical_aid"}),
+    ("甲医院专家赴阿坝州开展巡诊义诊", "", {"medical_aid"}),
+    # and what stays negative
+    ("县医院赴本县各乡镇巡诊", "", set()),
+    ("国家紧急医学救援队开展演练", "救援队在本市开展应急演练。", set()),
+    ("市医院召开医联体工作会议", "会议总结了医联体帮扶工作。", set()),
+    ("全市医疗机构加入智慧医疗产业联盟", "", set()),
+    ("我院与某科技公司达成合作协议", "", set()),
+])
+def test_domain_forms(title, body, expected):
+    assert set(classify(title, body).names) == expected
