@@ -4,8 +4,10 @@ Two articles tell the same story when the text of one is mostly contained in the
 a 网易号 repost, a content-farm copy with title fragments pushed into its sentences, a
 copy in traditional characters, one with its own intro or a trimmed ending. ``story_text``
 normalises the text, ``signature`` summarises its character shingles as a MinHash plus
-the shingle count, and ``StoryIndex`` finds candidates by MinHash LSH (datasketch) and
-confirms them with the estimated containment of the smaller shingle set in the larger.
+the shingle count, ``band_keys`` cuts it into LSH bands (stored in the database's
+``story_bands`` table, see ``monitor.storage.group_story``: articles sharing a band are the
+candidates) and ``best_match`` confirms candidates with the estimated containment of the
+smaller shingle set in the larger.
 
 The parameters below were measured on ``tests/data/story_pairs.jsonl`` (56 pairs) and on
 synthetic corpora (``bench/dedup.py``); changing one means bumping ``VERSION``.
@@ -18,8 +20,8 @@ synthetic corpora (``bench/dedup.py``); changing one means bumping ``VERSION``.
   trimmed repost.
 - ``BANDS, ROWS = 24, 2``: a candidate with probability 1 - (1 - J²)²⁴: 0.42 at Jaccard
   0.15, 0.90 at 0.3, 0.99 at 0.45, so a copy trimmed to a third is still found; rows of
-  3 or 4 lose trimmed copies, and each band costs datasketch about 270 bytes per stored
-  article.
+  3 or 4 lose trimmed copies; each band is one row of ``story_bands`` (about 50 bytes
+  per band and article on SQLite, index included).
 - ``CONTAINMENT = 0.75``: estimates of same-story pairs ≥ 0.815 and of different stories
   ≤ 0.706 (0.3rd / 99.7th percentiles over the seeds); the different stories that come
   close are press releases edited from an earlier one. ``MIN_JACCARD = 0.15`` keeps a
