@@ -13,10 +13,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from opencc import OpenCC
-
 from monitor import entities
 from monitor.items import Evidence, Flag, Flags
+from monitor.simplified import to_simplified
 
 FLAGS = ("medical_aid", "sister_hospital")
 LEAD_SENTENCES = 5  # places are read from the title, these first sentences and the evidence
@@ -70,16 +69,6 @@ def _config() -> _Config:
         look_back_sentences=int(ctx["look_back_sentences"]),
         actions=tuple(re.compile(a) for a in data["digest"]["actions"]),
     )
-
-
-@cache
-def _t2s() -> OpenCC:
-    return OpenCC("t2s")
-
-
-def normalise(text: str) -> str:
-    """Simplified characters, so one set of rules serves traditional-character pages too."""
-    return _t2s().convert(text)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -179,9 +168,14 @@ def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
     return Flag(value=total >= cfg.threshold, score=round(total, 2), evidence=evidence), hit
 
 
-def classify(title: str, body: str) -> Flags:
-    """Flags for one article; the title is weighted above the body (see rules/flags.toml)."""
-    title, body = normalise(title or "").strip(), normalise(body or "")
+def classify(title: str, body: str, *, simplified: bool = False) -> Flags:
+    """Flags for one article; the title is weighted above the body (see rules/flags.toml).
+    Rules are written in simplified characters: the text is converted first, unless
+    ``simplified`` says it already is (``monitor.simplified.simplified``)."""
+    title, body = title or "", body or ""
+    if not simplified:
+        title, body = to_simplified(title), to_simplified(body)
+    title = title.strip()
     sentences = [title, *split_sentences(body)]
     (aid, aid_hits), (sister, sister_hits) = (_flag(f, sentences) for f in FLAGS)
     place_text = "\n".join(sentences[: 1 + LEAD_SENTENCES] + aid_hits + sister_hits)

@@ -8,6 +8,7 @@ import re
 import unicodedata
 
 from monitor.items import Article
+from monitor.simplified import simplified
 from monitor.stories import signature, story_text
 from monitor.urls import url_key
 
@@ -38,5 +39,6 @@ def dedup_keys(article: Article) -> Article:
     """Fill the article's URL key, text fingerprint and story signature."""
     article.url_key = page_key(article)
     article.fingerprint = text_fingerprint(article.body)
-    article.story_signature = signature(story_text(article.title, article.body)).to_bytes()
+    text = story_text(*simplified(article), simplified=True)
+    article.story_signature = signature(text).to_bytes()
     return article

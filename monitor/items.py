@@ -91,3 +91,7 @@ class Article:
     flags: Flags | None = None
     # --- why a field is missing, what was removed, etc. (kept with the article)
     notes: list[str] = field(default_factory=list)
+    # --- (title, body) and their simplified-character form, made once by
+    # monitor.simplified.simplified for the flags and the stories; not stored
+    simplified: tuple[tuple[str, str], tuple[str, str]] | None = field(default=None,
+                                                                       repr=False)

@@ -12,6 +12,7 @@ from monitor.config import Source
 from monitor.dedup import dedup_keys
 from monitor.page import Page
 from monitor.process import process_page
+from monitor.simplified import simplified
 from monitor.storage import Storage, StoredArticle
 
 BATCH = 100
@@ -48,7 +49,7 @@ def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
                                    kind=source.kind if source else None,
                                    selectors=dict(source.selectors) if source else None)
             dedup_keys(article)  # the URL key is not written back: identity is kept
-            article.flags = classify(article.title or "", article.body or "")
+            article.flags = classify(*simplified(article), simplified=True)
             before, after = row.flag_names, article.flags.names
             if before != after:
                 report.flag_changes.append(FlagChange(row.id, article.title or "", before, after))

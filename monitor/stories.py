@@ -43,7 +43,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash
-from opencc import OpenCC
+
+from monitor.simplified import to_simplified
 
 SHINGLE = 5  # characters per shingle
 NUM_PERM = 256  # MinHash permutations
@@ -78,18 +79,16 @@ _DATELINES = re.compile(
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
-@cache
-def _t2s() -> OpenCC:
-    return OpenCC("t2s")
-
-
-def story_text(title: str | None, body: str | None) -> str:
-    """The text every copy of a story shares: simplified characters, NFKC (full-width
-    letters and digits to ASCII), lower case, boilerplate lines and datelines dropped,
-    punctuation and whitespace removed. Digits are kept: copies keep the numbers, while
-    next year's press release edited from this year's differs mostly in them."""
+def story_text(title: str | None, body: str | None, *, simplified: bool = False) -> str:
+    """The text every copy of a story shares: simplified characters (``simplified``: the
+    text already is, see ``monitor.simplified``), NFKC (full-width letters and digits to
+    ASCII), lower case, boilerplate lines and datelines dropped, punctuation and
+    whitespace removed. Digits are kept: copies keep the numbers, while next year's press
+    release edited from this year's differs mostly in them."""
     text = "\n".join(part for part in (title, body) if part)
-    text = unicodedata.normalize("NFKC", _t2s().convert(text)).lower()
+    if not simplified:
+        text = to_simplified(text)
+    text = unicodedata.normalize("NFKC", text).lower()
     text = _DATELINES.sub("", _BOILERPLATE_LINES.sub("", text))
     return _NOT_WORD.sub("", text)
 

@@ -1,9 +1,10 @@
 from monitor.classify import classify
+from monitor.simplified import simplified
 
 
 class ClassifyPipeline:
     """Topic flags (medical_aid, sister_hospital) with scores, evidence and institutions."""
 
     def process_item(self, item):
-        item.flags = classify(item.title or "", item.body or "")
+        item.flags = classify(*simplified(item), simplified=True)
         return item

@@ -3,13 +3,13 @@ from pathlib import Path
 import pytest
 
 from monitor import entities
-from monitor.classify import normalise
+from monitor.simplified import to_simplified
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 
 def seed(prefix: str) -> str:
-    return normalise(next(SEEDS.glob(f"{prefix}_*.txt")).read_text("utf-8"))
+    return to_simplified(next(SEEDS.glob(f"{prefix}_*.txt")).read_text("utf-8"))
 
 
 def test_seed_000_names_both_hospitals():
