@@ -20,6 +20,8 @@ from monitor.simplified import to_simplified
 FLAGS = ("medical_aid", "sister_hospital")
 LEAD_SENTENCES = 5  # places are read from the title, these first sentences and the evidence
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+[”’」』]*")
+_NOT_WORD = re.compile(r"[\W_]+")
+REPEAT_SLACK = 8  # characters a body sentence may add to the title and still only repeat it
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class _Config:
     negation_window: int
     look_back_sentences: int
     actions: tuple[re.Pattern[str], ...]
+    words: tuple[str, ...]  # words a matched span must not cut (rules' [evidence] words)
 
 
 @cache
@@ -68,6 +71,7 @@ def _config() -> _Config:
         negation_window=int(data["negation_window"]),
         look_back_sentences=int(ctx["look_back_sentences"]),
         actions=tuple(re.compile(a) for a in data["digest"]["actions"]),
+        words=tuple(sorted(data["evidence"]["words"], key=len, reverse=True)),
     )
 
 
@@ -140,8 +144,45 @@ def _sentence_score(flag: str, sentences: list[str], index: int) -> tuple[float,
         if weight <= 0:
             continue
         best = max(best, weight)
-        terms += [m.group() for m in hits if m.group() not in terms]
+        terms += [t for t in (word_span(sentence, m.start(), m.end()) for m in hits)
+                  if t not in terms]
     return best, _distinct(terms)
+
+
+_QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"'}
+
+
+def word_span(sentence: str, start: int, end: int) -> str:
+    """The matched text ``sentence[start:end]`` widened so that it cuts no word of the
+    rules' ``[evidence] words`` (援疆, 医疗队 …) and leaves no quote half open: a reviewer
+    reads 组团式”医疗援疆, not 组团式”医疗援."""
+    words = _config().words
+    changed = True
+    while changed:
+        changed = False
+        for word in words:
+            for k in range(1, len(word)):  # a word straddling the end, then the start
+                if end - k >= start and sentence.startswith(word, end - k):
+                    end, changed = end - k + len(word), True
+                at = start - len(word) + k
+                if at >= 0 and sentence.startswith(word, at):
+                    start, changed = at, True
+    span = sentence[start:end]
+    for opening, closing in _QUOTES.items():
+        if opening != closing and span.count(closing) > span.count(opening):
+            if start > 0 and sentence[start - 1] == opening:
+                start -= 1
+        elif opening != closing and span.count(opening) > span.count(closing):
+            if end < len(sentence) and sentence[end] == closing:
+                end += 1
+    return sentence[start:end]
+
+
+def _repeats(sentence: str, title: str) -> bool:
+    """Whether ``sentence`` says no more than the title (the same words, give or take a few
+    characters of dateline or punctuation)."""
+    a, b = _NOT_WORD.sub("", sentence), _NOT_WORD.sub("", title)
+    return bool(a) and (a in b or (b in a and len(a) - len(b) <= REPEAT_SLACK))
 
 
 def _distinct(terms: list[str]) -> list[str]:
@@ -160,8 +201,11 @@ def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
             scored.append((score * weight, index, Evidence(sentence, terms)))
     total = float(sum(s for s, _, _ in scored))
     scored.sort(key=lambda t: (-t[0], t[1]))
+    # the digest shows the title already: the body's own sentences are the evidence, unless
+    # only the title (or the body repeating it) scored
+    body = [t for t in scored if t[1] > 0 and not _repeats(t[2].sentence, sentences[0])]
     evidence: list[Evidence] = []
-    for _, _, item in scored:  # a title repeated in the body is one piece of evidence
+    for _, _, item in body or scored:
         if len(evidence) < cfg.max_evidence and all(e.sentence != item.sentence for e in evidence):
             evidence.append(item)
     hit = [e.sentence for _, _, e in sorted(scored, key=lambda t: t[1])]

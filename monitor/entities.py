@@ -173,14 +173,42 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
     return name
 
 
+SHORT_LEVELS = "州市县区盟旗"  # 州人民医院: "the prefecture's people's hospital"
+SHORT_MAX = 8  # characters of such a short form at most (州第一人民医院)
+PLACE_HEAD = (2, 6)  # characters of the place name put before it
+
+
+def _place_before(text: str, mention: Mention) -> str | None:
+    """For a short form that starts with its level (州人民医院, 市二医院), the place of that
+    level named last before it (…海西州民众… → 海西州), or None."""
+    level = mention.name[0]
+    if level not in SHORT_LEVELS or len(mention.name) > SHORT_MAX:
+        return None
+    rules = _rules()
+    at = text.rfind(level, 0, mention.start)
+    while at > 0:
+        head = text[_left_edge(text, at, rules):at]
+        if PLACE_HEAD[0] <= len(head) <= PLACE_HEAD[1] and head not in rules.generic_heads:
+            return head + level
+        at = text.rfind(level, 0, at)
+    return None
+
+
 def institutions(text: str) -> list[str]:
-    """The distinct institutions of ``text``, full names first-seen first."""
+    """The distinct institutions of ``text``, full names first-seen first. A short form
+    that starts with its level (州人民医院) takes the place named before it (海西州人民医院),
+    then resolves like any partial name."""
     mentions = find_institutions(text)
     alias = aliases(text)
     full = [m.name for m in mentions if m.kind != "abbreviation"]
     out: list[str] = []
     for mention in mentions:
         name = resolve(mention.name, full, alias)
+        if name == mention.name and (place := _place_before(text, mention)):
+            expanded = place + name[1:]
+            holding = [n for n in full if n != name and n.startswith(place)
+                       and _in_order(expanded, n)]
+            name = min(holding, key=len) if holding else expanded
         if name not in out:
             out.append(name)
     return out

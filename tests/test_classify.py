@@ -67,7 +67,10 @@ def test_seed_002_evidence_institutions_and_partners():
     text = seed_text("002")
     flags = classify(title, text[text.index(start) : text.index(end)])
     top = flags.sister_hospital.evidence[0]
-    assert top.sentence == title and top.terms == ["签订战略合作框架协议"]
+    # the digest shows the title: the evidence is the body's own sentence saying it
+    assert top.sentence == "上午,医院双方签订战略合作框架协议并进行座谈交流"
+    assert top.terms == ["签订战略合作框架协议"]
+    assert all(e.sentence != title for e in flags.sister_hospital.evidence)
     assert flags.sister_hospital.score >= 2 and flags.medical_aid.score < 2
     assert flags.institutions[:2] == ["大连医科大学附属第一医院", "复旦大学附属中山医院"]
     assert partners(flags)[0] == (
@@ -252,3 +255,34 @@ def test_precision_and_f1_on_the_labelled_sets_stay_above_the_pinned_floors(name
 ])
 def test_domain_forms(title, body, expected):
     assert set(classify(title, body).names) == expected
+
+
+def test_evidence_repeating_the_title_gives_way_to_the_body():
+    title = "甲市人民医院与乙县人民医院签订对口帮扶协议"
+    only_title = classify(title, "双方代表出席。")
+    assert [e.sentence for e in only_title.sister_hospital.evidence] == [title]
+    repeated = classify(title, "近日，" + title + "。\n两院将在学科建设方面开展合作，"
+                        "甲市人民医院将派出专家与乙县人民医院结对帮扶。")
+    sentences = [e.sentence for e in repeated.sister_hospital.evidence]
+    assert sentences == ["两院将在学科建设方面开展合作,甲市人民医院将派出专家与乙县人民医院结对帮扶"
+                         ] or all(title not in s for s in sentences), sentences
+
+
+@pytest.mark.parametrize(("sentence", "start", "end", "expected"), [
+    ("浙江大学“组团式”医疗援疆见成效", 5, 12, "“组团式”医疗援疆"),  # 组团式”医疗援
+    ("上海援青医疗团队出发", 2, 5, "援青医疗团"),  # 援青医
+    ("中国援卢医疗队抵达", 0, 6, "中国援卢医疗队"),  # 中国援卢医疗
+    ("两院签署合作协议书", 2, 8, "签署合作协议书"),  # …协议 of 协议书
+])
+def test_matched_spans_are_cut_at_word_boundaries(sentence, start, end, expected):
+    from monitor.classify import word_span
+
+    assert word_span(sentence, start, end) == expected
+
+
+def test_aid_terms_on_the_seed_are_whole_words():
+    title, start, end, _ = SEEDS["003"]
+    text = seed_text("003")
+    flags = classify(title, text[text.index(start): text.index(end)])
+    terms = [t for e in flags.medical_aid.evidence for t in e.terms]
+    assert not any(t.endswith(("援", "医")) for t in terms), terms

@@ -88,3 +88,18 @@ def test_abbreviation_resolves_to_a_name_with_its_characters_in_order():
 def test_places_in_order_and_longest_name_wins():
     text = "援疆医生从上海赴新疆喀什，后又随医疗队前往几内亚比绍和南疆"
     assert entities.places(text) == ["上海", "新疆", "喀什", "几内亚比绍", "南疆"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a short form starting with its level takes the place named before it
+    ("海西州民众心脑血管疾病高发。长期以来，州人民医院心内科力量薄弱。", ["海西州人民医院"]),
+    # and resolves to the full name when the text gives it
+    ("萍乡市第二人民医院举行授牌仪式。随后，宜春学院将牌匾交到市二医院负责人手中。",
+     ["萍乡市第二人民医院"]),
+    # verbs and time words before a name are not part of it
+    ("专家一边扎根安多县人民医院一边带教。", ["安多县人民医院"]),
+    ("明年3月份开始宁波大学医学院将派出教师。", ["宁波大学医学院"]),
+    ("应青海省卫健委邀请，队伍赴青海。", ["青海省卫健委"]),
+])
+def test_institution_names_are_cut_right(text, expected):
+    assert entities.institutions(text) == expected
