@@ -54,8 +54,7 @@ def crawler(db_url):
 
 
 def _pipelines(crawler):
-    dedupe, store = DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
-    dedupe.open_spider()
+    dedupe, store = DedupePipeline(), StorePipeline.from_crawler(crawler)
     store.open_spider()
     return dedupe, store
 
@@ -63,7 +62,7 @@ def _pipelines(crawler):
 def test_a_new_article_is_one_transaction_and_gets_its_duplicate_in_it(crawler, statements,
                                                                         db_url):
     dedupe, store = _pipelines(crawler)
-    store.process_item(dedupe.process_item(article()))  # warms the story index
+    store.process_item(dedupe.process_item(article()))
     statements.update(select=0, commit=0)
     copy = article(url="https://other.example.net/x/2.html", canonical=None)
     store.process_item(dedupe.process_item(copy))
