@@ -31,6 +31,9 @@ from datetime import date, datetime, time, timedelta
 
 from monitor.dates import parse_date
 from monitor.items import Article
+from monitor.text import CJK, normalise_line, normalise_text
+
+__all__ = ["clean_article", "normalise_line", "normalise_text"]
 
 # --- boilerplate lines: a body line matching one of these whole is dropped ----------------
 # (name, pattern), matched against the line after whitespace normalisation.
@@ -141,36 +144,12 @@ _MID_SENTENCE_LEFT = frozenset("，,、；;：:的")
 _SENTENCE_END = frozenset("。！？!?")
 _PHOTO_CREDIT = re.compile(r"(?!记者|通讯员)[\u4e00-\u9fff]{2,3}\s*摄")
 
-# --- whitespace and punctuation ---------------------------------------------------------
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_PUNCT = r"，。、；：？！“”‘’（）《》〈〉【】「」『』…—～·"
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
-_ODD_SPACES = re.compile(r"[\u3000\u00a0\u2002-\u200a\u202f\u205f\t\r\f\v]")
-_SPACE_RUN = re.compile(r" {2,}")
-_SPACE_AT_CJK_PUNCT = re.compile(rf" +(?=[{_CJK_PUNCT}])|(?<=[{_CJK_PUNCT}]) +")
-_SPACE_BEFORE_ASCII_PUNCT = re.compile(rf"(?<=[{_CJK}]) +(?=[,.;:!?])")
-_SPACE_AFTER_ASCII_PUNCT = re.compile(rf"(?<=[{_CJK}][,;:!?]) +")
-_CJK_CHAR = re.compile(rf"[{_CJK}]")
+_CJK_CHAR = re.compile(rf"[{CJK}]")
 _ENDS_SENTENCE = re.compile(r"[。！？!?][”’」』)）]*$")
 _DATE_LINE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 _BOILERPLATE = tuple((name, re.compile(pattern)) for name, pattern in BOILERPLATE_LINES)
 _CAPTIONS = tuple(re.compile(pattern) for pattern in CAPTION_LINES)
 _ADS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in AD_PATTERNS)
-
-
-def normalise_line(line: str) -> str:
-    """One line with normalised spacing: U+3000 / nbsp as spaces, no zero-width characters,
-    single spaces, none next to CJK punctuation or between CJK text and ``, . ; : ! ?``."""
-    line = _ODD_SPACES.sub(" ", _INVISIBLE.sub("", line))
-    line = _SPACE_RUN.sub(" ", line).strip()
-    line = _SPACE_AT_CJK_PUNCT.sub("", line)
-    line = _SPACE_BEFORE_ASCII_PUNCT.sub("", line)
-    return _SPACE_AFTER_ASCII_PUNCT.sub("", line)
-
-
-def normalise_text(text: str) -> str:
-    """Every line normalised, empty lines dropped, order kept."""
-    return "\n".join(line for line in map(normalise_line, text.splitlines()) if line)
 
 
 def clean_article(article: Article) -> Article:
@@ -373,7 +352,7 @@ class _Title:
     """Which strings count as title material."""
 
     def __init__(self, title: str) -> None:
-        runs = re.findall(rf"[{_CJK}]+", title)
+        runs = re.findall(rf"[{CJK}]+", title)
         self.chars = set("".join(runs))
         self.pieces = {run[i:j] for run in runs for i in range(len(run))
                        for j in range(i + 2, len(run) + 1)}

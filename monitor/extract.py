@@ -32,6 +32,7 @@ from monitor.dates import SHANGHAI, find_dateline
 from monitor.items import Article, DateCandidate
 from monitor.page import Page
 from monitor.sites import Fields, SiteFamily, family_for_kind
+from monitor.text import squash
 
 MAX_HTML_BYTES = 5_000_000  # pages are cut here before parsing (and the cut is noted)
 MIN_BODY_CHARS = 30  # a body step giving fewer characters falls through to the next step
@@ -60,7 +61,6 @@ _TITLE_SUFFIX = re.compile(r"\s*(?:[-_|–—]+|\s[-_|–—]+\s)\s*[^-_|–—]
 _ELLIPSIS = re.compile(r"(?:\.{3}|…+|\s*\.\.\.\s*)$")
 _SEPARATOR_START = re.compile(r"^\s*[-_|–—]")
 _LOOKS_LIKE_DATE = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}")
-_SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -157,7 +157,7 @@ class _Fallbacks:
         for tag in self.selector.xpath("//meta[@content]"):
             attrib = tag.attrib
             key = attrib.get("property") or attrib.get("name") or attrib.get("itemprop") or ""
-            content = _clean(attrib.get("content"))
+            content = squash(attrib.get("content"))
             if key and content:
                 found.setdefault(key.strip().lower(), content)
         return found
@@ -197,18 +197,18 @@ class _Fallbacks:
         """The date trafilatura's metadata step finds (htmldate), searched alone on the
         parsed page unless trafilatura ran with its metadata already."""
         if "generic" not in self.__dict__:
-            return _clean(find_generic_date(self.page, self.notes, tree=self.selector.root))
-        return _clean(self.generic.get("date"))
+            return squash(find_generic_date(self.page, self.notes, tree=self.selector.root))
+        return squash(self.generic.get("date"))
 
     # candidates per field, in order of trust: (value, origin)
 
     def titles(self) -> Iterator[tuple[str, str]]:
-        yield _clean(_as_text(self.jsonld.get("headline"))), "jsonld:headline"
+        yield squash(_as_text(self.jsonld.get("headline"))), "jsonld:headline"
         for key in META_TITLE:
             yield self.meta.get(key, ""), f"meta:{key}"
-        page_title = _clean(" ".join(self.selector.xpath("//title//text()").getall()))
+        page_title = squash(" ".join(self.selector.xpath("//title//text()").getall()))
         h1s = [text for h1 in self.selector.xpath("//h1")
-               if len(text := _clean(" ".join(h1.xpath(".//text()").getall()))) >= 4]
+               if len(text := squash(" ".join(h1.xpath(".//text()").getall()))) >= 4]
         # the <h1> that the <title> repeats first: other <h1>s are often the site's logo
         for h1 in sorted(h1s, key=lambda text: text not in page_title):
             yield h1, "html:h1"
@@ -216,13 +216,13 @@ class _Fallbacks:
 
     def outlets(self) -> Iterator[tuple[str, str]]:
         yield self.meta.get("source", ""), "meta:source"
-        yield _clean(_name(self.jsonld.get("publisher"))), "jsonld:publisher"
+        yield squash(_name(self.jsonld.get("publisher"))), "jsonld:publisher"
 
     def authors(self) -> Iterator[tuple[str, str]]:
         """Author tags, except those naming the site itself (NetEase's ``author`` is 网易)."""
         site = [self.meta.get(key, "") for key in META_SITE_NAME]
-        site.append(_clean(_name(self.jsonld.get("publisher"))))
-        candidates = [(_clean(_name(self.jsonld.get("author"))), "jsonld:author")]
+        site.append(squash(_name(self.jsonld.get("publisher"))))
+        candidates = [(squash(_name(self.jsonld.get("author"))), "jsonld:author")]
         candidates.extend((self.meta.get(key, ""), f"meta:{key}") for key in META_AUTHOR)
         for value, origin in candidates:
             if value and any(value in name for name in site if name):
@@ -306,11 +306,11 @@ def find_generic_date(page: Page, notes: list[str], *, tree=None) -> str | None:
 def _fill_title(article: Article, fields: Fields | None, steps: _Fallbacks) -> None:
     candidates = []
     if fields and fields.title:
-        candidates.append((_clean(fields.title), f"site:{fields.rule}"))
+        candidates.append((squash(fields.title), f"site:{fields.rule}"))
     candidates.extend(steps.titles())
     usable = [(text, origin) for text, origin in candidates
               if text and len(text) <= MAX_TITLE_CHARS]
-    if not usable and (generic := _clean(steps.generic.get("title"))):
+    if not usable and (generic := squash(steps.generic.get("title"))):
         usable.append((generic, "generic:trafilatura"))
     if not usable:
         article.notes.append("title: missing (no site rule, meta tag, <h1>, <title> or "
@@ -347,7 +347,7 @@ def _fill_body(article: Article, fields: Fields | None, steps: _Fallbacks) -> No
     tried: list[str] = []
     found: list[tuple[str, str, str]] = []  # (body, origin, extractor)
     for paragraphs, origin, extractor in chain:
-        body = "\n".join(p for p in (_clean(p) for p in paragraphs()) if p)
+        body = "\n".join(p for p in (squash(p) for p in paragraphs()) if p)
         if len(body) >= MIN_BODY_CHARS:
             if tried:
                 article.notes.append("body: " + "; ".join(tried) + f"; used {origin}")
@@ -374,12 +374,12 @@ def _fill_simple(
     fallbacks: Iterator[tuple[str, str]],
 ) -> None:
     """outlet / author: the site's value, else the first usable fallback."""
-    if site_value and (value := _clean(site_value)):
+    if site_value and (value := squash(site_value)):
         setattr(article, name, value)
         article.field_origins[name] = f"site:{fields.rule}"
         return
     for value, origin in fallbacks:
-        value = _clean(value)
+        value = squash(value)
         if value and len(value) <= MAX_AUTHOR_CHARS and not value.startswith(("http:", "https:")):
             setattr(article, name, value)
             article.field_origins[name] = origin
@@ -444,13 +444,8 @@ def _fill_dates(article: Article, fields: Fields | None, steps: _Fallbacks) -> N
 # --- small helpers -----------------------------------------------------------------------
 
 
-def _clean(text: object) -> str:
-    """Text with every whitespace run (U+3000, nbsp, newlines) as one space; '' for non-text."""
-    return _SPACES.sub(" ", text).strip() if isinstance(text, str) else ""
-
-
 def _paragraphs(text: str) -> list[str]:
-    return [line for line in (_clean(line) for line in text.splitlines()) if line]
+    return [line for line in (squash(line) for line in text.splitlines()) if line]
 
 
 def _as_text(value: object) -> str:

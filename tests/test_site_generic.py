@@ -206,7 +206,7 @@ def test_extract_from_selectors():
     assert fields.rule == "generic:selectors"
     assert fields.title == expected["title"]
     assert [(c.text, c.origin) for c in fields.date_candidates] == [
-        ("2025-05-12", "site:selectors:date")
+        ("发布日期：2025-05-12", "site:selectors:date")
     ]
     assert "\n".join(fields.paragraphs) == expected["body"]
     assert fields.author == "护理部 何嘉欣"

@@ -169,3 +169,20 @@ def test_title_falls_back_to_editable_block_then_head_title():
 
 def test_no_article_form_means_no_match():
     assert FAMILY.extract(saved("www.dmu.edu.cn/tzgg-gzdt.htm")[0]) is None
+
+
+def test_a_sources_selectors_override_the_vsb_template():
+    """A generic or university source's selectors count on a VSB page too (the same way as
+    on every family): the body, and the title / date line they point at."""
+    from monitor.extract import extract_article
+
+    page, _ = saved("www.dmu.edu.cn/info-1142-23456.htm")
+    own = FAMILY.extract(page)
+    chosen = FAMILY.extract(page, {"body": "form[name=_newscontent_fromname] p",
+                                   "title": "title"})
+    assert chosen.rule == "generic:selectors" and chosen.paragraphs
+    assert chosen.title != own.title and chosen.title.startswith(own.title)
+    dated = FAMILY.extract(page, {"date": "title"})
+    assert dated.rule == own.rule and dated.date_candidates[0].origin == "site:selectors:date"
+    article = extract_article(page, kind="generic", selectors={"title": "title"})
+    assert article.site == "vsb" and article.title.startswith(own.title)

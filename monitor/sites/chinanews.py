@@ -16,6 +16,7 @@ from lxml import etree
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
+from monitor.text import squash
 
 HOSTS = ("chinanews.com.cn", "chinanews.com")
 CANONICAL_HOST = "www.chinanews.com.cn"
@@ -113,7 +114,6 @@ DATELINE = re.compile(
     r"(?:[(（](?P<who>[^)）]{1,40})[)）])?"
 )
 REPORTER_ROLES = ("特约记者", "见习记者", "实习生", "通讯员", "记者", "摄影")
-SPACES = re.compile(r"[\s\u00a0]+")
 
 
 def _host(url: str) -> str:
@@ -144,14 +144,9 @@ def url_date(url: str) -> tuple[int, int, int] | None:
     return int(match["year"]), int(match["month"]), int(match["day"])
 
 
-def _clean(text: str | None) -> str:
-    """Collapse whitespace; strip the U+3000 paragraph indent."""
-    return SPACES.sub(" ", text or "").strip(" \u3000")
-
-
 def _joined_text(selection) -> str:
     """All text under the selection, text nodes joined by spaces (keeps `来源：<a>X</a>` apart)."""
-    return _clean(" ".join(selection.xpath(".//text()").getall()))
+    return squash(" ".join(selection.xpath(".//text()").getall()))
 
 
 def _without_prefix(text: str) -> str:
@@ -180,7 +175,7 @@ class ChinaNewsFamily:
     def detect(self, page: Page) -> bool:
         if self._template(page) is not None:
             return True
-        title = _clean(page.selector.css("title::text").get())
+        title = squash(page.selector.css("title::text").get())
         return title.endswith("中新网")
 
     def is_article_url(self, url: str) -> bool:
@@ -251,12 +246,12 @@ class ChinaNewsFamily:
         sel = page.selector
         fields = Fields(rule=template.rule, canonical_url=canonical_article_url(page.url))
         title = sel.css(selectors.get("title", template.title)).xpath("string()").get()
-        fields.title = _clean(title) or None
+        fields.title = squash(title) or None
 
         time_line = _joined_text(sel.css(selectors.get("date", template.time)))
         if time_line:  # the whole line: monitor.dates reads the time out of it
             fields.date_candidates.append(DateCandidate(time_line, f"site:{template.time}"))
-        if pubtime := _clean(sel.css(PUBTIME).xpath("string()").get()):
+        if pubtime := squash(sel.css(PUBTIME).xpath("string()").get()):
             fields.date_candidates.append(DateCandidate(pubtime, "meta:pubtime_baidu"))
 
         outlet = OUTLET.search(time_line)
@@ -292,15 +287,15 @@ class ChinaNewsFamily:
             block = _block_of(img, body)
             caption = None
             if (following := block.getnext()) is not None and _is_caption(following):
-                caption = _clean("".join(following.itertext()))
+                caption = squash("".join(following.itertext()))
                 _drop(following)
             fields.images.append(
-                Image(src=urljoin(page.url, src), caption=caption or _clean(img.get("alt")) or None)
+                Image(src=urljoin(page.url, src), caption=caption or squash(img.get("alt")) or None)
             )
             # an image block with text of its own (an image inside a paragraph) keeps the text
-            _drop(img if _clean("".join(block.itertext())) else block)
+            _drop(img if squash("".join(block.itertext())) else block)
         for para in body.iter("p"):
-            text = _clean("".join(para.itertext()))
+            text = squash("".join(para.itertext()))
             if text and not EDITOR_LINE.fullmatch(text):
                 fields.paragraphs.append(text)
 
@@ -336,7 +331,7 @@ def _is_caption(node: etree._Element) -> bool:
         or "text-align:center" in style
         or (node.get("align") or "").lower() == "center"
     )
-    text = _clean("".join(node.itertext()))
+    text = squash("".join(node.itertext()))
     return marked and 0 < len(text) <= CAPTION_MAX_CHARS
 
 

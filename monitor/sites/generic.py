@@ -21,6 +21,7 @@ from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
 from monitor.sites.mainblock import MainBlock, find_main_block, trim_body
+from monitor.text import squash
 
 # ---------------------------------------------------------------- data
 
@@ -122,10 +123,6 @@ class _Buffer:
     body_chars: int = 0  # characters outside headings
 
 
-def normalise_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _centred(element) -> bool:
     return (
         element.tag == "center"
@@ -146,7 +143,7 @@ def text_blocks(container, exclude=None, skip=frozenset()) -> list[Block]:
 
     def flush(centred: bool) -> None:
         nonlocal buffer
-        text = normalise_space("".join(buffer.parts))
+        text = squash("".join(buffer.parts))
         if text or buffer.images:
             blocks.append(Block(text, buffer.images, centred, buffer.link_chars, buffer.hrefs,
                                 emphasised=bool(text) and buffer.plain_chars == 0,
@@ -180,7 +177,7 @@ def text_blocks(container, exclude=None, skip=frozenset()) -> list[Block]:
         heading = heading or tag in _HEADING_TAGS
         if tag == "a" and element.get("href"):
             buffer.hrefs.append(element.get("href"))
-            buffer.link_chars += len(normalise_space(element.text_content()))
+            buffer.link_chars += len(squash(element.text_content()))
         add(element.text, emphasis, heading)
         for child in element:
             walk(child, centred, emphasis, heading)
@@ -259,7 +256,7 @@ def labelled_fields(text: str, labels: tuple[str, ...]) -> dict[str, str]:
     for index, match in enumerate(matches):
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         value = text[match.end() : end]
-        found.setdefault(match.group(1), normalise_space(value.strip(" |丨｜/[]【】()（）\u3000")))
+        found.setdefault(match.group(1), squash(value.strip(" |丨｜/[]【】()（）\u3000")))
     return found
 
 
@@ -270,7 +267,7 @@ def _alternatives(labels: tuple[str, ...]) -> str:
 
 def find_date(text: str) -> str | None:
     match = DATE_RE.search(text)
-    return normalise_space(match.group(0)) if match else None
+    return squash(match.group(0)) if match else None
 
 
 def split_trailer(blocks: list[Block]) -> tuple[list[Block], dict[str, str], list[str]]:
@@ -299,7 +296,7 @@ def author_from(fields: dict[str, str], first_token: bool = False) -> str | None
 
 def element_text(selector: Selector) -> str:
     """Text of an element without its scripts and styles, spaces normalised."""
-    return normalise_space(" ".join(block.text for block in text_blocks(selector.root)))
+    return squash(" ".join(block.text for block in text_blocks(selector.root)))
 
 
 def body_fields(
@@ -316,7 +313,7 @@ def body_fields(
 
 def title_from_head(page: Page) -> str | None:
     """``<title>`` without its site / column suffix (``标题_栏目_网站`` -> ``标题``)."""
-    title = normalise_space(page.selector.css("title::text").get() or "")
+    title = squash(page.selector.css("title::text").get() or "")
     while (suffix := TITLE_SUFFIX.search(title)) and suffix.start() > 0:
         title = title[: suffix.start()]
     return title or None
@@ -393,13 +390,13 @@ class GenericFamily:
         selectors = selectors or {}
         notes: list[str] = []
         if selectors.get("body"):
-            fields = _from_selectors(page, selectors)
+            fields = from_selectors(page, selectors)
             if fields is not None:
                 return fields
             notes.append(f"body selector {selectors['body']!r} found no text; tried CMS patterns")
         block = _main_block(page)
         if block is not None and (fields := _from_main_block(page, block, notes)):
-            return fields
+            return apply_selectors(page, selectors, fields)
         best = _best_container(page)
         if best is None:
             return None
@@ -408,7 +405,7 @@ class GenericFamily:
         title = _title_near(wrapper, container) or title_from_head(page)
         info = _info_fields(wrapper, container)
         date = _labelled_date(info) or _bare_date(wrapper, container)
-        return Fields(
+        return apply_selectors(page, selectors, Fields(
             rule=f"generic:pattern:{name}",
             title=title,
             outlet=info.get("来源", "").split(" ")[0] or None,
@@ -418,12 +415,12 @@ class GenericFamily:
             canonical_url=_canonical(page),
             date_candidates=[DateCandidate(date, f"site:generic:{name}")] if date else [],
             notes=notes + body_notes + _author_notes(info),
-        )
+        ))
 
 
 def _main_block(page: Page) -> MainBlock | None:
     meta = [
-        normalise_space(text)
+        squash(text)
         for text in page.selector.xpath(
             '//meta[@property="og:title" or @name="og:title" or @name="twitter:title"]/@content'
         ).getall()
@@ -465,7 +462,9 @@ def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields |
     )
 
 
-def _from_selectors(page: Page, selectors: dict[str, str]) -> Fields | None:
+def from_selectors(page: Page, selectors: dict[str, str]) -> Fields | None:
+    """The article by a source's CSS ``selectors`` (body, title, date, outlet), any family's
+    page; None when the body selector finds no text."""
     paragraphs, images, notes = [], [], []
     trailer_fields: dict[str, str] = {}
     for container in page.selector.css(selectors["body"]):
@@ -477,29 +476,34 @@ def _from_selectors(page: Page, selectors: dict[str, str]) -> Fields | None:
     if not paragraphs:
         return None
 
-    def first_text(key: str) -> str | None:
-        nodes = page.selector.css(selectors[key]) if selectors.get(key) else []
-        return (element_text(nodes[0]) or None) if nodes else None
-
-    date_text = first_text("date")
-    outlet = first_text("outlet")
-    if outlet:
-        outlet = labelled_fields(outlet, ("来源",)).get("来源") or outlet
-    return Fields(
+    return apply_selectors(page, selectors, Fields(
         rule="generic:selectors",
-        title=first_text("title") or title_from_head(page),
-        outlet=outlet,
+        title=title_from_head(page),
         author=author_from(trailer_fields),
         paragraphs=paragraphs,
         images=images,
         canonical_url=_canonical(page),
-        date_candidates=(
-            [DateCandidate(find_date(date_text) or date_text, "site:selectors:date")]
-            if date_text
-            else []
-        ),
         notes=notes,
-    )
+    ))
+
+
+def apply_selectors(page: Page, selectors: dict[str, str] | None, fields: Fields | None):
+    """``fields`` with the title, date line and outlet a source's selectors point at, where
+    they find text (the same override on every family)."""
+    if fields is None or not selectors:
+        return fields
+
+    def first_text(key: str) -> str | None:
+        nodes = page.selector.css(selectors[key]) if selectors.get(key) else []
+        return (element_text(nodes[0]) or None) if nodes else None
+
+    if title := first_text("title"):
+        fields.title = title
+    if outlet := first_text("outlet"):
+        fields.outlet = labelled_fields(outlet, ("来源",)).get("来源") or outlet
+    if date_line := first_text("date"):  # the whole line: monitor.dates reads it
+        fields.date_candidates = [DateCandidate(date_line, "site:selectors:date")]
+    return fields
 
 
 def _best_container(page: Page):
@@ -597,7 +601,7 @@ def _listed(anchor: Selector, base_url: str) -> ListedLink | None:
     if not href or href.startswith(("javascript:", "#", "mailto:")):
         return None
     heading = anchor.css("h1, h2, h3, h4")
-    title = normalise_space(anchor.attrib.get("title") or "") or (
+    title = squash(anchor.attrib.get("title") or "") or (
         element_text(heading[0]) if heading else element_text(anchor)
     )
     items = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::dt][1]")

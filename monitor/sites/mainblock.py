@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from monitor.dates import find_shown_date
+from monitor.text import squash, without_spaces
 
 # ---------------------------------------------------------------- data
 
@@ -83,7 +84,6 @@ _LEAF_UNIT_TAGS = frozenset({"div", "section", "td", "article", "span", "font", 
 _PUNCTUATION = re.compile(r"[，。！？；、,]")
 _SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
 _WORD_SPLIT = re.compile(r"[\s_\-]+")
-_SPACES = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 _TIME_LABEL = re.compile(r"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*")
 _FULL_STOP = re.compile(r"[。！？!?]")
@@ -152,7 +152,7 @@ def _is_furniture(element) -> bool:
 
 
 def _chars(text: str | None) -> int:
-    return len(_SPACES.sub("", text)) if text else 0
+    return len(without_spaces(text))
 
 
 def _measure(element, stats: dict, skip: set) -> _Stats:
@@ -234,7 +234,7 @@ def element_text(element, skip: set = frozenset()) -> str:
             parts.append(child.tail or "")
 
     walk(element)
-    return _SPACES.sub(" ", "".join(parts)).strip()
+    return squash("".join(parts))
 
 
 def trim_site_suffix(title: str) -> str:
@@ -245,7 +245,7 @@ def trim_site_suffix(title: str) -> str:
 
 
 def _squash(text: str) -> str:
-    return _SPACES.sub("", text)
+    return without_spaces(text)
 
 
 def _headline(root, top, body, skip: set, meta_titles: list[str]):
@@ -360,7 +360,7 @@ def _header_text(top, title_element, title: str | None, body, skip: set) -> str:
         return True
 
     walk(top)
-    text = _SPACES.sub(" ", "".join(pieces)).strip()
+    text = squash("".join(pieces))
     return text if title_element is not None else text[-TIME_SEARCH_CHARS:]
 
 
@@ -372,7 +372,7 @@ def _labelled_date_below(body) -> tuple[str, bool] | None:
         size += len(text.strip())
         if size > TIME_SEARCH_CHARS:
             break
-    following = _SPACES.sub(" ", "".join(pieces))
+    following = squash("".join(pieces))
     for label in _TIME_LABEL.finditer(following):
         found = find_shown_date(following[label.end():label.end() + 30])
         if found:

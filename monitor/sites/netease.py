@@ -20,6 +20,7 @@ from monitor.dates import find_listed_time
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
+from monitor.text import squash
 
 _ID = r"(?P<id>[A-Z0-9]{16})"
 _DATED = r"(?P<date>\d{2}/\d{4}/\d{2})"  # <YY>/<MMDD>/<HH>
@@ -175,7 +176,7 @@ def _text(selector: Selector | None) -> str:
     """Whitespace-normalised text content (U+3000 and NBSP count as spaces)."""
     if selector is None:
         return ""
-    return " ".join("".join(selector.xpath(".//text()").getall()).split())
+    return squash("".join(selector.xpath(".//text()").getall()))
 
 
 def _first(page_selector: Selector, css: str | None) -> Selector | None:

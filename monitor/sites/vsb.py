@@ -19,13 +19,15 @@ from monitor.sites.generic import (
     DATE_LABELS,
     INFO_LABELS,
     NEXT_PAGE_TEXTS,
+    apply_selectors,
     author_from,
     body_fields,
     element_text,
     find_date,
+    from_selectors,
     labelled_fields,
-    normalise_space,
 )
+from monitor.text import squash
 
 MARKERS = (
     "Announced by Visual SiteBuilder",
@@ -122,7 +124,7 @@ class VsbFamily:
         for anchor in item.css("a[href]"):
             url = urljoin(base_url, anchor.attrib["href"])
             if self.is_article_url(url):
-                title = normalise_space(anchor.attrib.get("title") or "") or element_text(anchor)
+                title = squash(anchor.attrib.get("title") or "") or element_text(anchor)
                 around = " ".join(
                     item.xpath(".//text()[not(ancestor::a)][not(ancestor::script)]").getall()
                 )
@@ -130,6 +132,9 @@ class VsbFamily:
         return None
 
     def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
+        """The VSB template's fields; a source's ``selectors`` come first, as on any family."""
+        if selectors and selectors.get("body") and (fields := from_selectors(page, selectors)):
+            return fields
         rule, containers = next(
             ((rule, found) for rule, css in BODY_RULES if (found := page.selector.css(css))),
             ("", None),
@@ -149,7 +154,7 @@ class VsbFamily:
         attachments = page.selector.css(f"{FORM} {ATTACHMENT_LINKS}")
         if attachments:
             notes.append(f"{len(attachments)} attachment(s) left out of the body")
-        return Fields(
+        return apply_selectors(page, selectors, Fields(
             rule=rule,
             title=_title(page),
             outlet=info.get("来源", "").split(" ")[0] or None,
@@ -159,7 +164,7 @@ class VsbFamily:
             canonical_url=None,
             date_candidates=[DateCandidate(date, origin)] if date else [],
             notes=notes if line else [*notes, "no date line found"],
-        )
+        ))
 
 
 def _title(page: Page) -> str | None:
@@ -173,7 +178,7 @@ def _title(page: Page) -> str | None:
         text = element_text(Selector(text=f"<div>{match.group(1)}</div>").css("div")[0])
         if text:
             return text
-    title = normalise_space(page.selector.css("title::text").get() or "")
+    title = squash(page.selector.css("title::text").get() or "")
     return title.rsplit("-", 1)[0].strip() or None  # "标题-栏目名"
 
 
