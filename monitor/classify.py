@@ -229,7 +229,7 @@ def classify(title: str, body: str, *, simplified: bool = False) -> Flags:
         institutions=entities.institutions(title + "\n" + body),
         places=entities.places(place_text),
     )
-    flags.partners = partners(flags)
+    flags.partners = partners(flags, title if title in sister_hits[:1] else None)
     return flags
 
 
@@ -249,15 +249,18 @@ def flags_to_dict(flags: Flags) -> dict:
     return out
 
 
-def partners(flags: Flags) -> list[tuple[str, str, str]]:
+def partners(flags: Flags, title: str | None = None) -> list[tuple[str, str, str]]:
     """The partnerships behind a sister_hospital flag, for the digest's line
-    "A ↔ B: 签订战略合作框架协议": (A, B, what they did), one per pair of institutions."""
+    "A ↔ B: 签订战略合作框架协议": (A, B, what they did), one per pair of institutions,
+    read from ``title`` (when it scored for the flag: headlines name both sides) and the
+    evidence sentences."""
     if not flags.sister_hospital.value:
         return []
     cfg = _config()
     out: list[tuple[str, str, str]] = []
-    for evidence in flags.sister_hospital.evidence:
-        sentence = evidence.sentence
+    sentences = [title] if title else []
+    sentences += [e.sentence for e in flags.sister_hospital.evidence if e.sentence != title]
+    for sentence in sentences:
         names: list[str] = []
         for mention in entities.find_institutions(sentence):
             name = entities.resolve(mention.name, flags.institutions)

@@ -286,3 +286,18 @@ def test_aid_terms_on_the_seed_are_whole_words():
     flags = classify(title, text[text.index(start): text.index(end)])
     terms = [t for e in flags.medical_aid.evidence for t in e.terms]
     assert not any(t.endswith(("援", "医")) for t in terms), terms
+
+
+@pytest.mark.parametrize(("title", "body", "expected"), [
+    # foreign partners, the action read from the headline
+    ("华山医院与美国梅奥诊所签署合作备忘录", "双方将在远程会诊方面开展合作。",
+     ("华山医院", "美国梅奥诊所", "签署合作备忘录")),
+    ("南方医科大学与华沙医科大学合作谅解备忘录签字仪式", "",
+     ("南方医科大学", "华沙医科大学", "合作谅解备忘录签字")),
+    # the headline names both sides; the body's sentence says "两院"
+    ("甲市人民医院与乙县人民医院签署合作协议", "近日，两院正式签约，将在学科建设方面合作。",
+     ("甲市人民医院", "乙县人民医院", "签署合作协议")),
+])
+def test_partners_from_the_headline_and_foreign_partners(title, body, expected):
+    flags = classify(title, body)
+    assert flags.partners[0] == expected
