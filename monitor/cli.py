@@ -133,8 +133,7 @@ def cmd_digest(args) -> int:
     from datetime import UTC, datetime, timedelta
 
     from monitor.delivery import DeliveryConfig, DeliveryError, record, send_digest
-    from monitor.digest import build_digest, parse_since
-    from monitor.render import RENDERERS, render_atom
+    from monitor.digest import build_digest, digest_options, parse_since
 
     settings = _settings(args)
     fmt = args.format
@@ -151,19 +150,14 @@ def cmd_digest(args) -> int:
         config = DeliveryConfig.from_settings(settings) if send else None
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    try:
+        options = digest_options(settings)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
     storage = _storage(settings)
     try:
-        digest = build_digest(storage, day, since=since,
-                              expected_sources=_enabled_names(settings))
-        if fmt == "atom":
-            output = render_atom(digest, settings.get("MONITOR_FEED_URL") or None)
-        else:
-            output = RENDERERS[fmt](digest)
-        if out:
-            Path(out).write_text(output + "\n", "utf-8")
-            print(f"Digest ({fmt}, {len(digest.entries)} entries) written to {out}")
-        else:
-            print(output, flush=True)
+        digest = build_digest(storage, day, since=since, **options)
+        _write_digest(digest, fmt, out, settings)
         if send:
             try:
                 report = send_digest(storage, digest, config)
@@ -182,13 +176,25 @@ def cmd_digest(args) -> int:
     return EXIT_OK
 
 
-def _enabled_names(settings) -> list[str] | None:
-    """The enabled sources, for the digest to say which did not run (None when the sources
-    file cannot be read: the digest does not need it)."""
-    try:
-        return [s.name for s in load_sources(settings.get("MONITOR_SOURCES")) if s.enabled]
-    except ConfigError:
-        return None
+def _write_digest(digest, fmt: str, out: str | None, settings) -> None:
+    """Print the digest, or write it to ``out``; streamed as it is rendered."""
+    from monitor.render import RENDERERS, render_atom, stream_html
+
+    public = settings.get("MONITOR_PUBLIC_URL") or None
+    if fmt == "atom":
+        pieces = [render_atom(digest, settings.get("MONITOR_FEED_URL") or None, public)]
+    elif fmt == "html":
+        pieces = stream_html(digest, public)
+    else:
+        pieces = [RENDERERS[fmt](digest, public)]
+    if out:
+        with open(out, "w", encoding="utf-8") as target:
+            target.writelines(pieces)
+            target.write("\n")
+        print(f"Digest ({fmt}, {len(digest.entries)} entries) written to {out}")
+    else:
+        sys.stdout.writelines(pieces)
+        print(flush=True)
 
 
 def cmd_review(args) -> int:
@@ -197,17 +203,17 @@ def cmd_review(args) -> int:
     settings = _settings(args)
     storage = _storage(settings)
     try:
-        verdict, members = review(storage, args.id, args.verdict, topics=args.topic,
-                                  reviewer=args.reviewer, note=args.note)
+        verdict, story = review(storage, args.id, args.verdict, topics=args.topic,
+                                reviewer=args.reviewer, note=args.note)
     except ReviewError as exc:
         raise CommandError(str(exc)) from exc
     finally:
         storage.close()
-    title = next(m.title for m in members if m.id == args.id)
+    copies = len(story.members)
     topics = f" ({', '.join(verdict.topics)})" if verdict.topics else ""
-    copies = f", and its {len(members) - 1} other cop{'y' if len(members) == 2 else 'ies'}" \
-        if len(members) > 1 else ""
-    print(f"#{args.id} {title}{copies}: {verdict.verdict}{topics}"
+    print(f"#{args.id} {story.representative.title}"
+          + (f" ({copies} copies)" if copies > 1 else "")
+          + f": {verdict.verdict}{topics}"
           + (f", by {verdict.reviewer}" if verdict.reviewer else ""))
     return EXIT_OK
 
@@ -620,9 +626,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "review", help="record a reviewer's verdict on a flagged story",
-        description="Record whether the story of article ID (the #number of a digest entry) "
-        "is relevant; later digests show it, `monitor export --reviewed` exports it.")
-    p.add_argument("id", type=int, metavar="ID", help="the article's number (#ID in the digest)")
+        description="Record whether story ID (the #number of a digest entry, the same in "
+        "every output) is relevant; later digests and the web page show it, "
+        "`monitor export --reviewed` exports it.")
+    p.add_argument("id", type=int, metavar="ID", help="the story's number (#ID in the digest)")
     verdict = p.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--relevant", dest="verdict", action="store_const", const="relevant")
     verdict.add_argument("--irrelevant", dest="verdict", action="store_const",

@@ -21,8 +21,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid
+from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
 from monitor.digest import Digest
@@ -61,6 +63,7 @@ class DeliveryConfig:
     dingtalk_secret: str = ""  # the bot's 加签 secret, when it has one
     attempts: int = 3
     retry_delay: float = 10.0  # seconds before the 2nd attempt, doubled after
+    public_url: str = ""  # the web page (`monitor serve`), for links to each story
 
     @classmethod
     def from_settings(cls, settings) -> DeliveryConfig:
@@ -83,6 +86,7 @@ class DeliveryConfig:
             dingtalk_secret=settings.get("MONITOR_WEBHOOK_DINGTALK_SECRET") or "",
             attempts=max(1, settings.getint("MONITOR_DELIVERY_ATTEMPTS", 3)),
             retry_delay=settings.getfloat("MONITOR_DELIVERY_RETRY_DELAY", 10.0),
+            public_url=settings.get("MONITOR_PUBLIC_URL") or "",
         )
 
     @property
@@ -157,8 +161,9 @@ def build_mail(digest: Digest, config: DeliveryConfig) -> EmailMessage:
     message["Date"] = formatdate(localtime=True)
     domain = message["From"].addresses[0].domain or None
     message["Message-ID"] = make_msgid("digest", domain=domain)
-    message.set_content(render_text(digest) + "\n")
-    message.add_alternative(render_html(digest), subtype="html")
+    public = config.public_url or None
+    message.set_content(render_text(digest, public) + "\n")
+    message.add_alternative(render_html(digest, public), subtype="html")
     return message
 
 
@@ -203,16 +208,16 @@ def _text(value) -> str:
 # ---------------------------------------------------------------- webhooks
 
 
-def webhook_payload(kind: str, digest: Digest) -> dict:
+def webhook_payload(kind: str, digest: Digest, public_url: str | None = None) -> dict:
+    def text(limit: int) -> str:
+        return render_bot_markdown(digest, limit, public_url)
+
     if kind == "wecom":
-        return {"msgtype": "markdown",
-                "markdown": {"content": render_bot_markdown(digest, BOT_LIMITS["wecom"])}}
+        return {"msgtype": "markdown", "markdown": {"content": text(BOT_LIMITS["wecom"])}}
     if kind == "dingtalk":
         return {"msgtype": "markdown",
-                "markdown": {"title": headline(digest),
-                             "text": render_bot_markdown(digest, BOT_LIMITS["dingtalk"])}}
-    return {"title": headline(digest), "text": render_bot_markdown(digest, 20_000),
-            "digest": digest_json(digest)}
+                "markdown": {"title": headline(digest), "text": text(BOT_LIMITS["dingtalk"])}}
+    return {"title": headline(digest), "text": text(20_000), "digest": digest_json(digest)}
 
 
 def signed_dingtalk_url(url: str, secret: str, now_ms: int | None = None) -> str:
@@ -226,7 +231,8 @@ def signed_dingtalk_url(url: str, secret: str, now_ms: int | None = None) -> str
 def post_webhook(kind: str, url: str, digest: Digest, config: DeliveryConfig) -> None:
     if kind == "dingtalk" and config.dingtalk_secret:
         url = signed_dingtalk_url(url, config.dingtalk_secret)
-    data = json.dumps(webhook_payload(kind, digest), ensure_ascii=False).encode("utf-8")
+    data = json.dumps(webhook_payload(kind, digest, config.public_url or None),
+                      ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(url, data=data, method="POST", headers={
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "medcoop-monitor digest"})
@@ -294,3 +300,23 @@ def record(storage: Storage, digest: Digest, status: str, channels: dict[str, st
     """Remember ``digest``: its window and stories, and how its delivery went."""
     return storage.record_digest(window_from=digest.window_from, window_to=digest.window_to,
                                  story_ids=digest.story_ids, status=status, channels=channels)
+
+
+def write_feed(storage: Storage, settings, now: datetime | None = None) -> Path:
+    """Write the Atom feed of the flagged stories of the last ``MONITOR_FEED_DAYS`` days
+    to ``MONITOR_FEED_FILE`` (default ``<MONITOR_DATA_DIR>/feed.atom``), replacing it at
+    once (a reader never sees half a file)."""
+    from monitor.digest import build_digest, digest_options
+    from monitor.render import render_atom
+
+    now = now or datetime.now(UTC)
+    since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS", 7))
+    digest = build_digest(storage, since=since, now=now, **digest_options(settings))
+    path = Path(settings.get("MONITOR_FEED_FILE")
+                or Path(settings.get("MONITOR_DATA_DIR") or "data") / "feed.atom")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(render_atom(digest, settings.get("MONITOR_FEED_URL") or None,
+                                   settings.get("MONITOR_PUBLIC_URL") or None) + "\n", "utf-8")
+    partial.replace(path)
+    return path

@@ -1,23 +1,24 @@
 """A ``Digest`` as text, Markdown, JSON, HTML (one self-contained page) and an Atom feed, plus
-the short Markdown message for group bots (WeCom / DingTalk). HTML and Atom come from the
-Jinja2 templates in ``monitor/templates``, with everything taken from pages escaped."""
+the short Markdown message for group bots. HTML and Atom come from the Jinja2 templates in
+``monitor/templates``, with everything taken from pages escaped. Labels are in the digest's
+language (``monitor.labels``); each story shows its ID (``#12``), the same in every output,
+and links to the web page (``monitor serve``) when ``public_url`` is given."""
 
 from __future__ import annotations
 
 import json
 import re
 import uuid
-from datetime import UTC, datetime, time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
 from functools import cache
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor import health
-from monitor.digest import TOPIC_SHORT, TOPICS, TZ, Digest, DigestEntry
-
-PRODUCT = "Medical-cooperation news digest"
-
+from monitor.digest import TOPICS, TZ, Digest, DigestEntry, Verdict
+from monitor.labels import Labels
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -44,13 +45,27 @@ def segments(sentence: str, terms: list[str]) -> list[tuple[str, bool]]:
     return pieces
 
 
-def when(entry: DigestEntry) -> str:
-    """Publication time; a date-only page (parsed as midnight) shows its date alone."""
+def labels(digest: Digest) -> Labels:
+    return Labels(digest.language)
+
+
+def _stamp(moment: datetime) -> str:
+    """A date-only page (parsed as midnight) shows its date alone."""
+    if moment.time() == time.min:
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def when(entry: DigestEntry, words: Labels, day: date | None = None) -> str:
+    """Publication time; for a story published long before it was first seen, both dates
+    ("published 2025-05-04, first seen today")."""
     if entry.published_at is None:
-        return "date unknown"
-    if entry.published_at.time() == time.min:
-        return entry.published_at.strftime("%Y-%m-%d")
-    return entry.published_at.strftime("%Y-%m-%d %H:%M")
+        return words("date_unknown")
+    if not entry.aged:
+        return _stamp(entry.published_at)
+    seen = entry.first_seen_at.date()
+    return words("published_first_seen", published=f"{entry.published_at:%Y-%m-%d}",
+                 seen=words("today") if seen == (day or seen) else f"{seen:%Y-%m-%d}")
 
 
 def is_web_url(url: str | None) -> bool:
@@ -58,90 +73,131 @@ def is_web_url(url: str | None) -> bool:
     return bool(url) and urlsplit(url).scheme in ("http", "https")
 
 
+def story_link(public_url: str | None, story_id: int) -> str | None:
+    """The story's page on the web page (``monitor serve``) published at ``public_url``."""
+    if not is_web_url(public_url):
+        return None
+    return f"{public_url.rstrip('/')}/story/{story_id}"
+
+
+def period(digest: Digest) -> str:
+    """The window in words: "2026-11-23", "new since 2026-11-22 08:00"."""
+    words = labels(digest)
+    if digest.kind == "day" or digest.window_from is None:
+        return words("period.day", day=f"{digest.day:%Y-%m-%d}")
+    return words("period.since", moment=f"{digest.window_from.astimezone(TZ):%Y-%m-%d %H:%M}")
+
+
 def topic_counts(digest: Digest) -> str:
-    return ", ".join(f"{TOPIC_SHORT[t]} {len(items)}" for t, items in digest.by_topic().items())
+    words = labels(digest)
+    return words.list_sep.join(f"{words.topic(t)} {len(items)}"
+                               for t, items in digest.by_topic().items())
+
+
+def outlet_counts(digest: Digest) -> str:
+    words = labels(digest)
+    return words.list_sep.join(f"{name} {n}" for name, n in digest.per_outlet().items())
 
 
 def headline(digest: Digest) -> str:
     """The one-line summary: also the mail subject."""
+    words = labels(digest)
     if not digest.entries:
-        return f"{PRODUCT}, {digest.period}: nothing new"
-    return (f"{PRODUCT}, {digest.period}: {len(digest.entries)} new "
-            f"({topic_counts(digest)})")
+        return words("headline.empty", product=words("product"), period=period(digest))
+    return words("headline", product=words("product"), period=period(digest),
+                 count=len(digest.entries), counts=topic_counts(digest))
 
 
-def _nothing_new(digest: Digest) -> str:
+def nothing_new(digest: Digest) -> str:
+    words = labels(digest)
     if digest.kind == "day":
-        return f"Nothing new was found on {digest.day:%Y-%m-%d}."
-    return f"Nothing new was found {digest.period}."
+        return words("nothing.day", day=f"{digest.day:%Y-%m-%d}")
+    return words("nothing.since", period=period(digest))
 
 
 def _sources_lines(digest: Digest) -> list[str]:
+    words = labels(digest)
     lines = []
     if not digest.sources:
-        lines.append("No source ran in this period.")
+        lines.append(words("no_source_ran"))
     else:
         failing = [s for s in digest.sources if s.errors]
-        lines.append(f"Sources run: {len(digest.sources)}, with errors: {len(failing)}.")
-        lines += [f"  ! {s.source}: {s.errors} error(s); last: {s.last_error}" for s in failing]
-    if digest.not_run:
-        lines.append(f"Did not run in this period: {not_run_words(digest)}.")
+        lines.append(words("sources_run", count=len(digest.sources), failing=len(failing)))
+        lines += [f"  ! {s.source}: {s.errors} {words('errors')}; {words('last_error')}: "
+                  f"{s.last_error}" for s in failing]
+    if digest.missed:
+        lines.append(words("not_run", names=missed_words(digest)))
+    if digest.never_ran:
+        lines.append(words("never_ran", names=never_ran_words(digest)))
     return lines
 
 
-def not_run_words(digest: Digest) -> str:
-    """The enabled sources that did not run, each with its last successful run."""
-    def last(name: str) -> str:
-        moment = digest.last_success.get(name)
-        return f"last ran {moment:%Y-%m-%d %H:%M}" if moment else "never ran successfully"
-    return ", ".join(f"{name} ({last(name)})" for name in digest.not_run)
+def missed_words(digest: Digest) -> str:
+    """The enabled sources that ran before but not in this window, with their last run."""
+    words = labels(digest)
+    return ", ".join(
+        f"{name} ({words('last_ran', moment=_stamp(digest.last_success[name]))})"
+        for name in digest.missed)
 
 
-def _verdict_words(entry_review) -> str:
-    topics = ", ".join(TOPIC_SHORT.get(t, t) for t in entry_review.topics)
-    who = f" by {entry_review.reviewer}" if entry_review.reviewer else ""
-    return f"{entry_review.verdict}{f' ({topics})' if topics else ''}{who}"
+def never_ran_words(digest: Digest) -> str:
+    return labels(digest).list_sep.join(digest.source_title(n) for n in digest.never_ran)
+
+
+def verdict_words(review: Verdict, words: Labels) -> str:
+    topics = words.list_sep.join(words.topic(t) for t in review.topics)
+    who = f" {words('by', who=review.reviewer)}" if review.reviewer else ""
+    return f"{words.verdict(review.verdict)}{f' ({topics})' if topics else ''}{who}"
 
 
 # ---------------------------------------------------------------- text and Markdown
 
 
-def render_text(digest: Digest) -> str:
-    title = (f"{PRODUCT} for {digest.period}" if digest.kind == "day"
-             else f"{PRODUCT}, new {digest.period}")
-    lines = [f"{title} (Asia/Shanghai)", *health.render_lines(digest.health)]
-    groups = digest.by_topic()
+def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> list[str]:
+    words = labels(digest)
+    badges = " ".join(f"[{words.topic(f)}]" for f in entry.flags)
+    marks = f" [{words('low_quality')}]" if entry.low_quality else ""
+    if entry.review:
+        marks += f" [{words('reviewed')}: {verdict_words(entry.review, words)}]"
+    colon = words.colon
+    lines = [f"#{entry.id} {badges} {entry.title}{marks}",
+             f"    {entry.outlet} · {when(entry, words, digest.day)}"]
+    if entry.lead:
+        lines.append(f"    {words('lead')}{colon}{entry.lead}")
+    lines += [f"    {who}" for who in entry.who]
+    if entry.places:
+        lines.append(f"    {words('places')}{colon}{'、'.join(entry.places)}")
+    for item in entry.evidence:
+        lines.append(f"    {words('why')}{colon}“{item['sentence']}” [{', '.join(item['terms'])}]")
+    if entry.also_reported_by:
+        lines.append(f"    {words('also')}{colon}"
+                     + words.list_sep.join(o["outlet"] for o in entry.also_reported_by))
+    lines.append(f"    {entry.url}")
+    link = story_link(public_url, entry.id)
+    if link:
+        lines.append(f"    {link}")
+    return lines
+
+
+def render_text(digest: Digest, public_url: str | None = None) -> str:
+    words = labels(digest)
+    lines = [f"{words('product')} · {period(digest)} · {words('timezone')}",
+             *health.render_lines(digest.health)]
     if not digest.entries:
-        lines.append(_nothing_new(digest))
+        lines.append(nothing_new(digest))
     else:
-        lines.append(f"{len(digest.entries)} new flagged article(s): {topic_counts(digest)}")
-        lines.append("By source: " + ", ".join(f"{s} {n}" for s, n in
-                                               digest.per_source().items()))
-    for topic, items in groups.items():
-        if not items:
-            continue
-        lines += ["", f"== {TOPICS[topic]}: {len(items)} =="]
-        for entry in items:
-            mark = " [low quality source]" if entry.low_quality else ""
-            review = f" [reviewed: {_verdict_words(entry.review)}]" if entry.review else ""
-            lines.append(f"* {entry.title}{mark}{review}  (#{entry.id})")
-            lines.append(f"  {entry.outlet or entry.source} · {when(entry)} · {entry.url}")
-            lines += [f"  {who}" for who in entry.who]
-            if entry.also_reported_by:
-                also = "; ".join(f"{o['outlet']} {o['url']}" for o in entry.also_reported_by)
-                lines.append(f"  also reported by: {also}")
-            if entry.places:
-                lines.append(f"  places: {'、'.join(entry.places)}")
-            for item in entry.evidence:
-                if item["flag"] == topic:
-                    lines.append(f"  why: “{item['sentence']}” [{', '.join(item['terms'])}]")
+        lines.append(f"{words('count', count=len(digest.entries))}{words.colon}"
+                     f"{topic_counts(digest)}")
+        lines.append(f"{words('by_outlet')}{words.colon}{outlet_counts(digest)}")
+    for entry in digest.entries:
+        lines += ["", *_entry_lines(entry, digest, public_url)]
     if digest.reviews:
-        lines += ["", f"Reviewed in this period: {len(digest.reviews)}"]
-        lines += [f"  #{r.article_id} {r.title or ''}: {_verdict_words(r)}"
+        lines += ["", f"{words('reviewed_in_period')}{words.colon}{len(digest.reviews)}"]
+        lines += [f"  #{r.id} {r.title or ''}{words.colon}{verdict_words(r, words)}"
                   + (f" — {r.note}" if r.note else "") for r in digest.reviews]
     lines += ["", *_sources_lines(digest)]
     if digest.entries:
-        lines.append("Give a verdict: monitor review ID --relevant | --irrelevant")
+        lines.append(words("give_verdict"))
     return "\n".join(lines)
 
 
@@ -160,44 +216,44 @@ def _md_evidence(sentence: str, terms: list[str]) -> str:
                    for text, hit in segments(sentence, terms))
 
 
-def render_markdown(digest: Digest) -> str:
-    lines = [f"# {PRODUCT}, {digest.period}", "",
+def render_markdown(digest: Digest, public_url: str | None = None) -> str:
+    words = labels(digest)
+    lines = [f"# {words('product')} · {_md(period(digest))}", "",
              *(f"    {line}" for line in health.render_lines(digest.health)), ""]
-    groups = digest.by_topic()
     if not digest.entries:
-        lines.append(_nothing_new(digest))
+        lines.append(nothing_new(digest))
     else:
-        lines += [f"**{len(digest.entries)} new flagged:** {topic_counts(digest)}  ",
-                  "**By source:** " + ", ".join(f"{_md(s)} {n}"
-                                                for s, n in digest.per_source().items()), ""]
-    for topic, items in groups.items():
-        if not items:
-            continue
-        lines += [f"## {TOPICS[topic]} ({len(items)})", ""]
-        for entry in items:
-            mark = " *(low-quality source)*" if entry.low_quality else ""
-            review = f" *(reviewed: {_md(_verdict_words(entry.review))})*" if entry.review \
-                else ""
-            lines.append(f"- **[{_md(entry.title)}]({_md_url(entry.url)})**{mark}{review}  ")
-            lines.append(f"  {_md(entry.outlet or entry.source)} · {when(entry)} · "
-                         f"\\#{entry.id}  ")
-            lines += [f"  {_md(who)}  " for who in entry.who]
-            if entry.also_reported_by:
-                also = ", ".join(f"[{_md(o['outlet'])}]({_md_url(o['url'])})"
-                                 for o in entry.also_reported_by)
-                lines.append(f"  also reported by: {also}  ")
-            if entry.places:
-                lines.append(f"  places: {_md('、'.join(entry.places))}  ")
-            for item in entry.evidence:
-                if item["flag"] == topic:
-                    lines.append(f"  > {_md_evidence(item['sentence'], item['terms'])}")
+        lines += [f"**{words('count', count=len(digest.entries))}:** {topic_counts(digest)}  ",
+                  f"**{words('by_outlet')}:** {_md(outlet_counts(digest))}", ""]
+    for entry in digest.entries:
+        badges = " ".join(f"`{words.topic(f)}`" for f in entry.flags)
+        marks = f" *({words('low_quality')})*" if entry.low_quality else ""
+        if entry.review:
+            marks += f" *({words('reviewed')}: {_md(verdict_words(entry.review, words))})*"
+        link = story_link(public_url, entry.id)
+        number = f"[\\#{entry.id}]({_md_url(link)})" if link else f"\\#{entry.id}"
+        lines.append(f"### {number} [{_md(entry.title)}]({_md_url(entry.url)})")
         lines.append("")
+        lines.append(f"{badges}{marks}  ")
+        lines.append(f"{_md(entry.outlet)} · {_md(when(entry, words, digest.day))}  ")
+        if entry.lead:
+            lines.append(f"{_md(entry.lead)}  ")
+        lines += [f"{_md(who)}  " for who in entry.who]
+        if entry.places:
+            lines.append(f"{words('places')}: {_md('、'.join(entry.places))}  ")
+        if entry.also_reported_by:
+            also = words.list_sep.join(f"[{_md(o['outlet'])}]({_md_url(o['url'])})"
+                                       for o in entry.also_reported_by)
+            lines.append(f"{words('also')}: {also}  ")
+        lines.append("")
+        for item in entry.evidence:
+            lines += [f"> {_md_evidence(item['sentence'], item['terms'])}", ""]
     if digest.reviews:
-        lines += [f"## Reviewed in this period ({len(digest.reviews)})", ""]
-        lines += [f"- \\#{r.article_id} {_md(r.title or '')}: {_md(_verdict_words(r))}"
+        lines += [f"## {words('reviewed_in_period')} ({len(digest.reviews)})", ""]
+        lines += [f"- \\#{r.id} {_md(r.title or '')}: {_md(verdict_words(r, words))}"
                   for r in digest.reviews]
         lines.append("")
-    lines += ["", *(_md(line) for line in _sources_lines(digest))]
+    lines += ["", *(_md(line) + "  " for line in _sources_lines(digest))]
     return "\n".join(lines)
 
 
@@ -207,6 +263,7 @@ def render_markdown(digest: Digest) -> str:
 def digest_json(digest: Digest) -> dict:
     return {
         "date": digest.day.isoformat(),
+        "language": digest.language,
         "window": {
             "kind": digest.kind,
             "from": digest.window_from.isoformat() if digest.window_from else None,
@@ -214,7 +271,7 @@ def digest_json(digest: Digest) -> dict:
         },
         "health": digest.health,
         "counts": {"topics": {t: len(items) for t, items in digest.by_topic().items()},
-                   "sources": digest.per_source()},
+                   "outlets": digest.per_outlet(), "sources": digest.per_source()},
         "entries": [e.as_json() for e in digest.entries],
         "sources": [vars(s) for s in digest.sources],
         "not_run": [{"source": name, "last_success": digest.last_success[name].isoformat()
@@ -223,21 +280,26 @@ def digest_json(digest: Digest) -> dict:
     }
 
 
-def render_json(digest: Digest) -> str:
-    return json.dumps(digest_json(digest), ensure_ascii=False, indent=2)
+def render_json(digest: Digest, public_url: str | None = None) -> str:
+    payload = digest_json(digest)
+    if story_link(public_url, 0):
+        for entry in payload["entries"]:
+            entry["story_url"] = story_link(public_url, entry["id"])
+    return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
 # ---------------------------------------------------------------- HTML and Atom (templates)
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja2 environment of the digest and the web page (autoescaped)."""
     env = Environment(loader=PackageLoader("monitor", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(segments=segments, when=when, rfc3339=_rfc3339)
+    env.filters.update(segments=segments, rfc3339=_rfc3339, stamp=_stamp)
     env.tests["web_url"] = is_web_url
-    env.globals.update(TOPICS=TOPICS, TOPIC_SHORT=TOPIC_SHORT, PRODUCT=PRODUCT,
-                       verdict_words=_verdict_words, not_run_words=not_run_words)
+    env.globals.update(TOPICS=TOPICS, when=when, verdict_words=verdict_words,
+                       story_link=story_link)
     return env
 
 
@@ -245,11 +307,25 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(TZ).isoformat(timespec="seconds")
 
 
-def render_html(digest: Digest) -> str:
-    """One self-contained page: inline CSS, no script, no external asset."""
-    return _environment().get_template("digest.html").render(
-        digest=digest, groups=digest.by_topic(), headline=headline(digest),
-        nothing_new=_nothing_new(digest), generated=datetime.now(UTC).astimezone(TZ))
+def _html_context(digest: Digest, public_url: str | None) -> dict:
+    return dict(digest=digest, L=labels(digest), headline=headline(digest),
+                period=period(digest), topic_counts=topic_counts(digest),
+                outlet_counts=outlet_counts(digest), nothing_new=nothing_new(digest),
+                missed_words=missed_words(digest), never_ran_words=never_ran_words(digest),
+                public_url=public_url,
+                generated=datetime.now(UTC).astimezone(TZ))
+
+
+def stream_html(digest: Digest, public_url: str | None = None) -> Iterator[str]:
+    """The HTML digest in pieces, as it is rendered."""
+    return environment().get_template("digest.html").generate(
+        **_html_context(digest, public_url))
+
+
+def render_html(digest: Digest, public_url: str | None = None) -> str:
+    """One self-contained page: inline CSS, no script; the only outside resources are the
+    stories' pictures."""
+    return "".join(stream_html(digest, public_url))
 
 
 # characters XML 1.0 does not allow, which a scraped title can hold
@@ -263,17 +339,21 @@ def entry_id(entry: DigestEntry) -> str:
     return f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, entry.first_url or entry.url)}"
 
 
-def render_atom(digest: Digest, feed_url: str | None = None) -> str:
+def render_atom(digest: Digest, feed_url: str | None = None,
+                public_url: str | None = None) -> str:
     """An Atom 1.0 feed of the digest's stories (``feed_url``: where it is published, for
-    the feed's self link and id)."""
-    fragment = _environment().get_template("entry.html").module
+    the feed's self link and id). Each entry's title starts with the story's ID."""
+    env = environment()
+    fragment = env.get_template("entry.html").module
+    words = labels(digest)
     stamps = [e.first_seen_at for e in digest.entries if e.first_seen_at]
     updated = max(stamps) if stamps else (digest.window_to or datetime.now(UTC))
-    feed = _environment().get_template("digest.atom").render(
-        digest=digest, feed_url=feed_url if is_web_url(feed_url) else None,
+    feed = env.get_template("digest.atom").render(
+        digest=digest, L=words, period=period(digest),
+        feed_url=feed_url if is_web_url(feed_url) else None,
         feed_id=f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, feed_url or 'flagged-stories')}",
-        updated=updated, entry_id=entry_id,
-        content=lambda entry: str(fragment.entry_body(entry)))
+        updated=updated, entry_id=entry_id, public_url=public_url,
+        content=lambda entry: str(fragment.entry_body(entry, words, digest.day, public_url)))
     return NOT_XML.sub("", feed)
 
 
@@ -289,35 +369,36 @@ def _bot_text(text: str) -> str:
 BOT_FULL_WIDTH = str.maketrans("[]<>", "［］＜＞")
 
 
-def render_bot_markdown(digest: Digest, limit_bytes: int = 4000) -> str:
-    """The short Markdown of WeCom / DingTalk group bots: counts, failing checks, and the
-    titles linked, cut to ``limit_bytes`` of UTF-8 (WeCom takes 4096)."""
-    head = [f"### {PRODUCT}", f"**{digest.period}**", ""]
+def render_bot_markdown(digest: Digest, limit_bytes: int = 4000,
+                        public_url: str | None = None) -> str:
+    """The short Markdown of group bots: counts, failing checks, and each story's ID,
+    title linked, topics and outlet (with a link to its page on the web page when
+    ``public_url`` is set), cut to ``limit_bytes`` of UTF-8 (WeCom takes 4096)."""
+    words = labels(digest)
+    head = [f"### {words('product')}", f"**{period(digest)}**", ""]
     if digest.health:
-        head.append(f"> ⚠ {len(digest.health)} failing health check(s): " + "; ".join(
+        head.append(f"> ⚠ {words('health', count=len(digest.health))}: " + "; ".join(
             f"{c['source']} [{c['check']}]" for c in digest.health))
         head.append("")
     if not digest.entries:
-        head.append(_nothing_new(digest))
+        head.append(nothing_new(digest))
         head += [line for line in _sources_lines(digest) if not line.startswith("  ")]
         return "\n".join(head)
-    head.append(f"{len(digest.entries)} new flagged: {topic_counts(digest)}")
+    head.append(f"{words('count', count=len(digest.entries))}{words.colon}{topic_counts(digest)}")
     body: list[str] = []
-    for topic, items in digest.by_topic().items():
-        if items:
-            body += ["", f"**{TOPIC_SHORT[topic]} ({len(items)})**"]
-            for entry in items:
-                mark = " (low quality)" if entry.low_quality else ""
-                body.append(f"- [{_bot_text(entry.title)}]({_md_url(entry.url)}) "
-                            f"{_bot_text(entry.outlet or entry.source)} · "
-                            f"{when(entry)}{mark}")
+    for entry in digest.entries:
+        link = story_link(public_url, entry.id)
+        number = f"[#{entry.id}]({_md_url(link)})" if link else f"#{entry.id}"
+        topics = "/".join(words.topic(f) for f in entry.flags)
+        mark = f" ({words('low_quality')})" if entry.low_quality else ""
+        body.append(f"- {number} [{_bot_text(entry.title)}]({_md_url(entry.url)}) "
+                    f"{_bot_text(entry.outlet)} · {topics} · "
+                    f"{when(entry, words, digest.day)}{mark}")
     text = "\n".join(head + body)
     while len(text.encode("utf-8")) > limit_bytes and body:
         body.pop()
-        shown = sum(1 for line in body if line.startswith("- "))
-        more = f"\n… {sum(len(v) for v in digest.by_topic().values()) - shown} more " \
-               "(the full digest is in the mail)"
-        text = "\n".join(head + body) + more
+        text = "\n".join(head + body) + "\n" + words(
+            "more", count=len(digest.entries) - len(body))
     return text
 
 

@@ -2,7 +2,7 @@
 (``monitor export``) as labelled rows in the format of ``tests/data/flagging-dev.jsonl``, so
 that ``python -m bench.flagging FILE`` measures the flagging rules against what reviewers
 said. A verdict is given through one article and holds for its whole story; a story's latest
-verdict is the one that counts."""
+verdict is the one that counts. Stories are named by their ID, the same in every output."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from monitor.classify import FLAGS
 from monitor.digest import TZ
-from monitor.storage import Review, Storage, StoredArticle
+from monitor.storage import Review, Storage, StoredArticle, StoryView
 
 VERDICTS = ("relevant", "irrelevant")
 
@@ -38,20 +38,19 @@ def verdict_topics(verdict: str, topics: list[str], flagged: list[str]) -> list[
     return chosen
 
 
-def review(storage: Storage, article_id: int, verdict: str, *, topics: list[str] = (),
+def review(storage: Storage, story_id: int, verdict: str, *, topics: list[str] = (),
            reviewer: str | None = None, note: str | None = None,
-           now: datetime | None = None) -> tuple[Review, list[StoredArticle]]:
-    """Record ``verdict`` on the story of ``article_id``; returns it with the story's
-    articles."""
-    members = storage.story_members(article_id)
-    if not members:
-        raise ReviewError(f"there is no stored article #{article_id}")
-    flagged = [f for f in FLAGS if any(getattr(m, f) for m in members)]
-    chosen = verdict_topics(verdict, list(topics), flagged)
-    recorded = storage.add_review(article_id, verdict=verdict, topics=chosen,
+           now: datetime | None = None) -> tuple[Review, StoryView]:
+    """Record ``verdict`` on story ``story_id`` (the ``#ID`` of every output), given through
+    its representative article; returns it with the story."""
+    view = storage.story_view(story_id)
+    if view is None:
+        raise ReviewError(f"there is no story #{story_id}")
+    chosen = verdict_topics(verdict, list(topics), view.flag_names)
+    recorded = storage.add_review(view.representative.id, verdict=verdict, topics=chosen,
                                   reviewer=reviewer, note=note,
                                   reviewed_at=now or datetime.now(UTC))
-    return recorded, members
+    return recorded, view
 
 
 def export_row(article: StoredArticle, verdict: Review | None) -> dict:
@@ -65,7 +64,7 @@ def export_row(article: StoredArticle, verdict: Review | None) -> dict:
         who = f" by {verdict.reviewer}" if verdict.reviewer else ""
         why = f"reviewed {verdict.verdict}{who}" + (f": {verdict.note}" if verdict.note else "")
     return {
-        "id": f"article-{article.id}",
+        "id": f"story-{article.story_id}" if article.story_id else f"article-{article.id}",
         "title": article.title or "",
         "body": article.body or "",
         "published": published,

@@ -404,22 +404,26 @@ class Daemon:
 
     def write_digest(self, now: datetime | None = None) -> Path:
         """The morning digest: the stories new since the last digest, written to
-        ``<MONITOR_DATA_DIR>/digests/YYYY-MM-DD.txt`` / ``.json`` / ``.html``, then mailed
+        ``<MONITOR_DATA_DIR>/digests/YYYY-MM-DD.txt`` / ``.json`` / ``.html`` (and the Atom
+        feed, ``MONITOR_FEED_FILE``), then mailed
         or posted where delivery is configured (``MONITOR_SMTP_*``, ``MONITOR_WEBHOOK_*``).
         Without delivery it is recorded as written, so the next one starts where it ends;
         a failed delivery leaves its stories new for the next digest."""
-        from monitor.delivery import DeliveryConfig, record, send_digest
-        from monitor.digest import build_digest
+        from monitor.delivery import DeliveryConfig, record, send_digest, write_feed
+        from monitor.digest import build_digest, digest_options
         from monitor.render import render_html, render_json, render_text
 
         now = now or datetime.now(UTC)
-        digest = build_digest(self.storage, now=now)
+        digest = build_digest(self.storage, now=now, **digest_options(self.settings))
         folder = Path(self.settings.get("MONITOR_DATA_DIR") or "data") / "digests"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{now.astimezone(TZ).date().isoformat()}.txt"
-        path.write_text(render_text(digest) + "\n", "utf-8")
-        path.with_suffix(".json").write_text(render_json(digest) + "\n", "utf-8")
-        path.with_suffix(".html").write_text(render_html(digest) + "\n", "utf-8")
+        public = self.settings.get("MONITOR_PUBLIC_URL") or None
+        path.write_text(render_text(digest, public) + "\n", "utf-8")
+        path.with_suffix(".json").write_text(render_json(digest, public) + "\n", "utf-8")
+        path.with_suffix(".html").write_text(render_html(digest, public) + "\n", "utf-8")
+        feed = write_feed(self.storage, self.settings, now=now)
+        logger.info("digest: Atom feed -> %s", feed)
         config = DeliveryConfig.from_settings(self.settings)
         if config.channels():
             report = send_digest(self.storage, digest, config)

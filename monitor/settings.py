@@ -80,6 +80,20 @@ MONITOR_DELIVERY_TIMEOUT = float(_env("MONITOR_DELIVERY_TIMEOUT", "30"))
 # published at (its self link), if any
 MONITOR_FEED_DAYS = float(_env("MONITOR_FEED_DAYS", "7"))
 MONITOR_FEED_URL = _env("MONITOR_FEED_URL", "")
+# where the daemon writes the Atom feed; default <MONITOR_DATA_DIR>/feed.atom
+MONITOR_FEED_FILE = _env("MONITOR_FEED_FILE", "")
+
+# ---------------------------------------------------------------- the reviewer's outputs
+# (monitor.labels, monitor.web)
+
+# the digest's and web page's labels: zh (Chinese) or en (English)
+MONITOR_LANGUAGE = _env("MONITOR_LANGUAGE", "zh")
+# the web page's public address (`monitor serve` behind a proxy), for links from the digest,
+# the bots' messages and the feed to each story's page; none: no links
+MONITOR_PUBLIC_URL = _env("MONITOR_PUBLIC_URL", "")
+# `monitor serve`: required (as ?token=… once, or an Authorization: Bearer header) when it
+# listens on another address than the loopback one; checked there too when set
+MONITOR_SERVE_TOKEN = _env("MONITOR_SERVE_TOKEN", "")
 
 # ---------------------------------------------------------------- scrapy
 

@@ -7,6 +7,7 @@ back timezone-aware.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -26,16 +27,27 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    cast,
     create_engine,
     delete,
     event,
+    exists,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    aliased,
+    defer,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from monitor.items import Article
@@ -623,8 +635,110 @@ class Storage:
             query = query.where(Review.reviewed_at >= since)
         if until is not None:
             query = query.where(Review.reviewed_at < until)
+        query = query.options(defer(StoredArticle.raw_html, raiseload=True))
         with self.session() as s:
             return [tuple(row) for row in s.execute(query)]
+
+    # --- the reviewer's outputs (issue 13): flagged stories chosen in SQL, read in batches
+    # without the raw pages, for the digest and the web page
+
+    def flagged_stories(self, *, first_seen_from: datetime, first_seen_to: datetime,
+                        unsent_only: bool = False, batch: int = 200) -> Iterator[StoryView]:
+        """The stories first seen in [from, to) that have a flagged copy (``unsent_only``:
+        that no sent or recorded digest carried), newest publication of their representative
+        first, each with its members (raw page, signature and notes not loaded; bodies only
+        as ``StoryView.openings``), read ``batch`` stories at a time."""
+        representative = aliased(StoredArticle)
+        flagged = exists().where(StoredArticle.story_id == Story.id,
+                                 StoredArticle.medical_aid | StoredArticle.sister_hospital)
+        query = (select(Story)
+                 .outerjoin(representative, representative.id == Story.representative_id)
+                 .where(Story.first_seen_at >= first_seen_from,
+                        Story.first_seen_at < first_seen_to, flagged)
+                 .order_by(representative.published_at.desc().nulls_last(), Story.id))
+        if unsent_only:
+            query = query.where(~exists().where(
+                DigestStory.story_id == Story.id, DigestStory.digest_id == DigestRecord.id,
+                DigestRecord.status.in_(DELIVERED)))
+        with self.session() as s:
+            stories = list(s.scalars(query))
+        for start in range(0, len(stories), batch):
+            yield from self._story_views(stories[start:start + batch])
+
+    def story_view(self, story_id: int) -> StoryView | None:
+        """One story with every copy (raw pages not loaded); None when there is none."""
+        with self.session() as s:
+            story = s.get(Story, story_id)
+        if story is None:
+            return None
+        views = list(self._story_views([story], whole_bodies=True))
+        return views[0] if views else None
+
+    def _story_views(self, stories: list[Story], whole_bodies: bool = False
+                     ) -> Iterator[StoryView]:
+        opening = StoredArticle.body if whole_bodies else func.substr(StoredArticle.body, 1, 600)
+        query = (select(StoredArticle, opening)
+                 .where(StoredArticle.story_id.in_([story.id for story in stories]))
+                 .options(*_LIGHT_ARTICLE).order_by(StoredArticle.id))
+        with self.session() as s:
+            rows = list(s.execute(query))
+        members: dict[int, list[StoredArticle]] = {}
+        openings: dict[int, str] = {}
+        for article, text in rows:
+            members.setdefault(article.story_id, []).append(article)
+            openings[article.id] = text or ""
+        for story in stories:
+            group = members.get(story.id)
+            if not group:
+                continue
+            representative = next((m for m in group if m.id == story.representative_id),
+                                  group[0])
+            yield StoryView(story, representative, group,
+                            {m.id: openings[m.id] for m in group})
+
+    def story_reviews(self, story_id: int) -> list[Review]:
+        """Every verdict given on a story, oldest first."""
+        with self.session() as s:
+            return list(s.scalars(select(Review).where(Review.story_id == story_id)
+                                  .order_by(Review.reviewed_at, Review.id)))
+
+    def search_articles(self, *, text: str = "", published_from: datetime | None = None,
+                        published_to: datetime | None = None, flag: str | None = None,
+                        limit: int = 200) -> list[StoredArticle]:
+        """Stored articles whose title, body or named institutions hold ``text``, published
+        (else first seen) in [from, to), with ``flag`` ("medical_aid", "sister_hospital",
+        "any" or "none"), newest first; at most ``limit``, raw pages and bodies not
+        loaded."""
+        moment = func.coalesce(StoredArticle.published_at, StoredArticle.first_seen_at)
+        query = (select(StoredArticle).options(*_LIGHT_ARTICLE)
+                 .where(StoredArticle.duplicate_of.is_(None))
+                 .order_by(moment.desc(), StoredArticle.id.desc()).limit(limit))
+        if text:
+            # institutions are inside the JSON column, stored with \u escapes
+            escaped = json.dumps(text)[1:-1]
+            query = query.where(or_(StoredArticle.title.contains(text, autoescape=True),
+                                    StoredArticle.body.contains(text, autoescape=True),
+                                    cast(StoredArticle.flags, Text).contains(
+                                        escaped, autoescape=True)))
+        if published_from is not None:
+            query = query.where(moment >= published_from)
+        if published_to is not None:
+            query = query.where(moment < published_to)
+        if flag in ("medical_aid", "sister_hospital"):
+            query = query.where(getattr(StoredArticle, flag))
+        elif flag == "any":
+            query = query.where(StoredArticle.medical_aid | StoredArticle.sister_hospital)
+        elif flag == "none":
+            query = query.where(~StoredArticle.medical_aid, ~StoredArticle.sister_hospital)
+        with self.session() as s:
+            return list(s.scalars(query))
+
+
+# what the reviewer's outputs never read: the raw page, the story signature, the notes
+_LIGHT_ARTICLE = (defer(StoredArticle.raw_html, raiseload=True),
+                  defer(StoredArticle.story_signature, raiseload=True),
+                  defer(StoredArticle.notes, raiseload=True),
+                  defer(StoredArticle.body, raiseload=True))
 
 
 @dataclass
@@ -632,6 +746,8 @@ class StoryView:
     story: Story
     representative: StoredArticle
     members: list[StoredArticle]  # representative included, in storing order
+    # article id -> its body, or the body's opening (``Storage.flagged_stories``)
+    openings: dict[int, str] | None = None
 
     @property
     def others(self) -> list[StoredArticle]:

@@ -184,13 +184,14 @@ def test_mail_over_starttls_with_login_arrives_as_html_with_a_text_alternative(
     assert over_tls and authenticated
     assert envelope.rcpt_tos == ["reviewer@example.org", "lead@example.org"]
     message = message_from_bytes(envelope.content, policy=policy.default)
-    assert message["Subject"] == headline(digest)
+    # (RFC 2047 drops the space between two encoded words of a folded subject)
+    assert message["Subject"].replace(" ", "") == headline(digest).replace(" ", "")
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     page = message.get_body(("html",)).get_content()
-    assert TITLE in text and "why: “组团式医疗援疆。” [组团式, 援疆]" in text
+    assert f"#1 [医疗援助] {TITLE}" in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
-    assert "<mark>援疆</mark>" in page
+    assert '<span class="hit">援疆</span>' in page  # the evidence was the title
     # recorded as sent: its story is not new any more
     (record,) = storage.digests()
     assert record.status == "sent" and record.entries == 1
@@ -254,7 +255,7 @@ def test_json_wecom_and_signed_dingtalk_webhooks(storage, receiver):
     assert wecom["query"] == {"key": ["KEY"]}
     assert wecom["json"]["msgtype"] == "markdown"
     content = wecom["json"]["markdown"]["content"]
-    assert "1 new flagged: medical aid 1" in content
+    assert "新增 1 条：医疗援助 1" in content and "- #1 [" in content
     assert "[＜script＞alert(1)＜/script＞浙江" in content
     assert len(content.encode("utf-8")) <= 4096
     assert dingtalk["json"]["markdown"]["title"] == headline(digest)

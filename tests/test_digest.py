@@ -4,14 +4,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import time_machine
 
 from monitor.digest import build_digest, parse_since
-from monitor.items import Article, Evidence, Flag, Flags
-from monitor.render import render_json, render_markdown, render_text
+from monitor.items import Article, Evidence, Flag, Flags, Image
+from monitor.render import period, render_json, render_markdown, render_text
 from monitor.storage import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
 AID = Evidence("浙江大学“组团式”医疗援疆见成效。", ["组团式", "援疆", "援疆"])
 SISTER = Evidence("双方签订战略合作框架协议。", ["战略合作框架协议"])
+TITLES = {"dmu-news": "大连医科大学", "chinanews-scroll": "中国新闻网", "jkzx-farm": "健康资讯网"}
 
 
 def flags(aid=False, sister=False) -> Flags:
@@ -43,40 +44,92 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
         add(storage, "e", "援疆见成效 (same text elsewhere)", None, aid=True, duplicate_of=first)
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         add(storage, "f", "明天的援疆", None, aid=True)
-        digest = build_digest(storage, date(2026, 11, 23), checks=[])
+        digest = build_digest(storage, date(2026, 11, 23), checks=[], source_titles=TITLES,
+                              language="en")
     assert [e.title for e in digest.entries] == ["两者皆有", "援疆见成效", "签订战略合作框架协议"]
     groups = digest.by_topic()
     assert [e.title for e in groups["medical_aid"]] == ["两者皆有", "援疆见成效"]
     assert [e.title for e in groups["sister_hospital"]] == ["两者皆有", "签订战略合作框架协议"]
-    # the copy with the same text joined the first one's story
-    assert digest.entries[1].also_reported_by == [
-        {"outlet": "dmu-news", "url": "https://example.org/e.htm"}]
+    # the copy with the same text joined the first one's story: shown once, under the
+    # outlet's own name (the source's title, never its internal name)
+    assert digest.entries[1].also_reported_by == []
+    assert [e.outlet for e in digest.entries] == ["大连医科大学", "大连医科大学", "大连医科大学"]
     assert digest.per_source() == {"dmu-news": 3}
+    story = digest.entries[1].id
 
     text = render_text(digest)
-    assert text.startswith("Medical-cooperation news digest for 2026-11-23 (Asia/Shanghai)")
-    assert "3 new flagged article(s): medical aid 2, sister hospital 2" in text
-    assert "By source: dmu-news 3" in text
-    assert "[low quality source]" in text
+    assert text.startswith("Medical-cooperation news digest · stories first seen on 2026-11-23")
+    assert "3 new: medical aid 2, sister hospital 2" in text
+    assert "By outlet: 大连医科大学 3" in text
+    # a story in both topics is printed once, with both badges
+    assert text.count("两者皆有") == 1
+    assert "#3 [medical aid] [sister hospital] 两者皆有 [low-quality copy]" in text
     assert "why: “双方签订战略合作框架协议。” [战略合作框架协议]" in text
     assert "why: “浙江大学“组团式”医疗援疆见成效。” [组团式, 援疆]" in text  # terms once
     assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院: 签订战略合作框架协议" in text
-    assert f"(#{first})" in text  # the number `monitor review` takes
+    assert f"#{story} [medical aid] 援疆见成效" in text  # the number `monitor review` takes
+    assert "published 2025-05-04, first seen today" in text
     assert "普通新闻" not in text and "same text elsewhere" not in text
+    assert "dmu-news" not in text
 
     payload = json.loads(render_json(digest))
     assert payload["date"] == "2026-11-23"
     assert payload["counts"] == {"topics": {"medical_aid": 2, "sister_hospital": 2},
-                                 "sources": {"dmu-news": 3}}
+                                 "outlets": {"大连医科大学": 3}, "sources": {"dmu-news": 3}}
     entry = payload["entries"][1]
     assert set(entry) >= {"title", "url", "outlet", "published_at", "flags", "evidence"}
-    assert entry["id"] == first and entry["review"] is None
+    assert entry["id"] == story and entry["article_id"] == first and entry["review"] is None
     assert entry["published_at"] == "2025-05-04T14:29:00+08:00"
     assert entry["flags"] == ["medical_aid"]
     assert entry["evidence"][0]["terms"] == ["组团式", "援疆"]
     markdown = render_markdown(digest)
-    assert "**\\[" not in markdown
     assert "> 浙江大学“**组团式**”医疗**援疆**见成效。" in markdown  # terms highlighted
+    chinese = render_text(build_digest(storage, date(2026, 11, 23), checks=[],
+                                       source_titles=TITLES))
+    assert chinese.startswith("医疗合作新闻简报 · 2026-11-23 首次发现的报道")
+    assert "新增 3 条：医疗援助 2，医院合作协议 2" in chinese
+    assert "2025-05-04 发布，今天首次发现" in chinese
+    storage.close()
+
+
+def test_a_news_brief_entry(db_url):
+    """Lead, picture, evidence that adds to the title, the outlet's own name and the
+    copies' outlets by name."""
+    storage = Storage(db_url)
+    title = "浙江大学“组团式”医疗援疆见成效"
+    body = ("中新网乌鲁木齐5月4日电 (戚亚平 林国强)\n浙江大学“组团式”医疗援疆见成效\n"
+            "记者从第一师医院获悉，目前已有5批次67名援疆专家持续帮扶。各科室诊疗水平逐年提升。")
+    evidence = [Evidence(title + "。", ["组团式", "援疆"]),
+                Evidence("记者从第一师医院获悉，目前已有5批次67名援疆专家持续帮扶。", ["援疆"]),
+                Evidence("各科室诊疗水平逐年提升，离不开对口支援。", ["对口支援"])]
+    with time_machine.travel(NOW, tick=False):
+        first = storage.add_article(Article(
+            url="https://www.chinanews.com.cn/gn/a.shtml", url_key="a",
+            source="chinanews-scroll", title=title, fetched_at=NOW, body=body,
+            published_at=NOW - timedelta(days=1), images=[Image("javascript:x"),
+                                                          Image("https://img.example/a.jpg",
+                                                                "援疆专家")],
+            flags=Flags(medical_aid=Flag(True, 3.0, evidence),
+                        sister_hospital=Flag(False, 0.0))))
+        storage.add_article(Article(
+            url="http://farm.example/b.html", url_key="b", source="jkzx-farm", title=title,
+            fetched_at=NOW, body=body, duplicate_of=first, low_quality=True,
+            flags=Flags(medical_aid=Flag(True, 3.0, evidence), sister_hospital=Flag(False, 0))))
+        digest = build_digest(storage, date(2026, 11, 23), checks=[], source_titles=TITLES,
+                              language="en")
+    (entry,) = digest.entries
+    assert entry.outlet == "中国新闻网"
+    assert entry.also_reported_by == [{"outlet": "健康资讯网", "url": "http://farm.example/b.html"}]
+    assert entry.lead == "记者从第一师医院获悉，目前已有5批次67名援疆专家持续帮扶。"
+    assert entry.lead_terms == ["援疆"]
+    assert entry.image == {"src": "https://img.example/a.jpg", "caption": "援疆专家"}
+    # the title's sentence and the lead are not repeated as evidence
+    assert [e["sentence"] for e in entry.evidence] == ["各科室诊疗水平逐年提升，离不开对口支援。"]
+    assert entry.title_terms == ["组团式", "援疆"]
+    assert not entry.aged  # published a day before it was seen: no mark
+    text = render_text(digest)
+    assert "    中国新闻网 · 2026-11-22 09:00" in text
+    assert "also reported by: 健康资讯网" in text
     storage.close()
 
 
@@ -92,14 +145,16 @@ def test_empty_day_says_so_and_which_sources_ran_or_not(db_url):
                            errors={"dns": 1},
                            stats={"last_error": "the site's name does not resolve"})
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        digest = build_digest(storage, date(2026, 11, 23), checks=[],
-                              expected_sources=["dmu-news", "chinanews-scroll", "new-one"])
+        digest = build_digest(storage, date(2026, 11, 23), checks=[], language="en",
+                              expected_sources=["dmu-news", "chinanews-scroll", "new-one"],
+                              source_titles={"new-one": "新来源"})
     text = render_text(digest)
     assert "Nothing new was found on 2026-11-23." in text
     assert "Sources run: 1, with errors: 1." in text
-    assert "dmu-news: 1 error(s); last: the site's name does not resolve" in text
-    assert ("Did not run in this period: chinanews-scroll (last ran 2026-11-22 09:00), "
-            "new-one (never ran successfully).") in text
+    assert "dmu-news: 1 errors; last error: the site's name does not resolve" in text
+    # a source that ran before and not now is a warning; one that never ran, a footnote
+    assert "Did not run in this period: chinanews-scroll (last ran 2026-11-22 09:00)." in text
+    assert "Never run yet (or no saved pages): 新来源." in text
     assert "monitor review" not in text  # nothing to review
     payload = json.loads(render_json(digest))
     assert payload["entries"] == [] and payload["not_run"] == [
@@ -112,7 +167,7 @@ def test_failing_health_checks_are_at_the_top(db_url):
     storage = Storage(db_url)
     check = {"source": "dmu-news", "check": "new_articles", "ok": False,
              "message": "no new article in the last 5 runs", "run_id": 3}
-    digest = build_digest(storage, date(2026, 11, 23), checks=[check])
+    digest = build_digest(storage, date(2026, 11, 23), checks=[check], language="en")
     lines = render_text(digest).splitlines()
     assert lines[1:3] == ["HEALTH: 1 failing check(s)",
                           "  ! dmu-news [new_articles]: no new article in the last 5 runs"]
@@ -127,13 +182,13 @@ def test_default_window_is_what_is_new_since_the_last_digest(db_url):
         add(storage, "old", "昨天的援疆", None, aid=True)
     with time_machine.travel(NOW, tick=False):
         add(storage, "a", "今天的援疆", None, aid=True)
-        first = build_digest(storage, checks=[])
+        first = build_digest(storage, checks=[], language="en")
     # the first digest ever: since the start of today (Asia/Shanghai)
     assert first.kind == "new"
     assert first.window_from == datetime(2026, 11, 23, tzinfo=CST)
     assert [e.title for e in first.entries] == ["今天的援疆"]
     assert render_text(first).startswith(
-        "Medical-cooperation news digest, new since 2026-11-23 00:00 (Asia/Shanghai)")
+        "Medical-cooperation news digest · new since 2026-11-23 00:00 · Asia/Shanghai")
 
     # a failed delivery does not move the window
     storage.record_digest(window_from=first.window_from, window_to=first.window_to,
@@ -183,6 +238,6 @@ def test_since_a_moment(db_url):
     with time_machine.travel(NOW, tick=False):
         digest = build_digest(storage, since=parse_since("2026-11-21"), checks=[])
     assert [e.title for e in digest.entries] == ["昨天的援疆"]
-    assert digest.kind == "since" and digest.period == "since 2026-11-21 00:00"
+    assert digest.kind == "since" and period(digest) == "2026-11-21 00:00 以来新增"
     assert parse_since("2026-11-21T08:00+00:00") == datetime(2026, 11, 21, 8, tzinfo=UTC)
     storage.close()

@@ -54,7 +54,7 @@ def test_every_cycle_succeeds(runs):
     for result in runs:
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "Traceback" not in result.stdout + result.stderr
-    assert "Medical-cooperation news digest" in runs[0].stdout
+    assert "医疗合作新闻简报" in runs[0].stdout
 
 
 def test_the_first_cycle_stores_every_saved_article_with_its_flags(runs, env):

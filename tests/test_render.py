@@ -22,17 +22,19 @@ EVIL = '<script>window.pwned = 1</script>援疆 & "quotes"'
 
 def entry(number=1, title="浙江大学“组团式”医疗援疆见成效", **kw) -> DigestEntry:
     values = dict(
-        id=number, story_id=number, title=title,
+        id=number, article_id=number + 100, title=title,
         url=f"https://www.chinanews.com.cn/gn/2025/05-04/{number}.shtml",
         first_url=f"https://www.chinanews.com.cn/gn/2025/05-04/{number}.shtml",
         outlet="中国新闻网", source="chinanews-scroll",
         published_at=datetime(2025, 5, 4, 14, 29, tzinfo=CST),
         first_seen_at=datetime(2026, 11, 23, 8, 0, tzinfo=CST),
         flags=["medical_aid"],
-        evidence=[{"flag": "medical_aid", "terms": ["组团式", "援疆"],
+        evidence=[{"flags": ["medical_aid"], "terms": ["组团式", "援疆"],
                    "sentence": "“组团式”医疗援疆工作开展以来,援疆专家持续帮扶。"}],
         institutions=["浙江大学医学院", "第一师医院"], places=["新疆", "阿克苏"],
-        also_reported_by=[{"outlet": "jkzx-farm", "url": "http://www.jkzx365.com/a.html"}],
+        also_reported_by=[{"outlet": "健康资讯网", "url": "http://www.jkzx365.com/a.html"}],
+        lead="记者从第一师医院获悉,目前已有5批次67名援疆专家持续帮扶。",
+        image={"src": "https://i2.chinanews.com.cn/a.jpg", "caption": "援疆专家"},
     )
     values.update(kw)
     return DigestEntry(**values)
@@ -42,7 +44,8 @@ def digest(entries, **kw) -> Digest:
     values = dict(day=date(2026, 11, 23), entries=entries,
                   sources=[SourceRunSummary("chinanews-scroll", 2, 5, 0, None)],
                   window_from=datetime(2026, 11, 22, 9, 0, tzinfo=CST),
-                  window_to=datetime(2026, 11, 23, 9, 0, tzinfo=CST), kind="new")
+                  window_to=datetime(2026, 11, 23, 9, 0, tzinfo=CST), kind="new",
+                  language="en")
     values.update(kw)
     return Digest(**values)
 
@@ -56,39 +59,61 @@ def test_segments_mark_each_term_once_longest_first():
 
 def test_html_is_one_self_contained_page_with_the_entry_fields():
     review = Verdict("relevant", ["medical_aid"], "wang",
-                     datetime(2026, 11, 23, 10, 0, tzinfo=CST), None, 2)
+                     datetime(2026, 11, 23, 10, 0, tzinfo=CST), None, 102, 2)
     page = render_html(digest(
-        [entry(), entry(2, "西南医科大学附属医院“牵手”阿莎芬堡医院", flags=["sister_hospital"],
-                        evidence=[],
+        [entry(), entry(2, "西南医科大学附属医院“牵手”阿莎芬堡医院",
+                        flags=["medical_aid", "sister_hospital"], evidence=[], image=None,
                         partners=[["西南医科大学附属医院", "阿莎芬堡医院", "姊妹医院揭牌"]],
                         low_quality=True, review=review)],
         health=[{"source": "dmu-news", "check": "error_rate", "ok": False,
                  "message": "the last run had 3 error(s)", "run_id": 1}],
-        not_run=["pumch-news"]))
+        not_run=["pumch-news"], source_titles={"pumch-news": "北京协和医院"}),
+        public_url="https://monitor.example.org/")
     tree = html.fromstring(page)
-    assert not tree.xpath("//script | //link | //img | //iframe")
-    assert not [a for a in tree.xpath("//*[@src]")]
+    assert not tree.xpath("//script | //link | //iframe")
+    # the only outside resource: the story's picture, sent without a referrer
+    assert [e.get("src") for e in tree.xpath("//*[@src]")] == ["https://i2.chinanews.com.cn/a.jpg"]
+    assert tree.xpath("//img/@alt") == ["援疆专家"] and tree.xpath("//img/@referrerpolicy")
     assert tree.xpath("//style") and tree.xpath("//meta[@name='viewport']")
     assert "@media print" in page
     assert tree.xpath("string(//section[@id='health'])").count("dmu-news") == 1
     counts = " ".join(tree.xpath("string(//ul[@id='counts'])").split())
-    assert counts == "2 new flagged medical aid 1 sister hospital 1"
-    (link,) = tree.xpath("//section[@id='medical_aid']//h3/a")
-    assert link.text == "浙江大学“组团式”医疗援疆见成效"
+    assert counts == "2 new medical aid 2 sister hospital 1"
+    # each story once, with all its topic badges and its ID linked to its web page
+    first, second = tree.xpath("//article[@data-story-id]")
+    assert [a.get("data-story-id") for a in (first, second)] == ["1", "2"]
+    assert second.xpath(".//span[contains(@class, 'topic')]/text()") == [
+        "medical aid", "sister hospital"]
+    (link,) = first.xpath(".//h3/a")
+    assert link.text_content() == "浙江大学“组团式”医疗援疆见成效"
     assert link.get("href") == "https://www.chinanews.com.cn/gn/2025/05-04/1.shtml"
-    marks = tree.xpath("//section[@id='medical_aid']//blockquote/mark/text()")
-    assert marks == ["组团式", "援疆", "援疆"]
-    sister = tree.xpath("string(//section[@id='sister_hospital'])")
-    assert "西南医科大学附属医院 ↔ 阿莎芬堡医院: 姊妹医院揭牌" in sister
-    assert "low-quality source" in sister and "reviewed: relevant (medical aid) by wang" in sister
-    assert "Also reported by: jkzx-farm" in " ".join(
-        tree.xpath("string(//section[@id='medical_aid']//p[@class='also'])").split())
-    assert "Did not run in this period: pumch-news (never ran successfully)." in \
-        tree.xpath("string(//section[@id='sources'])")
+    assert first.xpath(".//a[@class='id']/@href") == ["https://monitor.example.org/story/1"]
+    assert first.xpath("string(.//p[@class='lead'])").startswith("记者从第一师医院获悉")
+    assert first.xpath(".//blockquote/mark/text()") == ["组团式", "援疆", "援疆"]
+    text = " ".join(second.text_content().split())
+    assert "西南医科大学附属医院 ↔ 阿莎芬堡医院: 姊妹医院揭牌" in text
+    assert "low-quality copy" in text and "reviewed: relevant (medical aid) by wang" in text
+    assert "also reported by: 健康资讯网" in " ".join(
+        first.xpath("string(.//p[@class='also'])").split())
+    assert "published 2025-05-04, first seen today" in first.text_content()
+    assert tree.xpath("string(//p[@id='never-ran'])") == \
+        "Never run yet (or no saved pages): 北京协和医院."
+    assert not tree.xpath("//*[@id='missed']")
+
+
+def test_html_in_chinese_by_default():
+    page = render_html(digest([entry()], language="zh"))
+    tree = html.fromstring(page)
+    assert tree.get("lang") == "zh-CN"
+    assert tree.xpath("string(//h1)") == "医疗合作新闻简报"
+    assert "2025-05-04 发布，今天首次发现" in page
+    assert "另见：" in tree.xpath("string(//p[@class='also'])")
 
 
 def test_html_escapes_what_comes_from_pages():
     page = render_html(digest([entry(title=EVIL, url="javascript:alert(1)", outlet="<b>x</b>",
+                                     lead=EVIL, image={"src": "javascript:alert(3)",
+                                                       "caption": EVIL},
                                      also_reported_by=[{"outlet": "<i>y</i>",
                                                         "url": "javascript:alert(2)"}])]))
     assert "<script>" not in page and "<b>x</b>" not in page and "<i>y</i>" not in page
@@ -115,15 +140,15 @@ def test_atom_feed_is_valid_and_a_feed_reader_reads_it():
     assert parsed.version == "atom10"
     assert parsed.feed.links[0].href == "https://monitor.example.org/feed.atom"
     first, second = parsed.entries
-    assert first.title == "浙江大学“组团式”医疗援疆见成效"
+    assert first.title == "#1 浙江大学“组团式”医疗援疆见成效"
     assert first.link == "https://www.chinanews.com.cn/gn/2025/05-04/1.shtml"
     assert first.published == "2025-05-04T14:29:00+08:00"
     assert [t.term for t in first.tags] == ["medical_aid"]
-    assert "援疆专家持续帮扶" in first.content[0].value
+    assert "援疆专家持续帮扶" in first.content[0].value and "#1" in first.content[0].value
     # the content is the entry's HTML, escaped once (feedparser's sanitiser drops <mark>)
     assert "<mark>援疆</mark>" in entries[0].find(f"{ATOM}content").text
     assert first.id == entry_id(entry())
-    assert second.title == EVIL  # text, not markup
+    assert second.title == "#2 " + EVIL  # text, not markup
     assert "published" not in second
 
 
@@ -136,7 +161,7 @@ def test_atom_entry_ids_follow_the_story_not_the_representative():
 
 def test_markdown_escapes_titles_and_highlights_terms():
     text = render_markdown(digest([entry(title="[置顶] *援疆* _x_")]))
-    assert "**[\\[置顶\\] \\*援疆\\* \\_x\\_](https://www.chinanews.com.cn" in text
+    assert "### \\#1 [\\[置顶\\] \\*援疆\\* \\_x\\_](https://www.chinanews.com.cn" in text
     assert "> “**组团式**”医疗**援疆**工作开展以来,**援疆**专家持续帮扶。" in text
 
 
@@ -144,21 +169,26 @@ def test_bot_markdown_fits_the_limit_and_says_how_many_are_left_out():
     many = [entry(n, f"第{n}条“组团式”医疗援疆新闻[转载]" + "很长" * 20) for n in range(1, 60)]
     text = render_bot_markdown(digest(many), limit_bytes=4000)
     assert len(text.encode("utf-8")) <= 4000
-    shown = text.count("\n- [")
+    shown = text.count("\n- #")
     assert 5 < shown < 59
-    assert text.rstrip().endswith(f"… {59 - shown} more (the full digest is in the mail)")
+    assert text.rstrip().endswith(
+        f"… {59 - shown} more (the full digest is in the mail or on the web page)")
     assert "［转载］" in text  # brackets would end the bot's link
     short = render_bot_markdown(digest([entry()]))
-    assert "1 new flagged: medical aid 1, sister hospital 0" in short
+    assert "1 new: medical aid 1, sister hospital 0" in short
+    assert "- #1 [浙江大学" in short  # the story's ID
     assert "more" not in short
+    linked = render_bot_markdown(digest([entry(7)]), public_url="https://m.example.org/app")
+    assert "- [#7](https://m.example.org/app/story/7) [浙江大学" in linked
 
 
 def test_empty_digest_headline_and_text():
     empty = digest([], sources=[], not_run=["dmu-news"])
-    assert headline(empty) == "Medical-cooperation news digest, since 2026-11-22 09:00: nothing new"
+    assert headline(empty) == \
+        "Medical-cooperation news digest, new since 2026-11-22 09:00: nothing new"
     text = render_text(empty)
-    assert "Nothing new was found since 2026-11-22 09:00." in text
+    assert "Nothing new was found new since 2026-11-22 09:00." in text
     assert "No source ran in this period." in text
-    assert "Did not run in this period: dmu-news" in text
-    assert "Nothing new was found since 2026-11-22 09:00." in render_html(empty)
+    assert "Never run yet (or no saved pages): dmu-news" in text
+    assert "Nothing new was found new since 2026-11-22 09:00." in render_html(empty)
     assert "Nothing new" in render_bot_markdown(empty)

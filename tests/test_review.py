@@ -18,13 +18,20 @@ BODY = "浙江大学医学院6家附属医院“组团式”医疗援疆,5批次
 
 
 def add(storage, key, title, *, aid=False, sister=False, duplicate_of=None):
+    """Store an article; returns its story's ID (what `monitor review` takes)."""
     evidence = [Evidence("组团式医疗援疆。", ["组团式", "援疆"])] if aid else []
     flags = Flags(medical_aid=Flag(aid, 3.0 if aid else 0.0, evidence),
                   sister_hospital=Flag(sister, 2.0 if sister else 0.0))
-    return storage.add_article(Article(
+    article_id = storage.add_article(Article(
         url=f"https://example.org/{key}.htm", url_key=key, source="dmu-news", title=title,
         fetched_at=NOW, published_at=datetime(2025, 5, 4, 14, 29, tzinfo=CST), body=BODY,
-        flags=flags, duplicate_of=duplicate_of))
+        flags=flags, duplicate_of=duplicate_of and storage_article(storage, duplicate_of)))
+    return storage.articles_by_id([article_id])[0].story_id
+
+
+def storage_article(storage, story_id):
+    """The first article of a story (what a copy is a duplicate of)."""
+    return storage.story_view(story_id).members[0].id
 
 
 def test_verdict_topics():
@@ -49,13 +56,14 @@ def test_a_verdict_holds_for_the_story_and_shows_in_digests(db_url):
                      duplicate_of=original)
         other = add(storage, "c", "某医院义诊", aid=True)
     with time_machine.travel(NOW + timedelta(hours=2), tick=False):
-        verdict, members = review(storage, repost, "relevant", reviewer="wang",
-                                  note="组团式援疆")
+        verdict, story = review(storage, repost, "relevant", reviewer="wang",
+                                note="组团式援疆")
         review(storage, other, "relevant", reviewer="li")
     with time_machine.travel(NOW + timedelta(hours=3), tick=False):
         review(storage, other, "irrelevant", reviewer="li", note="本地义诊")  # changed mind
-        digest = build_digest(storage, date(2026, 11, 23), checks=[])
-    assert verdict.topics == ["medical_aid"] and len(members) == 2
+        digest = build_digest(storage, date(2026, 11, 23), checks=[], language="en")
+    assert repost == original  # one story, one ID
+    assert verdict.topics == ["medical_aid"] and len(story.members) == 2
     verdicts = {e.title: (e.review.verdict, e.review.reviewer) for e in digest.entries}
     assert verdicts == {"组团式医疗援疆见成效": ("relevant", "wang"),
                         "某医院义诊": ("irrelevant", "li")}
@@ -64,9 +72,11 @@ def test_a_verdict_holds_for_the_story_and_shows_in_digests(db_url):
     assert "Reviewed in this period: 3" in text
     assert f"#{other} 某医院义诊: irrelevant by li — 本地义诊" in text
     assert 'class="badge review irrelevant">reviewed: irrelevant by li' in render_html(digest)
+    assert [r.id for r in storage.story_reviews(other)] and \
+        [r.verdict for r in storage.story_reviews(other)] == ["relevant", "irrelevant"]
     entry = next(e for e in json.loads(render_json(digest))["entries"] if e["id"] == other)
     assert entry["review"]["verdict"] == "irrelevant" and entry["review"]["note"] == "本地义诊"
-    with pytest.raises(ReviewError, match="no stored article #999"):
+    with pytest.raises(ReviewError, match="there is no story #999"):
         review(storage, 999, "relevant")
     storage.close()
 
@@ -88,7 +98,8 @@ def test_export_gives_labelled_rows_the_flagging_benchmark_reads(db_url):
     assert row["flagged"] == ["medical_aid"] and row["verdict"] == "irrelevant"
     assert row["why"] == "reviewed irrelevant by li: 本地义诊"
     assert row["body"] == BODY and row["published"] == "2025-05-04"
-    assert row["id"] == f"article-{bad}" and row["scores"]["medical_aid"] == 3.0
+    assert row["id"] == f"story-{bad}" and row["story_id"] == bad
+    assert row["scores"]["medical_aid"] == 3.0
     assert rows["两院签约结为姊妹医院"]["label_sister_hospital"] is True
     assert rows["组团式医疗援疆见成效"]["label_medical_aid"] is True
     reports = evaluate(list(rows.values()))  # what `python -m bench.flagging FILE` does
@@ -111,9 +122,9 @@ def test_review_and_export_commands(tmp_path, monkeypatch, capsys):
     storage.close()
     assert main(["review", str(first), "--relevant", "--reviewer", "wang", "--note", "好"]) == 0
     assert capsys.readouterr().out.strip() == (
-        f"#{first} 组团式医疗援疆见成效, and its 1 other copy: relevant (medical_aid), by wang")
+        f"#{first} 组团式医疗援疆见成效 (2 copies): relevant (medical_aid), by wang")
     assert main(["review", "42", "--irrelevant"]) == 2
-    assert "there is no stored article #42" in capsys.readouterr().err
+    assert "there is no story #42" in capsys.readouterr().err
     assert main(["review", str(first), "--irrelevant", "--topic", "medical_aid"]) == 2
     capsys.readouterr()
     out = tmp_path / "reviewed.jsonl"
