@@ -1,5 +1,5 @@
-"""The ``monitor`` command: run, crawl, schedule, health, db, digest, review, export, sources,
-check, extract, classify, reprocess, record."""
+"""The ``monitor`` command: run, crawl, schedule, health, db, digest, review, export, serve,
+sources, check, extract, classify, reprocess, record."""
 
 from __future__ import annotations
 
@@ -524,6 +524,21 @@ def cmd_stories(args) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args) -> int:
+    """The reviewer's web page; refuses to listen beyond this machine without a token."""
+    from monitor.web import ServeError, serve
+
+    settings = _settings(args)
+    try:
+        serve(settings, args.host, args.port)
+    except (ServeError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+    except OSError as exc:  # the port is taken, the address is not this machine's...
+        raise CommandError(f"cannot listen on {args.host}:{args.port}: "
+                           f"{exc.strerror or exc}") from exc
+    return EXIT_OK
+
+
 def cmd_record(args) -> int:
     from monitor.savedpages import fetch_live, save_page
 
@@ -686,6 +701,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="day first seen (default today)")
     p.add_argument("--flagged", action="store_true", help="only stories with a flag")
     p.set_defaults(func=cmd_stories)
+
+    p = commands.add_parser(
+        "serve", help="the reviewer's web page: digest, stories, search, health, verdicts",
+        description="Serve the reviewer's web page: the digest (?date=, ?since=), each "
+        "story with every copy, a search over the stored articles, the sources' health, "
+        "and two buttons per story recording a verdict in one click. Listens on 127.0.0.1; "
+        "another address needs MONITOR_SERVE_TOKEN.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (8080)")
+    p.set_defaults(func=cmd_serve)
 
     p = commands.add_parser("record", help="save live pages in the saved-page format")
     p.add_argument("urls", nargs="+", metavar="URL")

@@ -296,7 +296,8 @@ def environment() -> Environment:
     """The Jinja2 environment of the digest and the web page (autoescaped)."""
     env = Environment(loader=PackageLoader("monitor", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(segments=segments, rfc3339=_rfc3339, stamp=_stamp)
+    env.filters.update(segments=segments, rfc3339=_rfc3339, stamp=_stamp,
+                       local=lambda moment: _stamp(moment.astimezone(TZ)))
     env.tests["web_url"] = is_web_url
     env.globals.update(TOPICS=TOPICS, when=when, verdict_words=verdict_words,
                        story_link=story_link)
@@ -307,7 +308,7 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(TZ).isoformat(timespec="seconds")
 
 
-def _html_context(digest: Digest, public_url: str | None) -> dict:
+def html_context(digest: Digest, public_url: str | None) -> dict:
     return dict(digest=digest, L=labels(digest), headline=headline(digest),
                 period=period(digest), topic_counts=topic_counts(digest),
                 outlet_counts=outlet_counts(digest), nothing_new=nothing_new(digest),
@@ -319,7 +320,7 @@ def _html_context(digest: Digest, public_url: str | None) -> dict:
 def stream_html(digest: Digest, public_url: str | None = None) -> Iterator[str]:
     """The HTML digest in pieces, as it is rendered."""
     return environment().get_template("digest.html").generate(
-        **_html_context(digest, public_url))
+        **html_context(digest, public_url))
 
 
 def render_html(digest: Digest, public_url: str | None = None) -> str:

@@ -1,5 +1,6 @@
 """The HTML digest as a reader sees it: rendered by headless Chromium (the system browser) at a
-phone's width and for print, with a screenshot kept in the test's temporary folder."""
+phone's and a desktop's width and for print, with screenshots kept in the test's temporary
+folder (`pytest --basetemp=DIR` keeps them where you can look at them)."""
 
 import os
 import shutil
@@ -67,7 +68,8 @@ def sample(language: str = "en") -> Digest:
                   source_titles={"pumch-news": "北京协和医院"})
 
 
-def test_the_digest_page_in_headless_chromium(tmp_path):
+@pytest.mark.parametrize("width", [390, 1280])  # a phone, a desktop
+def test_the_digest_page_in_headless_chromium(tmp_path, width):
     from playwright.sync_api import sync_playwright
 
     digest = sample()
@@ -77,7 +79,7 @@ def test_the_digest_page_in_headless_chromium(tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page = browser.new_page(viewport={"width": width, "height": 844})
             page.route(lambda url: url.startswith("https://"), lambda route: route.fulfill(
                 status=200, content_type="image/png", body=png()))
             page.on("request", lambda request: requested.append(request.url))
@@ -104,9 +106,9 @@ def test_the_digest_page_in_headless_chromium(tmp_path):
             assert page.locator("script").count() == 0 and page.locator("img").count() == 1
             assert page.locator("#never-ran").inner_text() == \
                 "Never run yet (or no saved pages): 北京协和医院."
-            # a phone's width: nothing sticks out sideways, not even the long title or URLs
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            page.screenshot(path=tmp_path / "digest-phone.png", full_page=True)
+            # nothing sticks out sideways, not even the long title or URLs
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=tmp_path / f"digest-{width}.png", full_page=True)
 
             page.emulate_media(media="print")
             assert page.locator("footer").is_hidden()
@@ -116,4 +118,4 @@ def test_the_digest_page_in_headless_chromium(tmp_path):
         finally:
             browser.close()
     assert requested == [page_file.as_uri(), PICTURE]  # nothing but the picture was fetched
-    assert (tmp_path / "digest-phone.png").stat().st_size > 10_000
+    assert (tmp_path / f"digest-{width}.png").stat().st_size > 10_000
