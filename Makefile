@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres demo test lint bench-extraction bench-flagging bench-dedup bench-crawl clean
+.PHONY: setup browser postgres demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-dedup: setup
 # crawl throughput over HTTP on 127.0.0.1 against `scrapy bench`; PAGES=N to change the size
 bench-crawl: setup
 	$(BIN)/python -m bench.crawl $(if $(PAGES),--pages $(PAGES))
+
+# monitor digest --format html over 1,000 flagged stories: time and peak memory
+bench-digest: setup
+	$(BIN)/python -m bench.digest
 
 clean:
 	rm -rf data/monitor.db* data/logs

@@ -285,7 +285,7 @@ def story_entry(view: StoryView, review: Review | None,
     outlet = outlet_name(row, titles)
     first_sentence = lead((view.openings or {}).get(row.id), title)
     evidence, title_terms, lead_terms = _evidence(view, title, first_sentence)
-    flagged = next((m for m in [row, *view.others] if m.flag_names), row)
+    flagged = next((m for m in [row, *view.others] if m.medical_aid or m.sister_hospital), row)
     first = view.members[0]
     also: dict[str, str] = {}
     for other in view.others:

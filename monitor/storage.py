@@ -677,16 +677,16 @@ class Storage:
     def _story_views(self, stories: list[Story], whole_bodies: bool = False
                      ) -> Iterator[StoryView]:
         opening = StoredArticle.body if whole_bodies else func.substr(StoredArticle.body, 1, 600)
-        query = (select(StoredArticle, opening)
+        query = (select(*_SHOWN_COLUMNS, opening.label("opening"))
                  .where(StoredArticle.story_id.in_([story.id for story in stories]))
-                 .options(*_LIGHT_ARTICLE).order_by(StoredArticle.id))
+                 .order_by(StoredArticle.id))
         with self.session() as s:
             rows = list(s.execute(query))
-        members: dict[int, list[StoredArticle]] = {}
+        members: dict[int, list] = {}
         openings: dict[int, str] = {}
-        for article, text in rows:
-            members.setdefault(article.story_id, []).append(article)
-            openings[article.id] = text or ""
+        for row in rows:
+            members.setdefault(row.story_id, []).append(row)
+            openings[row.id] = row.opening or ""
         for story in stories:
             group = members.get(story.id)
             if not group:
@@ -741,9 +741,21 @@ _LIGHT_ARTICLE = (defer(StoredArticle.raw_html, raiseload=True),
                   defer(StoredArticle.body, raiseload=True))
 
 
+# the columns the reviewer's outputs show of a story's copies (read as plain rows: faster
+# than whole objects, and the raw page is never read)
+_SHOWN_COLUMNS = (StoredArticle.id, StoredArticle.story_id, StoredArticle.url,
+                  StoredArticle.canonical_url, StoredArticle.source, StoredArticle.site,
+                  StoredArticle.title, StoredArticle.outlet, StoredArticle.images,
+                  StoredArticle.published_at, StoredArticle.first_seen_at,
+                  StoredArticle.low_quality, StoredArticle.medical_aid,
+                  StoredArticle.sister_hospital, StoredArticle.flags)
+
+
 @dataclass
 class StoryView:
     story: Story
+    # the copies as rows of ``_SHOWN_COLUMNS`` (from ``Storage.flagged_stories`` and
+    # ``story_view``) or as whole ``StoredArticle`` objects
     representative: StoredArticle
     members: list[StoredArticle]  # representative included, in storing order
     # article id -> its body, or the body's opening (``Storage.flagged_stories``)
