@@ -581,7 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", metavar="FILE", help="write the digest to FILE")
         deliver = p.add_mutually_exclusive_group()
         deliver.add_argument("--send", action="store_true",
-                             help="mail the digest and post it to the webhooks")
+                             help="deliver the digest (Apprise, mail, webhooks)")
         deliver.add_argument("--record", action="store_true",
                              help="count the printed digest as read: its stories are not new "
                              "any more")
@@ -625,9 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "digest", help="the new flagged stories since the last digest (or of a day); --send",
         description="The flagged stories new since the last digest that was sent or recorded "
-        "(the first time: since the start of today, Asia/Shanghai), grouped by topic, newest "
-        "first, with the source runs and failing health checks. --send mails it and posts it "
-        "to the webhooks (MONITOR_SMTP_*, MONITOR_WEBHOOK_*); only a digest that reached "
+        "(the first time: since the start of today, Asia/Shanghai), one entry per story, "
+        "newest first, with the source runs and failing health checks. --send delivers it "
+        "(MONITOR_NOTIFY, MONITOR_SMTP_*, MONITOR_WEBHOOK_*); only a digest that reached "
         "every channel marks its stories as sent. --format atom: a feed of the last "
         "MONITOR_FEED_DAYS days.")
     window = p.add_mutually_exclusive_group()

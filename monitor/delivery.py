@@ -1,6 +1,12 @@
-"""Deliver a digest: mail (HTML with a plain-text alternative, over SMTP with STARTTLS or TLS
-and login) and webhooks (generic JSON; the Markdown messages of WeCom and DingTalk group
-bots). Settings are ``MONITOR_SMTP_*`` / ``MONITOR_WEBHOOK_*`` (see monitor/settings.py).
+"""Deliver a digest: through Apprise (``MONITOR_NOTIFY``: Apprise URLs, e.g. ``mailtos://``,
+``feishu://``, ``tgram://``, ``wecombot://``, ``dingtalk://``: the bots' Markdown message,
+the HTML digest by mail), and through our own senders where Apprise cannot do what they do:
+mail (``MONITOR_SMTP_*``: the HTML digest with our own plain-text rendering as its
+alternative, a CA bundle for a private server, a refused login not retried) and webhooks
+(``MONITOR_WEBHOOK_*``: generic JSON carrying the whole JSON digest; WeCom and DingTalk bots
+at any URL, with Markdown — Apprise's WeCom bot sends plain text only — and the bots'
+``errcode`` answers read: both answer HTTP 200 to a refused message, which Apprise counts
+as delivered, so a keyword-protected DingTalk bot would lose the digest silently).
 
 Each channel is tried ``MONITOR_DELIVERY_ATTEMPTS`` times with a doubling delay, unless the
 error is one that trying again cannot fix (login refused, HTTP 404...). ``send_digest``
@@ -64,6 +70,7 @@ class DeliveryConfig:
     attempts: int = 3
     retry_delay: float = 10.0  # seconds before the 2nd attempt, doubled after
     public_url: str = ""  # the web page (`monitor serve`), for links to each story
+    notify: tuple[str, ...] = ()  # Apprise URLs (MONITOR_NOTIFY)
 
     @classmethod
     def from_settings(cls, settings) -> DeliveryConfig:
@@ -87,6 +94,8 @@ class DeliveryConfig:
             attempts=max(1, settings.getint("MONITOR_DELIVERY_ATTEMPTS", 3)),
             retry_delay=settings.getfloat("MONITOR_DELIVERY_RETRY_DELAY", 10.0),
             public_url=settings.get("MONITOR_PUBLIC_URL") or "",
+            notify=tuple(_checked_apprise_urls(
+                (settings.get("MONITOR_NOTIFY") or "").split())),
         )
 
     @property
@@ -101,6 +110,9 @@ class DeliveryConfig:
             found.append(Channel(f"{kind} webhook {masked(url)}",
                                  lambda digest, kind=kind, url=url: post_webhook(
                                      kind, url, digest, self)))
+        for url in self.notify:
+            found.append(Channel(f"apprise {apprise_name(url)}",
+                                 lambda digest, url=url: send_apprise(url, digest, self)))
         return found
 
 
@@ -256,6 +268,56 @@ def post_webhook(kind: str, url: str, digest: Digest, config: DeliveryConfig) ->
                                 permanent=code not in BOT_TRANSIENT)
 
 
+# ---------------------------------------------------------------- Apprise
+
+# Apprise services that get the HTML digest rather than the bots' short Markdown message
+APPRISE_MAIL = ("mailto", "mailtos")
+APPRISE_LIMIT = 4000  # bytes of the Markdown message (Telegram takes 4096 characters)
+
+
+def _apprise_service(url: str):
+    import apprise
+
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+        raise ValueError(f"MONITOR_NOTIFY: {scheme}://… is not a URL Apprise can use "
+                         "(see Apprise's list of services and their URL forms)")
+    return notifier
+
+
+def _checked_apprise_urls(urls: list[str]) -> list[str]:
+    for url in urls:
+        _apprise_service(url)
+    return urls
+
+
+def apprise_name(url: str) -> str:
+    """The service's URL with its secrets hidden (Apprise's own privacy form)."""
+    return _apprise_service(url)[0].url(privacy=True)
+
+
+def send_apprise(url: str, digest: Digest, config: DeliveryConfig) -> None:
+    """One Apprise service: mail gets the HTML digest, everything else the Markdown
+    message with the stories' IDs and links (Apprise converts it where a service wants
+    HTML or text). Apprise reports failures only in its log: the last warning is the
+    error."""
+    import apprise
+
+    notifier = _apprise_service(url)
+    public = config.public_url or None
+    if notifier[0].secure_protocol in APPRISE_MAIL or notifier[0].protocol in APPRISE_MAIL:
+        body, kind = render_html(digest, public), apprise.NotifyFormat.HTML
+    else:
+        body = render_bot_markdown(digest, APPRISE_LIMIT, public)
+        kind = apprise.NotifyFormat.MARKDOWN
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        delivered = notifier.notify(title=headline(digest), body=body, body_format=kind)
+    if not delivered:
+        said = [line for line in captured.getvalue().splitlines() if line.strip()]
+        raise DeliveryError(said[-1] if said else "Apprise could not deliver it")
+
+
 # ---------------------------------------------------------------- retries and the record
 
 
@@ -287,9 +349,9 @@ def send_digest(storage: Storage, digest: Digest, config: DeliveryConfig, *,
     """Deliver and record: "sent" (its stories are no longer new) only if every channel
     delivered, else "failed" with each channel's error."""
     if not config.channels():
-        raise DeliveryError("nothing to send to: set MONITOR_SMTP_HOST and MONITOR_SMTP_TO, "
-                            "or a MONITOR_WEBHOOK_JSON / _WECOM / _DINGTALK URL",
-                            permanent=True)
+        raise DeliveryError("nothing to send to: set MONITOR_NOTIFY (Apprise URLs), "
+                            "MONITOR_SMTP_HOST and MONITOR_SMTP_TO, or a MONITOR_WEBHOOK_JSON "
+                            "/ _WECOM / _DINGTALK URL", permanent=True)
     report = Report(deliver(digest, config, sleep=sleep))
     report.digest_id = record(storage, digest, "sent" if report.ok else "failed",
                               {o.channel: "ok" if o.ok else o.error for o in report.outcomes})

@@ -54,6 +54,9 @@ MONITOR_HEALTH_COVERAGE_ARTICLES = int(_env("MONITOR_HEALTH_COVERAGE_ARTICLES", 
 # ---------------------------------------------------------------- digest delivery
 # (monitor.delivery: `monitor digest --send`); nothing is sent where nothing is set
 
+# Apprise URLs, separated by spaces (mailtos://…, feishu://…, tgram://…, wecombot://…,
+# dingtalk://…): mail gets the HTML digest, the others the Markdown message
+MONITOR_NOTIFY = _env("MONITOR_NOTIFY", "")
 # mail: the HTML digest with a plain-text alternative; MONITOR_SMTP_TO is a comma-separated
 # list; security: starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)
 MONITOR_SMTP_HOST = _env("MONITOR_SMTP_HOST", "")

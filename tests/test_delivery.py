@@ -353,3 +353,54 @@ def test_monitor_digest_send(tmp_path, monkeypatch, capsys, smtp_server, certifi
     monkeypatch.setenv("MONITOR_SMTP_SECURITY", "tls1.0")
     assert main(["digest", "--send"]) == 2
     assert "MONITOR_SMTP_SECURITY must be" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- Apprise (MONITOR_NOTIFY)
+
+
+def test_apprise_urls_deliver_the_markdown_message_and_the_html_mail(
+        storage, receiver, smtp_server, certificate):
+    digest = new_digest(storage)
+    story = digest.entries[0].id
+    config = DeliveryConfig(notify=(
+        f"json://127.0.0.1:{receiver.server_address[1]}/apprise",
+        f"mailtos://{USER}:{PASSWORD}@127.0.0.1:{smtp_server.port}?mode=starttls"
+        f"&from=monitor@example.org&to=reviewer@example.org&verify=no",
+    ), public_url="https://monitor.example.org", attempts=1)
+    report = send_digest(storage, digest, config)
+    assert report.ok, [o.line() for o in report.outcomes]
+    assert [o.channel.split("://")[0] for o in report.outcomes] == ["apprise json",
+                                                                    "apprise mailtos"]
+    assert PASSWORD not in " ".join(o.channel for o in report.outcomes)  # secrets hidden
+    (posted,) = receiver.requests
+    assert posted["path"] == "/apprise"
+    assert posted["json"]["title"] == headline(digest)
+    message = posted["json"]["message"]
+    assert f"[#{story}](https://monitor.example.org/story/{story})" in message
+    assert "(https://www.chinanews.com.cn/gn/2025/05-04/10410087.shtml)" in message
+    ((envelope, over_tls, authenticated),) = smtp_server.messages
+    assert over_tls and authenticated
+    mail = message_from_bytes(envelope.content, policy=policy.default)
+    page = mail.get_body(("html",)).get_content()
+    assert f'data-story-id="{story}"' in page and "&lt;script&gt;" in page
+    assert storage.digests()[0].status == "sent"
+
+
+def test_a_failing_apprise_service_is_retried_and_says_why(storage):
+    sleeps = []
+    config = DeliveryConfig(notify=(f"json://127.0.0.1:{free_port()}/gone",), attempts=2,
+                            retry_delay=1.0)
+    report = send_digest(storage, new_digest(storage), config, sleep=sleeps.append)
+    (outcome,) = report.outcomes
+    assert not outcome.ok and outcome.attempts == 2 and sleeps == [1.0]
+    assert outcome.error and "JSON" in outcome.error
+    assert [e.title for e in new_digest(storage).entries] == [TITLE]  # still new
+
+
+def test_an_unknown_apprise_url_is_one_plain_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
+    monkeypatch.setenv("MONITOR_NOTIFY", "nosuchservice://key")
+    assert main(["digest", "--send"]) == 2
+    assert capsys.readouterr().err == (
+        "monitor: error: MONITOR_NOTIFY: nosuchservice://… is not a URL Apprise can use "
+        "(see Apprise's list of services and their URL forms)\n")
