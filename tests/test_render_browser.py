@@ -106,6 +106,10 @@ def test_the_digest_page_in_headless_chromium(tmp_path, width):
             assert page.locator("script").count() == 0 and page.locator("img").count() == 1
             assert page.locator("#never-ran").inner_text() == \
                 "Never run yet (or no saved pages): 北京协和医院."
+            # the evidence is not squeezed beside the picture on a phone
+            quote = aid.locator("blockquote").bounding_box()["width"]
+            assert quote > (0.8 * page.locator("main").bounding_box()["width"] if width < 500
+                            else 100)
             # nothing sticks out sideways, not even the long title or URLs
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             page.screenshot(path=tmp_path / f"digest-{width}.png", full_page=True)
