@@ -353,6 +353,7 @@ def test_the_digest_job_writes_and_records_the_new_digest(settings, tmp_path):
     assert "2026-11-23" in path.read_text("utf-8").splitlines()[0]
     assert '"date": "2026-11-23"' in path.with_suffix(".json").read_text("utf-8")
     assert path.with_suffix(".html").read_text("utf-8").lstrip().startswith("<!DOCTYPE html>")
+    assert "<feed" in (tmp_path / "feed.atom").read_text("utf-8")  # and the Atom feed
     (recorded,) = daemon.storage.digests()  # no delivery configured: recorded as written
     assert recorded.status == "recorded"
     daemon.write_digest(now=at(9))  # the next one starts where this one ended

@@ -93,3 +93,25 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
         again = json.loads(run("digest", *window, "--format", "json"))
     assert again["entries"][0]["review"]["story_id"] == story
     assert again["reviews"][0]["story_id"] == story
+
+
+def test_the_daemons_feed_file_and_the_digest_never_read_raw_pages(tmp_path, monkeypatch):
+    from monitor.crawl import project_settings
+    from monitor.delivery import write_feed
+
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+    monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
+    storage = Storage(url)
+    with time_machine.travel(NOW, tick=False):
+        first = store(storage, "a", "组团式医疗援疆见成效", aid=True)
+    story = storage.articles_by_id([first])[0].story_id
+    (view,) = storage.flagged_stories(first_seen_from=NOW - timedelta(days=1),
+                                      first_seen_to=NOW + timedelta(days=1))
+    assert not hasattr(view.representative, "raw_html")  # chosen in SQL, raw page unread
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        path = write_feed(storage, project_settings())
+    storage.close()
+    assert path == tmp_path / "feed.atom"
+    feed = feedparser.parse(path.read_text("utf-8"))
+    assert not feed.bozo and [e.title for e in feed.entries] == [f"#{story} 组团式医疗援疆见成效"]
