@@ -499,7 +499,7 @@ def cmd_reprocess(args) -> int:
 
 
 def cmd_stories(args) -> int:
-    from monitor.digest import TZ, day_bounds, today
+    from monitor.digest import TZ, day_bounds, outlet_name, source_titles, today
 
     settings = _settings(args)
     day = date.fromisoformat(args.date) if args.date else today()
@@ -510,6 +510,10 @@ def cmd_stories(args) -> int:
                                 flagged_only=args.flagged)
     finally:
         storage.close()
+    try:
+        titles = source_titles(load_sources(settings.get("MONITOR_SOURCES")))
+    except ConfigError:  # the names shown fall back to the sites' host names
+        titles = {}
     print(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} first seen on {day}")
     for view in views:
         flags = ",".join(view.flag_names) or "not flagged"
@@ -518,7 +522,7 @@ def cmd_stories(args) -> int:
             mark = "*" if member is view.representative else " "
             when = (member.published_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
                     if member.published_at else "date unknown")
-            outlet = member.outlet or member.source
+            outlet = outlet_name(member, titles)
             quality = " (low quality)" if member.low_quality else ""
             print(f"  {mark} {outlet} · {when} · {member.canonical_url or member.url}{quality}")
     return EXIT_OK
