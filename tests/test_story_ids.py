@@ -9,12 +9,15 @@ from datetime import datetime, timedelta, timezone
 import feedparser
 import time_machine
 from lxml import html
+from test_web import Server, fetch
 
 from monitor.cli import main
+from monitor.crawl import project_settings
 from monitor.delivery import webhook_payload
 from monitor.digest import build_digest
 from monitor.items import Article, Evidence, Flag, Flags
 from monitor.storage import Storage
+from monitor.web import create_app
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -64,7 +67,15 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
         storage = Storage(url)
         digest = build_digest(storage, NOW.date(), checks=[])
         storage.close()
+    with Server(create_app(project_settings())) as server:
+        web = html.fromstring(fetch(f"{server.url}/?date=2026-11-23")[2])
+        found = html.fromstring(fetch(f"{server.url}/search?flag=any")[2])
+        web_feed = feedparser.parse(fetch(f"{server.url}/feed.atom?x=1")[2])
+        story_page = fetch(f"{server.url}/story/{story}")
     seen = {
+        "web": web.xpath("//article/@data-story-id"),
+        "web search": found.xpath("//li/@data-story-id"),
+        "web story page": [str(story)] if story_page[0] == 200 else [],
         "json": [e["id"] for e in payload["entries"]],
         "json story_url": [e["story_url"] for e in payload["entries"]],
         "text": re.findall(r"^#(\d+) ", text, re.MULTILINE),
@@ -76,7 +87,10 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
         "wecom": re.findall(r"\[#(\d+)\]", webhook_payload(
             "wecom", digest, "https://monitor.example.org")["markdown"]["content"]),
     }
+    web_feed_ids = [re.match(r"#(\d+) ", e.title)[1] for e in web_feed.entries]
+    assert web_feed_ids in ([str(story)], [])  # the feed's last days, by the real clock
     assert seen == {
+        "web": [str(story)], "web search": [str(story)], "web story page": [str(story)],
         "json": [story], "json story_url": [f"https://monitor.example.org/story/{story}"],
         "text": [str(story)], "md": [str(story)], "html": [str(story)],
         "html link": [f"https://monitor.example.org/story/{story}"], "atom": [str(story)],
@@ -96,7 +110,6 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
 
 
 def test_the_daemons_feed_file_and_the_digest_never_read_raw_pages(tmp_path, monkeypatch):
-    from monitor.crawl import project_settings
     from monitor.delivery import write_feed
 
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
