@@ -196,7 +196,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
 
     async def verdict(request: Request) -> Response:
         story_id = request.path_params["story_id"]
-        _same_origin(request)
+        _same_origin(request, settings.get("MONITOR_PUBLIC_URL") or "")
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         field = {name: values[-1] for name, values in form.items()}
         if not hmac.compare_digest(field.get("csrf", ""), csrf_token(request)):
@@ -280,15 +280,16 @@ def _sync(handler):
     return endpoint
 
 
-def _same_origin(request: Request) -> None:
-    """Refuse a POST that another site's page sent (cross-site request forgery)."""
+def _same_origin(request: Request, public_url: str) -> None:
+    """Refuse a POST that another site's page sent (cross-site request forgery). Behind a
+    reverse proxy the page's origin is ``MONITOR_PUBLIC_URL``'s."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         raise BadRequest("a verdict can only be given from this page", 403)
     origin = request.headers.get("origin")
     if origin and origin != "null":
-        host = request.headers.get("host", "")
-        if urlsplit(origin).netloc != host:
+        ours = {request.headers.get("host", ""), urlsplit(public_url).netloc} - {""}
+        if urlsplit(origin).netloc not in ours:
             raise BadRequest("a verdict can only be given from this page", 403)
 
 

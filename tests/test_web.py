@@ -349,3 +349,18 @@ def test_screenshots_of_the_web_page(site, browser, tmp_path, width):
             assert buttons.nth(index).bounding_box()["height"] >= 36
         page.screenshot(path=tmp_path / f"web-{name}-{width}.png", full_page=True)
         assert (tmp_path / f"web-{name}-{width}.png").stat().st_size > 10_000
+
+
+def test_behind_a_proxy_the_public_address_is_the_pages_origin():
+    from starlette.requests import Request
+
+    from monitor.web import BadRequest, _same_origin
+
+    def request(origin: str) -> Request:
+        return Request({"type": "http", "method": "POST", "path": "/", "headers": [
+            (b"host", b"127.0.0.1:8080"), (b"origin", origin.encode())]})
+
+    _same_origin(request("https://monitor.example.org"), "https://monitor.example.org/")
+    _same_origin(request("http://127.0.0.1:8080"), "")
+    with pytest.raises(BadRequest):
+        _same_origin(request("https://evil.example"), "https://monitor.example.org/")
