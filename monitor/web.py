@@ -25,6 +25,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+import socket
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -324,6 +325,12 @@ def serve(settings, host: str, port: int) -> None:
 
     token = settings.get("MONITOR_SERVE_TOKEN") or ""
     check_binding(host, token)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:  # a taken port: one plain line, not uvicorn's exit
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
     app = create_app(settings, token=token)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"The reviewer's page: http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False,
                 server_header=False)

@@ -251,6 +251,13 @@ def test_serve_refuses_another_address_without_a_token(tmp_path, monkeypatch, ca
     assert main(["serve", "--host", "0.0.0.0", "--port", str(free_port())]) == 2
     assert capsys.readouterr().err == ("monitor: error: listening on 0.0.0.0 needs a token: "
                                        "set MONITOR_SERVE_TOKEN (or listen on 127.0.0.1)\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == (f"monitor: error: cannot listen on 127.0.0.1:{port}: "
+                                       "Address already in use\n")
     check_binding("127.0.0.1", "")
     check_binding("::1", "")
     check_binding("0.0.0.0", "token")
