@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from monitor.dates import find_shown_date
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
@@ -81,9 +82,6 @@ LIST_PAGE_NAME = re.compile(
 DATE_IN_PATH = re.compile(r"(19|20)\d{2}([-/_]?(0[1-9]|1[0-2])|/[1-9]/)")
 NUMERIC_ID = re.compile(r"\d{3,}")
 
-DATE_RE = re.compile(
-    r"(19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(\s*\d{1,2}:\d{2}(:\d{2})?)?"
-)
 _CENTRED_STYLE = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
     "p div section article header footer aside nav h1 h2 h3 h4 h5 h6 ul ol li dl dt dd table "
@@ -266,8 +264,9 @@ def _alternatives(labels: tuple[str, ...]) -> str:
 
 
 def find_date(text: str) -> str | None:
-    match = DATE_RE.search(text)
-    return squash(match.group(0)) if match else None
+    """The date (and time) printed in ``text``; the forms live in ``monitor.dates``."""
+    found = find_shown_date(text)
+    return found[0] if found else None
 
 
 def split_trailer(blocks: list[Block]) -> tuple[list[Block], dict[str, str], list[str]]:
