@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -51,15 +51,13 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator
 
 from monitor.items import Article
-from monitor.stories import (
-    Member,
-    Signature,
-    band_keys,
-    best_match,
-    choose_representative,
-    is_repost,
-)
 from monitor.urls import url_key
+
+if TYPE_CHECKING:
+    from monitor.stories import Signature
+
+# monitor.stories is imported where an article is stored: it pulls in datasketch and scipy,
+# a second of start-up that the readers of the database (digest, web page) do not need
 
 logger = logging.getLogger(__name__)
 
@@ -349,6 +347,8 @@ class Storage:
         """The stored article whose story an article with this signature belongs to."""
         def work():
             with self.session() as s:
+                from monitor.stories import Signature
+
                 return match_story(s, Signature.from_bytes(signature))
         return self._retry(work, "look up a story")
 
@@ -792,6 +792,8 @@ def _known_url(session: Session, row: StoredArticle) -> bool:
 def match_story(session: Session, sig: Signature) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.stories.best_match`` over the
     articles sharing an LSH band with it), or None."""
+    from monitor.stories import band_keys, best_match
+
     keys = band_keys(sig)
     if not keys:
         return None
@@ -807,6 +809,8 @@ def add_story_bands(session: Session, article_id: int, signature: bytes | None) 
     """Index an article's story signature (nothing for a text too short to be matched)."""
     if not signature:
         return
+    from monitor.stories import Signature, band_keys
+
     keys = set(band_keys(Signature.from_bytes(signature)))
     if keys:
         session.execute(insert(StoryBand),
@@ -821,6 +825,8 @@ def group_story(session: Session, row: StoredArticle, article: Article) -> None:
     lock around it)."""
     story_of = article.story_of or article.duplicate_of
     if story_of is None and row.story_signature:
+        from monitor.stories import Signature
+
         story_of = match_story(session, Signature.from_bytes(row.story_signature))
         article.story_of = story_of
     _join_story(session, row, story_of)
@@ -849,6 +855,8 @@ def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> N
         func.length(StoredArticle.body).label("body_length"), StoredArticle.low_quality,
         StoredArticle.published_at,
     ).where(StoredArticle.story_id == story.id)).all()
+    from monitor.stories import Member, choose_representative, is_repost
+
     chosen = choose_representative([
         Member(id=m.id, outlet=m.outlet, site=m.site, url=m.url,
                body_length=m.body_length or 0, low_quality=m.low_quality,
