@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest clean
+.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,19 @@ demo: setup
 postgres:
 	@scripts/postgres-test.sh
 
+# a throw-away Redis server for the distributed-mode tests (Debian's redis-server)
+redis:
+	@scripts/redis-test.sh
+
 # the PostgreSQL variants of the tests run against MONITOR_TEST_POSTGRES_URL: an existing
-# server when set, else the one scripts/postgres-test.sh starts.
+# server when set, else the one scripts/postgres-test.sh starts; the distributed-mode tests
+# against MONITOR_TEST_REDIS_URL likewise (scripts/redis-test.sh).
 # pytest's exit 5 ("no tests ran") is a failure here
 test: setup
 	@pg="$${MONITOR_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)}" || exit 1; \
-	MONITOR_TEST_POSTGRES_URL="$$pg" $(BIN)/python -m pytest -q; code=$$?; \
+	rd="$${MONITOR_TEST_REDIS_URL:-$$(scripts/redis-test.sh)}" || exit 1; \
+	MONITOR_TEST_POSTGRES_URL="$$pg" MONITOR_TEST_REDIS_URL="$$rd" \
+	$(BIN)/python -m pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$code
 
 lint: $(STAMP)
@@ -53,6 +60,10 @@ bench-crawl: setup
 # monitor digest --format html over 1,000 flagged stories: time and peak memory
 bench-digest: setup
 	$(BIN)/python -m bench.digest
+
+# distributed mode: pages/s with 1, 2 and 4 workers (starts the test PostgreSQL and Redis)
+bench-scale-out: setup
+	$(BIN)/python -m bench.scale_out
 
 clean:
 	rm -rf data/monitor.db* data/logs

@@ -329,8 +329,79 @@ def cmd_schedule(args) -> int:
     settings = _settings(args)
     sources = load_sources(settings.get("MONITOR_SOURCES"))
     _upgrade_schema(settings)
-    Daemon(settings, sources, sources_file=args.sources_file).serve()
+    from monitor.distributed import distributed_mode
+
+    Daemon(settings, sources, sources_file=args.sources_file,
+           distributed=distributed_mode(settings)).serve()
     return EXIT_OK
+
+
+def cmd_dispatch(args) -> int:
+    """Distributed mode: claim the due sources and queue their start requests in Redis."""
+    from monitor.distributed import dispatch, redis_client, require_distributed
+
+    settings = _settings(args)
+    require_distributed(settings, "dispatch")
+    all_sources = load_sources(settings.get("MONITOR_SOURCES"))
+    if args.source:
+        sources = [get_source(all_sources, name) for name in args.source]
+    else:
+        sources = [s for s in all_sources if s.enabled]
+    if args.replay:
+        sources = _replayable(sources, args.replay)
+    _upgrade_schema(settings)
+    client = redis_client(settings)
+    storage = _storage(settings)
+    try:
+        queued = dispatch(storage, client, sources, settings=settings,
+                          force=args.all or bool(args.source))
+    finally:
+        storage.close()
+        client.close()
+    for item in queued:
+        print(f"  {item.source:<22} run {item.run_id}: {len(item.urls)} start request(s) queued")
+    print(f"Queued {len(queued)} of {len(sources)} source(s); the others are not due or "
+          "were claimed by another dispatcher.")
+    return EXIT_OK
+
+
+def cmd_worker(args) -> int:
+    """Distributed mode: crawl what the cluster's Redis queue holds."""
+    from monitor.crawl import log_file_path
+    from monitor.distributed import node_id, require_distributed, run_worker
+    from monitor.health import check_sources
+
+    settings = _settings(args)
+    require_distributed(settings, "worker")
+    if args.replay and not Path(args.replay).is_dir():
+        raise CommandError(f"replay folder {args.replay} does not exist")
+    all_sources = load_sources(settings.get("MONITOR_SOURCES"))
+    _upgrade_schema(settings)
+    worker = settings.get("MONITOR_WORKER_ID") or node_id()
+    settings.set("MONITOR_WORKER_ID", worker, priority="cmdline")
+    log_file = log_file_path(settings)
+    settings.set("LOG_FILE", str(log_file), priority="cmdline")
+    idle = f", until the queue is empty for {args.until_idle:g} s" if args.until_idle else ""
+    print(f"worker {worker}: taking requests from Redis{idle} (full log: {log_file})",
+          flush=True)
+    result = run_worker(settings, until_idle=args.until_idle)
+    failing = []
+    if result.sources:
+        storage = _storage(settings)
+        try:  # the runs this worker ended (the others: by the worker that ends them)
+            ended = [name for name in result.sources
+                     if (runs := storage.recent_runs(name, limit=1)) and runs[0].finished_at]
+            failing = [c for c in check_sources(storage, sources=all_sources,
+                                                settings=settings, only=ended)
+                       if not c.ok] if ended else []
+        finally:
+            storage.close()
+    for check in failing:
+        print(f"FAILED {check.source}: {check.message} [{check.check}]", file=sys.stderr)
+    print(f"worker {worker}: {result.articles_fetched} article page(s) fetched; "
+          f"stopped: {result.reason or 'unknown'}")
+    print(result.last_line(), flush=True)
+    return EXIT_FAILED_SOURCES if failing else EXIT_OK
 
 
 def cmd_health(args) -> int:
@@ -613,6 +684,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replay", metavar="DIR", help="crawl saved pages from DIR (demo, tests)")
     p.set_defaults(func=cmd_schedule)
 
+    p = commands.add_parser(
+        "dispatch", help="distributed mode: claim the due sources, queue them in Redis",
+        description="Claim the sources that are due (each once, whichever machine runs it) "
+        "in the PostgreSQL database and queue their start requests in Redis for the "
+        "workers. Needs MONITOR_REDIS_URL and a PostgreSQL MONITOR_DATABASE_URL.")
+    p.add_argument("--all", action="store_true", help="every enabled source, due or not")
+    p.add_argument("--source", action="append", metavar="NAME",
+                   help="this source, due or not (repeatable)")
+    p.add_argument("--replay", metavar="DIR",
+                   help="only the sources with saved start pages in DIR (demo, tests)")
+    p.set_defaults(func=cmd_dispatch)
+
+    p = commands.add_parser(
+        "worker", help="distributed mode: crawl the requests queued in Redis",
+        description="A crawl worker of the cluster: takes requests from Redis, stores "
+        "articles with the usual pipelines, adds its counts to the dispatched run records. "
+        "Runs until SIGTERM, or with --until-idle until the queue has been empty that long.")
+    p.add_argument("--replay", metavar="DIR",
+                   help="serve saved pages from DIR on 127.0.0.1 instead of the live sites")
+    p.add_argument("--until-idle", type=float, metavar="SECONDS",
+                   help="exit once the queue has been empty this long (cron, tests)")
+    p.set_defaults(func=cmd_worker)
+
     p = commands.add_parser("health", help="the health checks of every source's runs")
     p.add_argument("--source", action="append", metavar="NAME", help="only this source")
     p.add_argument("--format", choices=["text", "json"], default="text")
@@ -743,6 +837,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with _sources_env(args.sources_file):
+            if args.command in ("run", "crawl", "schedule", "dispatch", "worker") \
+                    and _settings(args).get("MONITOR_REDIS_URL"):
+                from monitor.distributed import distributed_mode
+
+                distributed_mode(_settings(args))  # refused on SQLite
             return args.func(args)
     except (ConfigError, CommandError, StorageError) as exc:
         print(f"monitor: error: {exc}", file=sys.stderr)

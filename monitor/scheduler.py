@@ -15,6 +15,10 @@
   instance at a time, so downtime does not trigger a burst of runs. Jobs that already exist
   with the same schedule are kept as stored (their missed run, if within the grace time,
   runs once on start); a new job of a due source runs at once. SIGTERM stops cleanly.
+- In distributed mode (``monitor.distributed``) every node runs the same daemon with two
+  jobs kept in memory (APScheduler 3 cannot share a job store between machines): dispatch
+  (``MONITOR_DISPATCH_SCHEDULE``), whose claims in the database make it safe on every node,
+  and the digest, sent once a day for the cluster (``Storage.once_a_day``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -251,6 +256,10 @@ def digest_job(schedule: str) -> None:
     _current().write_digest()
 
 
+def dispatch_job(schedule: str) -> None:
+    _current().run_dispatch()
+
+
 def _current() -> Daemon:
     if _daemon is None:
         raise RuntimeError("no scheduler daemon in this process")
@@ -270,8 +279,9 @@ class Daemon:
 
     def __init__(self, settings, sources: list[Source], *,
                  crawl: Callable[[list[str]], ChildResult] | None = None,
-                 sources_file: str | None = None):
+                 sources_file: str | None = None, distributed: bool = False):
         self.settings = settings
+        self.distributed = distributed
         self.sources = [s for s in sources if s.enabled]
         self.sources_file = sources_file
         self.storage = Storage.from_settings(settings)
@@ -282,8 +292,8 @@ class Daemon:
         self.grace = settings.getint("MONITOR_MISFIRE_GRACE", 3600)
         self.scheduler = BackgroundScheduler(
             timezone=TZ,
-            jobstores={"default": SQLAlchemyJobStore(engine=self.storage.engine,
-                                                     tablename=JOB_TABLE)},
+            jobstores={"default": MemoryJobStore() if distributed else
+                       SQLAlchemyJobStore(engine=self.storage.engine, tablename=JOB_TABLE)},
             executors={"default": ThreadPoolExecutor(
                 settings.getint("MONITOR_SCHEDULER_WORKERS", 4))},
             job_defaults={
@@ -300,6 +310,9 @@ class Daemon:
             f"crawl:{s.name}": (crawl_job, {"source": s.name, "schedule": s.schedule})
             for s in self.sources
         }
+        if self.distributed:  # the workers crawl; every node dispatches what is due
+            jobs = {"dispatch": (dispatch_job, {"schedule": self.settings.get(
+                "MONITOR_DISPATCH_SCHEDULE", "every 1m")})}
         jobs["digest"] = (digest_job, {"schedule": self.settings.get(
             "MONITOR_DIGEST_SCHEDULE", "0 8 * * *")})
         return jobs
@@ -324,7 +337,8 @@ class Daemon:
                 continue
             options = {}
             source = kwargs.get("source")
-            if source and is_due(kwargs["schedule"], last.get(source), now):
+            if (source and is_due(kwargs["schedule"], last.get(source), now)) \
+                    or job_id == "dispatch":
                 options["next_run_time"] = now
             self.scheduler.add_job(func, trigger_for(kwargs["schedule"]), id=job_id,
                                    name=f"{job_id} ({kwargs['schedule']})", kwargs=kwargs,
@@ -402,7 +416,42 @@ class Daemon:
                 self._active -= 1
                 self._idle.notify_all()
 
-    def write_digest(self, now: datetime | None = None) -> Path:
+    def run_dispatch(self) -> list:
+        """Distributed mode: claim the due sources and queue them for the workers."""
+        from monitor.distributed import ClusterError, dispatch, redis_client
+
+        if self.stop.is_set():
+            return []
+        try:
+            client = redis_client(self.settings)
+        except ClusterError as exc:
+            logger.error("dispatch: %s", exc)
+            return []
+        try:
+            queued = dispatch(self.storage, client, self.sources, settings=self.settings)
+        finally:
+            client.close()
+        for item in queued:
+            logger.info("dispatch: %s (run %d): %d start request(s) queued", item.source,
+                        item.run_id, len(item.urls))
+        return queued
+
+    def write_digest(self, now: datetime | None = None) -> Path | None:
+        """``write_digest_now``, and in distributed mode only on the first node that gets
+        to it this day (None on the others)."""
+        now = now or datetime.now(UTC)
+        if not self.distributed:
+            return self.write_digest_now(now)
+        from monitor.distributed import node_id
+
+        day = now.astimezone(TZ).date()
+        with self.storage.once_a_day("digest", day, node_id()) as mine:
+            if not mine:
+                logger.info("digest of %s: already done by another node", day)
+                return None
+            return self.write_digest_now(now)
+
+    def write_digest_now(self, now: datetime | None = None) -> Path:
         """The morning digest: the stories new since the last digest, written to
         ``<MONITOR_DATA_DIR>/digests/YYYY-MM-DD.txt`` / ``.json`` / ``.html`` (and the Atom
         feed, ``MONITOR_FEED_FILE``), then mailed

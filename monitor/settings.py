@@ -51,6 +51,19 @@ MONITOR_HEALTH_MAX_ERROR_RATE = float(_env("MONITOR_HEALTH_MAX_ERROR_RATE", "0.5
 MONITOR_HEALTH_COVERAGE_DROP = float(_env("MONITOR_HEALTH_COVERAGE_DROP", "0.3"))
 MONITOR_HEALTH_COVERAGE_ARTICLES = int(_env("MONITOR_HEALTH_COVERAGE_ARTICLES", "5"))
 
+# ---------------------------------------------------------------- distributed mode
+# (monitor.distributed) MONITOR_REDIS_URL with a PostgreSQL database switches it on
+
+MONITOR_REDIS_URL = _env("MONITOR_REDIS_URL", "")
+# every Redis key of the cluster starts with this (several clusters can share one Redis)
+MONITOR_REDIS_PREFIX = _env("MONITOR_REDIS_PREFIX", "medcoop")
+# the per-cycle dedup sets of requests in flight expire after this many seconds
+MONITOR_REDIS_SEEN_TTL = int(_env("MONITOR_REDIS_SEEN_TTL", "86400"))
+# `monitor worker`: its name in run records and output (default host-pid)
+MONITOR_WORKER_ID = _env("MONITOR_WORKER_ID", "")
+# `monitor schedule` in distributed mode: when each node dispatches the due sources
+MONITOR_DISPATCH_SCHEDULE = _env("MONITOR_DISPATCH_SCHEDULE", "every 1m")
+
 # ---------------------------------------------------------------- digest delivery
 # (monitor.delivery: `monitor digest --send`); nothing is sent where nothing is set
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     cast,
+    column,
     create_engine,
     delete,
     event,
@@ -36,7 +38,10 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
+    values,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import (
@@ -64,6 +69,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
 # digest statuses whose stories count as sent (see DigestRecord)
 DELIVERED = ("sent", "recorded")
+# pg_advisory_xact_lock keys (distributed mode): story grouping, once-a-day jobs
+STORY_LOCK_KEY = 0x6D6F6E73
+DAILY_LOCK_KEY = 0x6D6F6E64
 
 
 class StorageError(RuntimeError):
@@ -222,6 +230,34 @@ class Review(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+# --- distributed mode (issue 14): what must hold across machines lives in PostgreSQL
+
+
+class SourceClaim(Base):
+    """A source's latest claim by a dispatcher: ``monitor dispatch`` on any machine claims a
+    due source by moving ``claimed_at`` forward, once (see ``Storage.claim_sources``)."""
+
+    __tablename__ = "source_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), unique=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    cycle: Mapped[str | None] = mapped_column(String(100))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class DailyJob(Base):
+    """A job done once a day for the whole cluster (the digest), whoever ran it."""
+
+    __tablename__ = "daily_jobs"
+
+    job: Mapped[str] = mapped_column(String(50), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    node: Mapped[str | None] = mapped_column(String(200))
+
+
 def make_engine(database_url: str, busy_timeout_ms: int = 15_000) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
@@ -332,6 +368,10 @@ class Storage:
             row = _row_from_article(article, run_id=run_id)
             try:
                 with self.session() as s:
+                    if s.bind.dialect.name == "postgresql":
+                        # processes on several machines may store copies of one story at
+                        # once: grouping and indexing are serialised (held to the commit)
+                        s.execute(select(func.pg_advisory_xact_lock(STORY_LOCK_KEY)))
                     if _known_url(s, row):
                         return None
                     s.add(row)
@@ -734,6 +774,134 @@ class Storage:
             return list(s.scalars(query))
 
 
+    # ------------------------------------------------------------------ distributed mode
+    # (issue 14, PostgreSQL only) claims of due sources, run counts added by several
+    # workers, daily jobs; story grouping takes a lock in ``add_article``
+
+    def source_claims(self, names: list[str]) -> dict[str, datetime | None]:
+        """Each source's last claim time (None: never claimed); new names get a row."""
+        if not names:
+            return {}
+
+        def work():
+            with self.session() as s:
+                s.execute(pg_insert(SourceClaim).values([{"source": n} for n in names])
+                          .on_conflict_do_nothing(index_elements=["source"]))
+                return dict(s.execute(select(SourceClaim.source, SourceClaim.claimed_at)
+                                      .where(SourceClaim.source.in_(names))).all())
+        return self._retry(work, "read the sources' claims")
+
+    def claim_sources(self, seen: dict[str, datetime | None], *, spiders: dict[str, str],
+                      node: str, cycle: str, now: datetime | None = None) -> dict[str, int]:
+        """Claim the sources of ``seen`` whose last claim is still the one seen there, so a
+        source is claimed once however many dispatchers run at once (rows another one holds
+        are skipped, rows it has just claimed no longer match). Each claimed source gets an
+        open run record (its earlier run still open is closed as interrupted: a killed
+        worker took its requests). Returns {source: run id}."""
+        now = now or datetime.now(UTC)
+        if not seen:
+            return {}
+
+        def work():
+            with self.session() as s:
+                pending = values(column("source", String(100)), column("seen", UTCDateTime()),
+                                 name="pending").data(list(seen.items()))
+                chosen = (select(SourceClaim.id)
+                          .join(pending, SourceClaim.source == pending.c.source)
+                          .where(SourceClaim.claimed_at.is_not_distinct_from(
+                              cast(pending.c.seen, DateTime())))
+                          .with_for_update(skip_locked=True, of=SourceClaim))
+                claimed = list(s.scalars(
+                    update(SourceClaim).where(SourceClaim.id.in_(chosen))
+                    .values(claimed_at=now, claimed_by=node, cycle=cycle)
+                    .returning(SourceClaim.source)))
+                if not claimed:
+                    return {}
+                s.execute(update(CrawlRun)
+                          .where(CrawlRun.source.in_(claimed), CrawlRun.finished_at.is_(None))
+                          .values(finished_at=now, finish_reason="interrupted"))
+                runs = {}
+                for name in sorted(claimed):
+                    run = CrawlRun(source=name, spider=spiders[name], started_at=now,
+                                   errors={}, stats={"dispatched_by": node, "cycle": cycle})
+                    s.add(run)
+                    s.flush()
+                    runs[name] = run.id
+                    s.execute(update(SourceClaim).where(SourceClaim.source == name)
+                              .values(run_id=run.id))
+                return runs
+        return self._retry(work, "claim the due sources")
+
+    def join_run(self, run_id: int, worker: str) -> None:
+        """A worker took a request of the run: the run is not finished before that worker
+        has reported (a run another worker had ended is open again)."""
+        def work():
+            with self.session() as s:
+                run = s.get(CrawlRun, run_id, with_for_update=True)
+                if run is None or run.finish_reason not in (None, "finished"):
+                    return
+                stats = dict(run.stats or {})
+                stats["workers"] = sorted({*stats.get("workers", []), worker})
+                stats["reported"] = sorted(set(stats.get("reported", [])) - {worker})
+                run.stats = stats
+                run.finished_at = run.finish_reason = None
+        self._retry(work, f"join run {run_id}")
+
+    def add_to_run(self, run_id: int, *, pages: int, new_articles: int,
+                   errors: dict[str, int], stats: dict[str, Any], worker: str) -> None:
+        """Add one worker's counts to a run that several workers share. The run is finished
+        when every worker that took one of its requests has reported; a worker killed
+        before that leaves it open, and the next dispatch closes it as interrupted."""
+        def work():
+            with self.session() as s:
+                run = s.get(CrawlRun, run_id, with_for_update=True)
+                if run is None:
+                    return
+                run.pages = (run.pages or 0) + pages
+                run.new_articles = (run.new_articles or 0) + new_articles
+                merged = dict(run.errors or {})
+                for kind, count in errors.items():
+                    merged[kind] = merged.get(kind, 0) + count
+                run.errors = merged
+                totals = dict(run.stats or {})
+                for key, value in stats.items():
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        totals[key] = totals.get(key, 0) + value
+                    elif isinstance(value, dict):
+                        both = dict(totals.get(key) or {})
+                        for name, count in value.items():
+                            both[name] = both.get(name, 0) + count
+                        totals[key] = both
+                    elif value is not None:
+                        totals[key] = value
+                workers = {*totals.get("workers", []), worker}
+                reported = {*totals.get("reported", []), worker}
+                totals["workers"], totals["reported"] = sorted(workers), sorted(reported)
+                run.stats = totals
+                if run.finish_reason in (None, "finished") and workers <= reported:
+                    run.finished_at = datetime.now(UTC)
+                    run.finish_reason = "finished"
+        self._retry(work, f"add to run {run_id}")
+        coverage = self.run_coverage(run_id)
+        with self.session() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is not None:
+                run.stats = {**(run.stats or {}), "coverage": coverage}
+
+    @contextmanager
+    def once_a_day(self, job: str, day: date, node: str) -> Iterator[bool]:
+        """``with storage.once_a_day("digest", day, node) as mine:`` — ``mine`` is True for
+        the one caller in the cluster that should do ``job`` for ``day``. An advisory lock
+        is held until the block ends; the day's row is written only when it succeeds, so
+        after a failure another node (or a later call) does the job."""
+        with self.session() as s:
+            s.execute(select(func.pg_advisory_xact_lock(DAILY_LOCK_KEY)))
+            if s.get(DailyJob, (job, day)) is not None:
+                yield False
+                return
+            yield True
+            s.add(DailyJob(job=job, day=day, done_at=datetime.now(UTC), node=node))
+
 # what the reviewer's outputs never read: the raw page, the story signature, the notes
 _LIGHT_ARTICLE = (defer(StoredArticle.raw_html, raiseload=True),
                   defer(StoredArticle.story_signature, raiseload=True),
@@ -749,6 +917,8 @@ _SHOWN_COLUMNS = (StoredArticle.id, StoredArticle.story_id, StoredArticle.url,
                   StoredArticle.published_at, StoredArticle.first_seen_at,
                   StoredArticle.low_quality, StoredArticle.medical_aid,
                   StoredArticle.sister_hospital, StoredArticle.flags)
+
+
 
 
 @dataclass

@@ -1,0 +1,414 @@
+"""Distributed mode on a real Redis and PostgreSQL: `monitor dispatch`, then several
+`monitor worker` processes over the saved web replayed on 127.0.0.1.
+
+No test waits on a fixed time: workers run with --until-idle and the tests wait for
+their exit, or poll the database for an event, with generous bounds.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from conftest import NO_POSTGRES, POSTGRES_URL, ROOT, SITE, new_postgres_database
+from sqlalchemy import create_engine, text
+from test_end_to_end import expected_articles, replayed_sources
+
+from monitor.urls import url_key
+
+REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL")
+NO_REDIS = ("MONITOR_TEST_REDIS_URL is not set: run `make test`, which starts a Redis server "
+            "from Debian's packages and sets it")
+pytestmark = [pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES),
+              pytest.mark.skipif(not REDIS_URL, reason=NO_REDIS)]
+
+BOUND = 600  # seconds: the most any step may take on a loaded machine before it fails
+LAST_LINE = re.compile(r"^worker (\S+): (\d+) pages, (\d+) new articles$")
+FETCHED = re.compile(r"^worker \S+: (\d+) article page\(s\) fetched")
+
+
+def saved_article_keys() -> set[str]:
+    """The saved articles a first crawl stores (not those listed before its horizon)."""
+    return {url_key(p.expected.get("canonical_url") or p.url) for p in expected_articles()}
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, name: str, out):
+        self.process, self.name, self.out = process, name, out
+
+    def finish(self) -> dict:
+        try:
+            self.process.wait(timeout=BOUND)
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.out.seek(0)
+        output = self.out.read()
+        lines = output.strip().splitlines()
+        last = LAST_LINE.match(lines[-1]) if lines else None
+        assert self.process.returncode == 0 and last, output[-3000:]
+        fetched = next(int(m[1]) for m in map(FETCHED.match, lines) if m)
+        return {"name": self.name, "pages": int(last[2]), "new": int(last[3]),
+                "articles_fetched": fetched, "output": output}
+
+
+class Cluster:
+    """A fresh PostgreSQL database and a key prefix of its own on the test Redis."""
+
+    def __init__(self, tmp_path):
+        self.url, self._drop = new_postgres_database()
+        self.prefix = f"test-{uuid.uuid4().hex[:10]}"
+        self.tmp = tmp_path
+        self.env = {**os.environ, "MONITOR_DATABASE_URL": self.url,
+                    "MONITOR_REDIS_URL": REDIS_URL, "MONITOR_REDIS_PREFIX": self.prefix,
+                    "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_DOWNLOAD_DELAY": "0"}
+
+    def monitor(self, *args, **env):
+        return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT,
+                              env={**self.env, **env}, capture_output=True, text=True,
+                              timeout=BOUND)
+
+    def dispatch(self):
+        result = self.monitor("dispatch", "--all", "--replay", str(SITE))
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def start_worker(self, name: str, until_idle: float = 10, **env) -> Worker:
+        out = open(self.tmp / f"{name}-{uuid.uuid4().hex[:6]}.out", "w+", encoding="utf-8")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitor.cli", "worker", "--replay", str(SITE),
+             "--until-idle", str(until_idle)],
+            cwd=ROOT, env={**self.env, "MONITOR_WORKER_ID": name, **env}, stdout=out,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        return Worker(process, name, out)
+
+    def cycle(self, names: list[str]) -> list[dict]:
+        """dispatch, then the workers at once, until each has found the queue empty."""
+        self.dispatch()
+        workers = [self.start_worker(name) for name in names]
+        return [w.finish() for w in workers]
+
+    def rows(self, query: str, **params) -> list[dict]:
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                return [dict(r._mapping) for r in connection.execute(text(query), params)]
+        finally:
+            engine.dispose()
+
+    def redis(self):
+        import redis
+
+        return redis.Redis.from_url(REDIS_URL)
+
+    def flush_redis(self) -> int:
+        client = self.redis()
+        keys = list(client.scan_iter(f"{self.prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+        return len(keys)
+
+    def close(self):
+        self.flush_redis()
+        self._drop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def cycles(cluster):
+    """Two cycles of dispatch + 3 workers, Redis flushed in between."""
+    first = cluster.cycle(["w1", "w2", "w3"])
+    stored_after_first = cluster.rows("select url_key from articles")
+    flushed = cluster.flush_redis()
+    second = cluster.cycle(["w1", "w2", "w3"])
+    return {"first": first, "second": second, "flushed": flushed,
+            "stored_after_first": stored_after_first}
+
+
+def test_every_saved_article_is_stored_once_and_fetched_once(cycles, cluster):
+    keys = [r["url_key"] for r in cycles["stored_after_first"]]
+    assert sorted(keys) == sorted(saved_article_keys())
+    first = cycles["first"]
+    # no article page was fetched by two workers: the cycle's dedup in Redis
+    assert sum(w["articles_fetched"] for w in first) == len(keys)
+    assert sum(w["new"] for w in first) == len(keys)
+
+
+def test_at_least_two_workers_did_work(cycles):
+    assert sum(w["pages"] > 0 for w in cycles["first"]) >= 2, \
+        [(w["name"], w["pages"]) for w in cycles["first"]]
+
+
+def test_the_second_cycle_fetches_list_pages_only_even_after_redis_is_flushed(cycles, cluster):
+    assert cycles["flushed"] > 0  # the first cycle's dedup set was there, and is gone
+    second = cycles["second"]
+    assert sum(w["articles_fetched"] for w in second) == 0
+    assert sum(w["new"] for w in second) == 0
+    sources = replayed_sources()
+    assert sum(w["pages"] for w in second) == sum(len(s.start_urls) for s in sources)
+    assert len(cluster.rows("select id from articles")) == len(saved_article_keys())
+    runs = cluster.rows("select * from crawl_runs order by id")
+    assert len(runs) == 2 * len(sources)
+    # every link was dropped before download: by the database (stored URL keys) or, when
+    # dated before the last run, by the date horizon
+    stats = [r["stats"] for r in runs[len(sources):]]
+    assert sum(s.get("skipped_stored", 0) + s.get("skipped_old", 0) for s in stats) >= len(
+        saved_article_keys())
+
+
+def test_the_run_records_add_up_what_the_workers_did(cycles, cluster):
+    runs = cluster.rows("select * from crawl_runs order by id")
+    assert all(r["finish_reason"] == "finished" and r["finished_at"] for r in runs), runs
+    first = runs[:len(replayed_sources())]
+    assert sum(r["pages"] for r in first) == sum(w["pages"] for w in cycles["first"])
+    assert sum(r["new_articles"] for r in first) == len(saved_article_keys())
+    assert {r["source"] for r in first} == {s.name for s in replayed_sources()}
+    workers = {w for r in runs for w in r["stats"]["workers"]}
+    assert workers <= {"w1", "w2", "w3"} and len(workers) >= 2
+    stored_runs = cluster.rows("select distinct run_id from articles")
+    assert {r["run_id"] for r in stored_runs} <= {r["id"] for r in first}
+
+
+def test_a_repost_joins_its_original_story_across_workers(cycles, cluster):
+    (story,) = cluster.rows(
+        "select story_id from articles where url like '%chinanews.com.cn/gn/2025/05-04%'")
+    members = cluster.rows("select url from articles where story_id = :story",
+                           story=story["story_id"])
+    assert {m["url"] for m in members} >= {
+        "http://www.jkzx365.com/yiwokan/2025/1217/58201.html"}
+
+
+def test_dispatch_claims_nothing_that_is_not_due(cycles, cluster):
+    result = cluster.monitor("dispatch", "--replay", str(SITE))
+    assert result.returncode == 0, result.stderr
+    assert f"Queued 0 of {len(replayed_sources())} source(s)" in result.stdout
+
+
+def test_distributed_mode_is_refused_on_sqlite(tmp_path):
+    env = {**os.environ, "MONITOR_REDIS_URL": "redis://127.0.0.1:1/0",
+           "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
+    for command in (["dispatch"], ["worker"], ["crawl"], ["run"]):
+        result = subprocess.run([sys.executable, "-m", "monitor.cli", *command], cwd=ROOT,
+                                env=env, capture_output=True, text=True, timeout=BOUND)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "PostgreSQL" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "m.db").exists()
+
+
+def test_dispatch_says_plainly_when_redis_is_missing_or_down(postgres_url, tmp_path):
+    env = {**os.environ, "MONITOR_DATABASE_URL": postgres_url,
+           "MONITOR_DATA_DIR": str(tmp_path)}
+    env.pop("MONITOR_REDIS_URL", None)
+    run = [sys.executable, "-m", "monitor.cli", "dispatch", "--all"]
+    missing = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True,
+                             timeout=BOUND)
+    assert missing.returncode == 2 and "MONITOR_REDIS_URL" in missing.stderr
+    down = subprocess.run(run, cwd=ROOT, env={**env, "MONITOR_REDIS_URL": "redis://127.0.0.1:1/0"},
+                          capture_output=True, text=True, timeout=BOUND)
+    assert down.returncode == 2 and "cannot use Redis" in down.stderr, down.stderr
+    assert down.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- a worker killed mid-run
+
+
+def wait_for(condition, what: str, bound: float = BOUND):
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what} after {bound} s")
+
+
+def test_a_worker_killed_mid_run_loses_no_article_by_the_next_cycle(tmp_path):
+    cluster = Cluster(tmp_path)
+    try:
+        cluster.dispatch()
+        # a slow worker (one page a second), killed once it has stored an article
+        victim = cluster.start_worker("victim", until_idle=BOUND,
+                                      MONITOR_DOWNLOAD_DELAY="1")
+        wait_for(lambda: cluster.rows("select id from articles") or victim.process.poll(),
+                 "the first stored article")
+        assert victim.process.poll() is None, "the victim ended before it could be killed"
+        os.killpg(victim.process.pid, signal.SIGKILL)
+        victim.process.wait(timeout=BOUND)
+        rest = [cluster.start_worker(n) for n in ("w1", "w2")]
+        for worker in rest:
+            worker.finish()
+        after_kill = {r["url_key"] for r in cluster.rows("select url_key from articles")}
+        second = cluster.cycle(["w1", "w2"])
+        stored = [r["url_key"] for r in cluster.rows("select url_key from articles")]
+        assert sorted(stored) == sorted(saved_article_keys())
+        assert sum(w["new"] for w in second) == len(saved_article_keys() - after_kill)
+        # runs only the victim worked on were closed as interrupted by the next dispatch
+        runs = cluster.rows("select * from crawl_runs order by id")
+        assert all(r["finished_at"] for r in runs), runs
+        assert {r["finish_reason"] for r in runs[len(replayed_sources()):]} == {"finished"}
+    finally:
+        cluster.close()
+
+
+# ---------------------------------------------------------------- the database's guarantees
+
+
+def test_four_dispatchers_at_once_claim_each_source_exactly_once(postgres_url):
+    from monitor.storage import Storage
+
+    names = [f"source-{i:05d}" for i in range(3000)]
+    Storage(postgres_url).close()
+    claimed: list[dict[str, int]] = []
+    barrier = threading.Barrier(4)
+
+    def dispatcher(number: int) -> None:
+        storage = Storage(postgres_url, create=False)
+        try:
+            seen = storage.source_claims(names)
+            barrier.wait(timeout=BOUND)
+            claimed.append(storage.claim_sources(
+                seen, spiders=dict.fromkeys(names, "generic"), node=f"node-{number}",
+                cycle=f"cycle-{number}", now=datetime.now(UTC)))
+        finally:
+            storage.close()
+
+    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=BOUND)
+    assert len(claimed) == 4
+    everything = [name for part in claimed for name in part]
+    assert sorted(everything) == names  # each exactly once
+    storage = Storage(postgres_url, create=False)
+    try:
+        runs = storage.runs()
+    finally:
+        storage.close()
+    assert len(runs) == len(names)
+
+
+def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(postgres_url):
+    from monitor.dedup import dedup_keys
+    from monitor.items import Article
+    from monitor.storage import Storage
+
+    body = ("为深入推进医疗人才组团式援疆工作，某省第十批援疆医疗队近日抵达喀什地区第一人民医院，"
+            "开展为期一年半的对口支援工作。医疗队由心内科、神经外科、儿科等十二个专业的骨干组成，"
+            "将通过带教查房、手术示教和专题讲座等方式帮助受援医院提升诊疗水平，建设重点专科。")
+    Storage(postgres_url).close()
+    results: dict[str, int | None] = {}
+    barrier = threading.Barrier(2)
+
+    def worker(number: int) -> None:
+        storage = Storage(postgres_url, create=False)
+        try:
+            article = dedup_keys(Article(
+                url=f"https://site{number}.example.cn/news/{number}.html", source="s",
+                fetched_at=datetime.now(UTC), title="援疆医疗队抵达喀什",
+                body=body if number == 1 else body + "（转载）"))
+            barrier.wait(timeout=BOUND)
+            results[article.url] = storage.add_article(article)
+        finally:
+            storage.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=BOUND)
+    assert len(results) == 2 and all(results.values())
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        stories = connection.execute(text("select distinct story_id from articles")).all()
+    engine.dispose()
+    assert len(stories) == 1
+
+
+def test_two_nodes_sending_the_daily_digest_at_once_send_it_once(postgres_url, tmp_path):
+    from test_delivery import Receiver
+
+    from monitor.crawl import project_settings
+    from monitor.scheduler import Daemon
+
+    receiver = Receiver()
+    serving = threading.Thread(target=receiver.serve_forever, daemon=True)
+    serving.start()
+    settings = project_settings(
+        MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
+        MONITOR_DATA_DIR=str(tmp_path), MONITOR_WEBHOOK_JSON=receiver.url("/hook"),
+        MONITOR_DELIVERY_ATTEMPTS=1, MONITOR_SMTP_HOST="")
+    nodes = [Daemon(settings, [], distributed=True) for _ in range(2)]
+    now = datetime(2026, 5, 4, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Shanghai
+    written: list = []
+    barrier = threading.Barrier(2)
+
+    def digest(node) -> None:
+        barrier.wait(timeout=BOUND)
+        written.append(node.write_digest(now=now))
+
+    try:
+        threads = [threading.Thread(target=digest, args=(node,)) for node in nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=BOUND)
+        later = nodes[0].write_digest(now=now.replace(hour=5))  # same day, a restarted node
+        next_day = nodes[1].write_digest(now=now.replace(day=5))
+    finally:
+        for node in nodes:
+            node.storage.close()
+        receiver.shutdown()
+        receiver.server_close()
+    assert len(written) == 2 and sum(path is not None for path in written) == 1
+    assert later is None and next_day is not None
+    assert len(receiver.requests) == 2  # one for 2026-05-04, one for 2026-05-05
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        days = connection.execute(text("select day from daily_jobs order by day")).all()
+        sent = connection.execute(text("select count(*) from digests where status = 'sent'"))
+        assert [str(d[0]) for d in days] == ["2026-05-04", "2026-05-05"]
+        assert sent.scalar() == 2
+    engine.dispose()
+
+
+def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
+    from monitor.config import load_sources
+    from monitor.crawl import project_settings
+    from monitor.scheduler import Daemon
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    settings = project_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
+                                MONITOR_REDIS_PREFIX=prefix, MONITOR_DATA_DIR=str(tmp_path))
+    nodes = [Daemon(settings, load_sources(ROOT / "sources.toml"), distributed=True)
+             for _ in range(2)]
+    try:
+        assert set(nodes[0].desired_jobs()) == {"dispatch", "digest"}
+        first = nodes[0].run_dispatch()
+        second = nodes[1].run_dispatch()  # a moment later on another node: nothing is due
+    finally:
+        for node in nodes:
+            node.storage.close()
+    enabled = [s for s in load_sources(ROOT / "sources.toml") if s.enabled]
+    assert {q.source for q in first} == {s.name for s in enabled} and second == []
+    client = __import__("redis").Redis.from_url(REDIS_URL)
+    try:
+        queued = client.llen(f"{prefix}:start")
+        client.delete(*client.scan_iter(f"{prefix}:*"))
+    finally:
+        client.close()
+    assert queued == sum(len(s.start_urls) for s in enabled)
