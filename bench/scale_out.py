@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = 8
-ARTICLES = 40
+ARTICLES = 20
 WORKERS = (1, 2, 4)
 BOUND = 1800  # seconds any one step may take before the bench gives up
 
