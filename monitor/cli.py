@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from monitor.config import ConfigError, Source, get_source, load_sources
 from monitor.storage import Storage, StorageError
 
@@ -27,15 +29,32 @@ class CommandError(Exception):
 def _settings(args):
     from monitor.crawl import parse_setting_options, project_settings
 
-    return project_settings(
+    settings = project_settings(
         MONITOR_REPLAY_DIR=getattr(args, "replay", None),
         MONITOR_SOURCES=getattr(args, "sources_file", None),
         **parse_setting_options(getattr(args, "set", None)),
     )
+    data = Path(settings.get("MONITOR_DATA_DIR") or "data")
+    if data.exists() and not data.is_dir():
+        raise CommandError(f"the data folder {data} (MONITOR_DATA_DIR) is a file, not a folder")
+    return settings
 
 
 def _storage(settings) -> Storage:
     return Storage.from_settings(settings)
+
+
+def _existing_storage(settings) -> Storage:
+    """The database, for a command that only reads it: refused when it does not exist or
+    has no schema (a wrong MONITOR_DATABASE_URL must not give a new, empty database and a
+    quiet day)."""
+    from monitor.storage import existing_database_problem
+
+    url = settings.get("MONITOR_DATABASE_URL")
+    problem = existing_database_problem(url)
+    if problem:
+        raise CommandError(problem)
+    return Storage(url, create=False)
 
 
 def _upgrade_schema(settings) -> None:
@@ -60,6 +79,14 @@ def _upgrade_schema(settings) -> None:
         print(f"Database schema upgraded from revision {before} to {after}.", flush=True)
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"--date {text!r} is not a date (expected YYYY-MM-DD, e.g. "
+                           f"{date.today():%Y-%m-%d})") from None
+
+
 def _replayable(sources: list[Source], replay: str) -> list[Source]:
     from monitor.crawl import replayable
 
@@ -82,8 +109,7 @@ def _pick_sources(args, settings) -> list[Source]:
 
 
 def cmd_crawl(args) -> int:
-    from monitor.crawl import crawl_sources, log_file_path
-    from monitor.locks import SourceLocks, lock_folder
+    from monitor.crawl import crawl_with_locks, write_report
 
     settings = _settings(args)
     sources = _pick_sources(args, settings)
@@ -92,39 +118,21 @@ def cmd_crawl(args) -> int:
         if not sources:
             raise CommandError(f"none of the selected sources has saved pages in {args.replay}")
     _upgrade_schema(settings)
-    with SourceLocks(lock_folder(settings)) as locks:
-        locked, busy = locks.take([s.name for s in sources])
-        for name, holder in busy.items():
-            print(f"  {name:<22} skipped: {holder.describe()}")
-        if not locked:
-            print("Nothing crawled: every selected source is being crawled by another process.")
-            return EXIT_OK
-        sources = [s for s in sources if s.name in locked]
-        _close_interrupted_runs(settings, locked)
-        log_file = log_file_path(settings)
-        settings.set("LOG_FILE", str(log_file), priority="cmdline")
-        mode = f"saved pages in {args.replay}" if args.replay else "the live sites"
-        print(f"Crawling {len(sources)} source(s) from {mode} (full log: {log_file})", flush=True)
-        results = crawl_sources(sources, settings)
-    failed = [r for r in results if r.failed]
-    total_new = sum(r.new_articles for r in results)
+    outcome = crawl_with_locks(sources, settings, say=lambda line: print(line, flush=True))
+    for name, holder in outcome.busy.items():
+        print(f"  {name:<22} skipped: {holder}")
+    if args.report:  # for the process that started this crawl: it prints the failures
+        write_report(args.report, outcome.results, outcome.busy)
+    if not outcome.results:
+        print("Nothing crawled: every selected source is being crawled by another process.")
+        return EXIT_OK
+    failed = [r for r in outcome.results if r.failed]
+    total_new = sum(r.new_articles for r in outcome.results)
     print(f"Done: {total_new} new article(s) stored; {len(failed)} source(s) failed.")
-    for result in failed:
-        print(f"FAILED {result.one_line()}", file=sys.stderr)
+    if not args.report:
+        for result in failed:
+            print(f"FAILED {result.one_line()}", file=sys.stderr)
     return EXIT_FAILED_SOURCES if failed else EXIT_OK
-
-
-def _close_interrupted_runs(settings, names: list[str]) -> None:
-    """Close the run records that killed crawls left open (we hold the sources' locks)."""
-    storage = _storage(settings)
-    try:
-        for name in names:
-            closed = storage.end_unfinished_runs(name, "interrupted")
-            if closed:
-                print(f"  {name:<22} {len(closed)} earlier run(s) had been interrupted: "
-                      "recorded as such")
-    finally:
-        storage.close()
 
 
 def cmd_digest(args) -> int:
@@ -132,33 +140,77 @@ def cmd_digest(args) -> int:
     Exit 1 when a delivery failed (its stories stay new for the next digest)."""
     from datetime import UTC, datetime, timedelta
 
-    from monitor.delivery import DeliveryConfig, DeliveryError, record, send_digest
     from monitor.digest import build_digest, digest_options, parse_since
 
     settings = _settings(args)
-    fmt = args.format
+    day = _day(args.date) if args.date else None
     try:
-        day = date.fromisoformat(args.date) if args.date else None
         since = parse_since(args.since) if getattr(args, "since", None) else None
-    except ValueError as exc:
-        raise CommandError(f"not a date or time: {exc}") from exc
-    if fmt == "atom" and day is None and since is None:  # a feed keeps its recent entries
+    except ValueError:
+        raise CommandError(f"--since {args.since!r} is not a date or time (expected "
+                           "YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    if args.format == "atom" and day is None and since is None:  # a feed: its recent entries
         since = datetime.now(UTC) - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS", 7))
-    out = getattr(args, "out", None)
-    send, keep = getattr(args, "send", False), getattr(args, "record", False)
-    try:
-        config = DeliveryConfig.from_settings(settings) if send else None
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
+    config = _delivery_config(args, settings)
+    _check_out(args)
     try:
         options = digest_options(settings)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    storage = _storage(settings)
+    storage = _existing_storage(settings)
     try:
         digest = build_digest(storage, day, since=since, **options)
+    finally:
+        storage.close()
+    return _emit_digest(digest, args, settings, config)
+
+
+def _delivery_config(args, settings):
+    """With --send: the delivery channels, refused before anything is done when there is
+    none or one is misconfigured."""
+    from monitor.delivery import DeliveryConfig
+
+    if not getattr(args, "send", False):
+        return None
+    try:
+        config = DeliveryConfig.from_settings(settings)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    if not config.channels():
+        raise CommandError("--send: no delivery channel is configured (set MONITOR_NOTIFY to "
+                           "Apprise URLs, or MONITOR_SMTP_* / MONITOR_WEBHOOK_*)")
+    return config
+
+
+def _check_out(args) -> None:
+    """--out FILE must be writable where it is: its folder exists and is a folder."""
+    out = getattr(args, "out", None)
+    if not out:
+        return
+    folder = Path(out).resolve().parent
+    if not folder.is_dir():
+        raise CommandError(f"--out {out}: folder {folder} does not exist")
+    if Path(out).is_dir():
+        raise CommandError(f"--out {out} is a folder; give a file name")
+
+
+def _emit_digest(digest, args, settings, config) -> int:
+    """Print or write ``digest`` in ``args.format``; deliver it (--send) or record it as
+    read (--record). Exit 1 when a channel failed."""
+    from monitor.delivery import DeliveryError, record, send_digest
+
+    fmt, out = args.format, getattr(args, "out", None)
+    try:
         _write_digest(digest, fmt, out, settings)
-        if send:
+    except OSError as exc:
+        if out is None or isinstance(exc, BrokenPipeError):
+            raise
+        raise CommandError(f"could not write {out}: {exc.strerror or exc}") from exc
+    if config is None and not getattr(args, "record", False):
+        return EXIT_OK
+    storage = _storage(settings)
+    try:
+        if config is not None:
             try:
                 report = send_digest(storage, digest, config)
             except DeliveryError as exc:
@@ -169,7 +221,7 @@ def cmd_digest(args) -> int:
                 print("The digest was not sent everywhere: its stories stay new for the "
                       "next digest.", file=sys.stderr)
                 return EXIT_FAILED_SOURCES
-        elif keep:
+        else:
             record(storage, digest, "recorded", {f"file {out}" if out else "printed": "ok"})
     finally:
         storage.close()
@@ -222,7 +274,8 @@ def cmd_export(args) -> int:
     from monitor.review import flagged_rows, reviewed_rows
 
     settings = _settings(args)
-    storage = _storage(settings)
+    _check_out(args)
+    storage = _existing_storage(settings)
     try:
         rows = reviewed_rows(storage) if args.reviewed else flagged_rows(storage)
     finally:
@@ -237,85 +290,33 @@ def cmd_export(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """One cron cycle: crawl the due sources in a child process under the time limit,
-    check their health, print the digest. Exit 1 with one line per failed source."""
-    from datetime import timedelta
-
-    from monitor.health import check_sources
-    from monitor.scheduler import due_sources
+    """One cron cycle (``scheduler.run_cycle``): print what it did, one FAILED line per
+    failed source on stderr, then the digest. Exit 1 when a source or a delivery failed."""
+    from monitor.scheduler import run_cycle
 
     settings = _settings(args)
-    all_sources = load_sources(settings.get("MONITOR_SOURCES"))
+    sources = load_sources(settings.get("MONITOR_SOURCES"))
+    for name in args.source or []:
+        get_source(sources, name)
+    if args.replay and not Path(args.replay).is_dir():
+        raise CommandError(f"replay folder {args.replay} does not exist")
+    config = _delivery_config(args, settings)
+    _check_out(args)
     _upgrade_schema(settings)
-    storage = _storage(settings)
-    try:
-        if args.source:
-            sources = [get_source(all_sources, name) for name in args.source]
-        else:
-            enabled = [s for s in all_sources if s.enabled]
-            sources = enabled if args.all else due_sources(
-                enabled, storage,
-                slack=timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK", 300)))
-            if not args.all:
-                print(f"{len(sources)} of {len(enabled)} enabled source(s) due.", flush=True)
-        if args.replay and sources:
-            sources = _replayable(sources, args.replay)
-        reasons: dict[str, str] = {}  # failed source -> why, in one line
-        if sources:
-            names = [s.name for s in sources]
-            reasons = _crawl_due(names, settings, args.sources_file, args.set)
-            for check in check_sources(storage, sources=all_sources, settings=settings,
-                                       only=names):
-                if not check.ok:
-                    reasons.setdefault(check.source, f"{check.message} [{check.check}]")
-        else:
-            print("Nothing to crawl now (schedules are in the sources file; --all crawls "
-                  "every enabled source).")
-    finally:
-        storage.close()
-    for name, reason in reasons.items():
-        print(f"FAILED {name}: {reason}", file=sys.stderr)
+    report = run_cycle(settings, sources, names=args.source, everything=args.all,
+                       sources_file=args.sources_file, options=args.set)
+    if not report.forced:
+        print(f"{len(report.selected)} of {report.enabled} enabled source(s) due.", flush=True)
+    for name, why in report.skipped.items():
+        print(f"  {name:<22} skipped: {why}")
+    if not report.selected:
+        print("Nothing to crawl now (schedules are in the sources file; --all crawls "
+              "every enabled source).")
+    for name, why in report.failures.items():
+        print(f"FAILED {name}: {why}", file=sys.stderr)
     print(flush=True)
-    args.date = None
-    digest_code = cmd_digest(args)
-    return EXIT_FAILED_SOURCES if reasons else digest_code
-
-
-def _crawl_due(names: list[str], settings, sources_file: str | None,
-               options: list[str] | None = None) -> dict[str, str]:
-    """Crawl in a child process under the time limit; {failed source: reason}. The child's
-    own "FAILED source: reason" lines are collected, the rest of its stderr passed on."""
-    import re
-    import signal
-    import tempfile
-
-    from monitor.scheduler import crawl_in_child
-
-    def stop(signum, _frame):  # SIGTERM (systemd, kill): end the child crawl too
-        raise SystemExit(128 + signum)
-
-    reasons: dict[str, str] = {}
-    previous = signal.signal(signal.SIGTERM, stop)
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
-        try:
-            result = crawl_in_child(names, settings, sources_file=sources_file,
-                                    options=options, stderr=stderr)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        stderr.seek(0)
-        for line in stderr:
-            failed = re.match(r"FAILED (\S+): (.*)", line)
-            if failed and failed[1] in names:
-                reasons[failed[1]] = failed[2]
-            else:
-                sys.stderr.write(line)
-    limit = settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800)
-    for name in result.closed_runs:
-        reasons[name] = f"{result.stopped} ({limit:.0f} s)"
-    if result.returncode not in (EXIT_OK, EXIT_FAILED_SOURCES) and not result.stopped:
-        for name in names:
-            reasons.setdefault(name, f"the crawl exited with code {result.returncode}")
-    return reasons
+    digest_code = _emit_digest(report.digest, args, settings, config)
+    return EXIT_FAILED_SOURCES if report.failures else digest_code
 
 
 def cmd_schedule(args) -> int:
@@ -411,7 +412,7 @@ def cmd_health(args) -> int:
     sources = load_sources(settings.get("MONITOR_SOURCES"))
     if args.source:
         sources = [get_source(sources, name) for name in args.source]
-    storage = _storage(settings)
+    storage = _existing_storage(settings)
     try:
         checks = check_sources(storage, sources=sources, settings=settings)
     finally:
@@ -573,9 +574,9 @@ def cmd_stories(args) -> int:
     from monitor.digest import TZ, day_bounds, outlet_name, source_titles, today
 
     settings = _settings(args)
-    day = date.fromisoformat(args.date) if args.date else today()
+    day = _day(args.date) if args.date else today()
     start, end = day_bounds(day)
-    storage = _storage(settings)
+    storage = _existing_storage(settings)
     try:
         views = storage.stories(first_seen_from=start, first_seen_to=end,
                                 flagged_only=args.flagged)
@@ -663,6 +664,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("crawl", help="crawl the sources and store new articles")
     crawl_options(p)
+    p.add_argument("--report", metavar="FILE", help=argparse.SUPPRESS)  # for run_cycle
     p.set_defaults(func=cmd_crawl)
 
     p = commands.add_parser(
@@ -817,6 +819,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def plain_error(exc: BaseException) -> str:
+    """An exception in the words an operator needs: what failed, on which file or
+    database, why."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, SQLAlchemyError):
+        return f"database error: {getattr(exc, 'orig', None) or exc}".splitlines()[0]
+    return str(exc)
+
+
 @contextmanager
 def _sources_env(sources_file: str | None):
     """``--sources-file`` as ``MONITOR_SOURCES`` while a command runs, for what reads the
@@ -834,6 +847,8 @@ def _sources_env(sources_file: str | None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Every mistake or fault it meets comes back here and is printed as
+    one plain line (``plain_error``): the configuration, the database, a file."""
     args = build_parser().parse_args(argv)
     try:
         with _sources_env(args.sources_file):
@@ -843,12 +858,12 @@ def main(argv: list[str] | None = None) -> int:
 
                 distributed_mode(_settings(args))  # refused on SQLite
             return args.func(args)
-    except (ConfigError, CommandError, StorageError) as exc:
-        print(f"monitor: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return EXIT_OK
+    except (ConfigError, CommandError, StorageError, OSError, SQLAlchemyError) as exc:
+        print(f"monitor: error: {plain_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("monitor: interrupted; everything stored so far is kept", file=sys.stderr)
         return 130

@@ -6,8 +6,9 @@ process (the CLI does; the scheduler starts a child process per crawl).
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -33,12 +34,40 @@ class SourceResult:
 
     @property
     def failed(self) -> bool:
-        """Errors and nothing fetched, or the crawl did not finish normally."""
-        return (bool(self.errors) and self.pages == 0) or self.reason not in ("finished", "")
+        """Errors and nothing fetched, an article that could not be stored, or the crawl
+        did not finish normally."""
+        return ((bool(self.errors) and self.pages == 0) or bool(self.errors.get("storage"))
+                or self.reason not in ("finished", ""))
 
     def one_line(self) -> str:
         """``source: why it failed``, for a failed source."""
-        return f"{self.source}: {self.last_error or self.reason or 'failed'}"
+        return f"{self.source}: {self.why()}"
+
+    def why(self) -> str:
+        return self.last_error or self.reason or "failed"
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def write_report(path: str | os.PathLike, results: list[SourceResult],
+                 busy: dict[str, str]) -> None:
+    """What a crawl did, for the process that started it (``monitor crawl --report``):
+    written whole to a temporary name, then renamed, so a reader never sees half a file."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps({"results": [r.as_json() for r in results], "busy": busy},
+                                  ensure_ascii=False), "utf-8")
+    partial.replace(path)
+
+
+def read_report(path: str | os.PathLike) -> tuple[list[SourceResult], dict[str, str]] | None:
+    """The report ``write_report`` left, or None when the crawl ended before writing it."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return [SourceResult(**r) for r in data.get("results", [])], dict(data.get("busy", {}))
 
 
 # Scrapy settings that follow a monitor setting unless they are given themselves, e.g.
@@ -131,3 +160,45 @@ def crawl_sources(sources: list[Source], settings: Settings) -> list[SourceResul
             )
         )
     return results
+
+
+@dataclass
+class LockedCrawl:
+    """What ``crawl_with_locks`` did: each crawled source's result, the sources another
+    process was crawling (name → who), the earlier runs it found interrupted."""
+
+    results: list[SourceResult] = field(default_factory=list)
+    busy: dict[str, str] = field(default_factory=dict)
+    interrupted: dict[str, int] = field(default_factory=dict)
+    log_file: Path | None = None
+
+
+def crawl_with_locks(sources: list[Source], settings: Settings, say=print) -> LockedCrawl:
+    """Take the sources' locks, close the runs a killed crawl left open, crawl the sources
+    that were free (``say`` gets the progress lines); the locks are released at the end."""
+    from monitor.locks import SourceLocks, lock_folder
+    from monitor.storage import Storage
+
+    outcome = LockedCrawl()
+    with SourceLocks(lock_folder(settings)) as locks:
+        locked, busy = locks.take([s.name for s in sources])
+        outcome.busy = {name: holder.describe() for name, holder in busy.items()}
+        if not locked:
+            return outcome
+        storage = Storage.from_settings(settings)
+        try:
+            for name in locked:
+                closed = storage.end_unfinished_runs(name, "interrupted")
+                if closed:
+                    outcome.interrupted[name] = len(closed)
+        finally:
+            storage.close()
+        outcome.log_file = log_file_path(settings)
+        settings.set("LOG_FILE", str(outcome.log_file), priority="cmdline")
+        for name, count in outcome.interrupted.items():
+            say(f"  {name:<22} {count} earlier run(s) had been interrupted: recorded as such")
+        replay = settings.get("MONITOR_REPLAY_DIR")
+        mode = f"saved pages in {replay}" if replay else "the live sites"
+        say(f"Crawling {len(locked)} source(s) from {mode} (full log: {outcome.log_file})")
+        outcome.results = crawl_sources([s for s in sources if s.name in locked], settings)
+    return outcome

@@ -28,6 +28,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +46,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import _INTERVAL, Source
+from monitor.crawl import SourceResult, read_report
 from monitor.locks import SourceLocks, lock_folder
 from monitor.storage import Storage
 
@@ -106,6 +108,9 @@ class ChildResult:
     seconds: float
     stopped: str | None = None  # KILLED or STOPPED when the parent ended it
     closed_runs: dict[str, list[int]] = field(default_factory=dict)  # source -> run ids
+    # what the child reported (its JSON report file); None when it ended before writing it
+    results: list[SourceResult] | None = None
+    busy: dict[str, str] = field(default_factory=dict)  # source -> who is crawling it
 
     def describe(self) -> str:
         what = ", ".join(self.sources)
@@ -113,10 +118,32 @@ class ChildResult:
             return f"crawl of {what} {self.stopped} after {self.seconds:.0f} s"
         return f"crawl of {what} exited with {self.returncode} after {self.seconds:.0f} s"
 
+    def failures(self, time_limit: float) -> dict[str, str]:
+        """{failed source: why, in one line}: from the child's report, else from how the
+        child ended."""
+        reasons: dict[str, str] = {}
+        for result in self.results or []:
+            if result.failed:
+                reasons[result.source] = result.why()
+        for name in self.closed_runs:
+            reasons[name] = f"{self.stopped} ({time_limit:.0f} s)"
+        reported = {r.source for r in self.results or []} | set(self.busy)
+        for name in self.sources:
+            if name in reasons or name in reported:
+                continue
+            if self.stopped:
+                reasons[name] = f"crawl {self.stopped}"
+            else:
+                reasons[name] = (f"the crawl ended with exit code {self.returncode} without "
+                                 "a report (see its log under data/logs)")
+        return reasons
+
 
 def crawl_command(names: list[str], *, sources_file: str | None = None,
-                  replay: str | None = None, options: list[str] | None = None) -> list[str]:
-    """``monitor crawl`` of ``names``; ``options`` are ``-s NAME=VALUE`` settings."""
+                  replay: str | None = None, options: list[str] | None = None,
+                  report: str | None = None) -> list[str]:
+    """``monitor crawl`` of ``names``; ``options`` are ``-s NAME=VALUE`` settings; the
+    child writes what it did to ``report`` (JSON)."""
     argv = [sys.executable, "-m", "monitor.cli"]
     if sources_file:
         argv += ["--sources-file", sources_file]
@@ -127,6 +154,8 @@ def crawl_command(names: list[str], *, sources_file: str | None = None,
         argv += ["--replay", replay]
     for option in options or []:
         argv += ["-s", option]
+    if report:
+        argv += ["--report", report]
     return argv
 
 
@@ -217,14 +246,20 @@ def crawl_in_child(names: list[str], settings, *, stop: threading.Event | None =
     its ``-s NAME=VALUE`` settings); when the parent had to end it, close the run records
     it left open."""
     started_at = datetime.now(UTC)
-    code, stopped, seconds = run_child(
-        crawl_command(names, sources_file=sources_file,
-                      replay=settings.get("MONITOR_REPLAY_DIR") or None, options=options),
-        time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800),
-        grace=settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10),
-        stop=stop, **popen,
-    )
+    with tempfile.TemporaryDirectory(prefix="monitor-crawl-") as folder:
+        report = Path(folder) / "report.json"
+        code, stopped, seconds = run_child(
+            crawl_command(names, sources_file=sources_file,
+                          replay=settings.get("MONITOR_REPLAY_DIR") or None,
+                          options=options, report=str(report)),
+            time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800),
+            grace=settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10),
+            stop=stop, **popen,
+        )
+        reported = read_report(report)
     result = ChildResult(list(names), code, seconds, stopped)
+    if reported is not None:
+        result.results, result.busy = reported
     if stopped:
         storage = Storage.from_settings(settings)
         try:
@@ -239,6 +274,108 @@ def crawl_in_child(names: list[str], settings, *, stop: threading.Event | None =
         finally:
             storage.close()
     return result
+
+
+# ---------------------------------------------------------------- one cycle
+
+
+@dataclass
+class CycleReport:
+    """What ``run_cycle`` did, for the CLI and the daemon to print or log."""
+
+    enabled: int = 0  # enabled sources in the sources file
+    selected: list[str] = field(default_factory=list)  # due (or forced) sources
+    forced: bool = False  # sources named or --all: not chosen by their schedules
+    skipped: dict[str, str] = field(default_factory=dict)  # source -> why not crawled
+    child: ChildResult | None = None
+    failures: dict[str, str] = field(default_factory=dict)  # failed source -> why, one line
+    checks: list = field(default_factory=list)  # the crawled sources' health checks
+    digest: object | None = None  # monitor.digest.Digest when asked for
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    @property
+    def results(self) -> list[SourceResult]:
+        return (self.child.results or []) if self.child else []
+
+
+def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None,
+              everything: bool = False, digest: bool = True,
+              crawl: Callable[[list[str]], ChildResult] | None = None,
+              stop: threading.Event | None = None, sources_file: str | None = None,
+              options: list[str] | None = None, now: datetime | None = None) -> CycleReport:
+    """One cycle: the due sources (or ``names``, or every enabled one with ``everything``)
+    → one crawl of them in a child process under the time limit (``crawl`` replaces it in
+    tests) → their health checks → the digest of what is new (``digest=False``: none).
+    The child reports through a JSON file (``ChildResult.results``), not its output.
+    ``sources`` is the whole sources file; ``options``: the child's ``-s NAME=VALUE``
+    settings; the database schema must be current."""
+    from monitor.config import get_source
+    from monitor.crawl import replayable
+    from monitor.health import check_sources
+
+    now = now or datetime.now(UTC)
+    enabled = [s for s in sources if s.enabled]
+    report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
+    storage = Storage.from_settings(settings)
+    try:
+        if names:
+            chosen = [get_source(sources, name) for name in names]
+        elif everything:
+            chosen = enabled
+        else:
+            slack = timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK", 300))
+            chosen = due_sources(enabled, storage, now=now, slack=slack)
+        report.selected = [s.name for s in chosen]
+        replay = settings.get("MONITOR_REPLAY_DIR")
+        if replay and chosen:
+            chosen, without = replayable(chosen, replay)
+            for source in without:
+                report.skipped[source.name] = f"no saved page for its start URLs in {replay}"
+        if chosen:
+            crawl_names = [s.name for s in chosen]
+            if crawl is None:
+                with _sigterm_ends_the_cycle():
+                    report.child = crawl_in_child(crawl_names, settings, stop=stop,
+                                                  sources_file=sources_file, options=options)
+            else:
+                report.child = crawl(crawl_names)
+            report.skipped.update(report.child.busy)
+            report.failures = report.child.failures(
+                settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800))
+            report.checks = check_sources(storage, sources=sources, settings=settings,
+                                          only=crawl_names)
+            for check in report.checks:
+                if not check.ok:
+                    report.failures.setdefault(check.source, f"{check.message} [{check.check}]")
+        if digest:
+            from monitor.digest import build_digest, digest_options
+
+            report.digest = build_digest(storage, **digest_options(settings))
+    finally:
+        storage.close()
+    return report
+
+
+class _sigterm_ends_the_cycle:
+    """In the main thread: SIGTERM (systemd, kill) raises SystemExit(143), so that the
+    running child crawl is ended with its process tree (``run_child``) before we exit."""
+
+    def __enter__(self):
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._stop)
+        return self
+
+    @staticmethod
+    def _stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
 
 
 # ---------------------------------------------------------------- the daemon
@@ -282,6 +419,7 @@ class Daemon:
                  sources_file: str | None = None, distributed: bool = False):
         self.settings = settings
         self.distributed = distributed
+        self.all_sources = list(sources)
         self.sources = [s for s in sources if s.enabled]
         self.sources_file = sources_file
         self.storage = Storage.from_settings(settings)
@@ -395,22 +533,29 @@ class Daemon:
         return crawl_in_child(names, self.settings, stop=self.stop,
                               sources_file=self.sources_file)
 
-    def run_crawl(self, name: str) -> ChildResult | None:
+    def run_crawl(self, name: str) -> CycleReport | None:
+        """A source's job: ``run_cycle`` for that source, without the digest; each outcome
+        is logged with the source's name."""
         if self.stop.is_set():
             return None
         with self._idle:
             self._active += 1
         try:
-            logger.info("crawl of %s starting", name)
-            result = self.crawl([name])
-            log = logger.warning if result.stopped or result.returncode else logger.info
-            log("%s", result.describe())
-            from monitor.health import failing_checks
-
-            for check in failing_checks(self.storage, sources=self.sources,
-                                        settings=self.settings, only=[name]):
-                logger.warning("health: %s: %s", check["source"], check["message"])
-            return result
+            logger.info("%s: crawl starting", name)
+            report = run_cycle(self.settings, self.all_sources, names=[name], digest=False,
+                               crawl=self.crawl)
+            if report.child is not None:
+                child = report.child
+                log = logger.warning if child.stopped or child.returncode else logger.info
+                log("%s: %s", name, child.describe())
+            for result in report.results:
+                logger.info("%s: %d page(s), %d new article(s)", result.source, result.pages,
+                            result.new_articles)
+            for source, why in report.skipped.items():
+                logger.info("%s: skipped: %s", source, why)
+            for source, why in report.failures.items():
+                logger.warning("%s: FAILED: %s", source, why)
+            return report
         finally:
             with self._idle:
                 self._active -= 1

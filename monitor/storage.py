@@ -36,6 +36,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    inspect,
     or_,
     select,
     update,
@@ -43,7 +44,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -258,10 +265,59 @@ class DailyJob(Base):
     node: Mapped[str | None] = mapped_column(String(200))
 
 
+def parse_database_url(database_url: str):
+    """The SQLAlchemy URL, or ``StorageError`` saying what is wrong with it."""
+    try:
+        url = make_url(database_url)
+        url.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise StorageError(
+            f"MONITOR_DATABASE_URL {database_url!r} is not a database URL I can use ({exc}); "
+            "e.g. sqlite:///data/monitor.db or postgresql+psycopg://user@host/monitor"
+        ) from None
+    return url
+
+
+def _sqlite_file(url) -> Path | None:
+    """The file of a SQLite URL (None: in memory); ``file:`` URIs (``?uri=true``) too."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("uri") in ("true", "1") and url.database.startswith("file:"):
+        return Path(url.database[len("file:"):].split("?", 1)[0])
+    return Path(url.database)
+
+
+def existing_database_problem(database_url: str) -> str | None:
+    """Why a command that only reads cannot use this database (it does not exist, or holds
+    no monitor schema), or None. Nothing is created."""
+    url = parse_database_url(database_url)
+    path = _sqlite_file(url)
+    if path is not None and not path.is_file():
+        return (f"no database at {path} (MONITOR_DATABASE_URL); `monitor run` or "
+                "`monitor crawl` creates it")
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+    except SQLAlchemyError as exc:
+        return f"cannot open the database {url.render_as_string()}: {getattr(exc, 'orig', exc)}"
+    finally:
+        engine.dispose()
+    if "articles" not in tables:
+        return (f"{url.render_as_string()} holds no monitor database; `monitor db upgrade` "
+                "creates the schema")
+    return None
+
+
 def make_engine(database_url: str, busy_timeout_ms: int = 15_000) -> Engine:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    url = parse_database_url(database_url)
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the database folder {path.parent}: "
+                               f"{exc.strerror or exc}") from None
     engine = create_engine(url, pool_pre_ping=True)
     if url.get_backend_name() == "sqlite":
 

@@ -98,6 +98,8 @@ def test_classify_reads_and_writes_json_lines():
 
 def test_digest_on_an_empty_database(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
     assert main(["digest", "--date", "2026-11-23", "--format", "json"]) == 0
     digest = json.loads(capsys.readouterr().out)
     assert digest["date"] == "2026-11-23" and digest["entries"] == []

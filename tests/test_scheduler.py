@@ -18,7 +18,7 @@ import time_machine
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 
 from monitor.config import Source
-from monitor.crawl import project_settings
+from monitor.crawl import SourceResult, project_settings
 from monitor.locks import Lock, source_lock_name
 from monitor.scheduler import (
     KILLED,
@@ -103,7 +103,9 @@ class FakeCrawls:
         self.calls.append((names[0], datetime.now(UTC)))
         self.called.release()
         self.release.wait(10)
-        return ChildResult(list(names), 0, 0.1)
+        return ChildResult(list(names), 0, 0.1,
+                           results=[SourceResult(name, pages=1, reason="finished")
+                                    for name in names])
 
     def wait_for(self, count: int, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout
@@ -251,14 +253,25 @@ def crawl_env(tmp_path, monkeypatch):
 
 def test_a_crawl_killed_at_its_time_limit_leaves_whole_articles_and_no_lock(crawl_env,
                                                                             monkeypatch):
+    """The limit is reached when the first article is stored, however slow the machine:
+    the parent's clock jumps past the time limit at that observable event."""
+    import types
+
+    import monitor.scheduler as scheduler
+
     names = ["chinanews-scroll", "dmu-news"]
-    monkeypatch.setenv("MONITOR_DOWNLOAD_DELAY", "2")  # about 15 s for both
-    monkeypatch.setenv("MONITOR_CRAWL_TIME_LIMIT", "10")
+    monkeypatch.setenv("MONITOR_DOWNLOAD_DELAY", "2")  # 8 articles: the crawl is mid-way
+    monkeypatch.setenv("MONITOR_CRAWL_TIME_LIMIT", "600")
     monkeypatch.setenv("MONITOR_CRAWL_KILL_GRACE", "0")  # SIGKILL at once, mid-crawl
+    real = time.monotonic
+    monkeypatch.setattr(scheduler, "time", types.SimpleNamespace(
+        monotonic=lambda: real() + (3600 if stored_yet(crawl_env) else 0)))
     result = crawl_in_child(names, project_settings(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    assert result.stopped == KILLED and 10 <= result.seconds < 13
+    monkeypatch.setattr(scheduler, "time", time)
+    assert result.stopped == KILLED
     assert sorted(result.closed_runs) == names
+    assert result.failures(600) == {name: f"{KILLED} (600 s)" for name in names}
     assert leftover_processes(f"MONITOR_DATA_DIR={crawl_env}") == []
     for name in names:
         assert Lock(crawl_env / "locks", source_lock_name(name)).holder() is None
@@ -278,7 +291,8 @@ def test_a_crawl_killed_at_its_time_limit_leaves_whole_articles_and_no_lock(craw
     monkeypatch.setenv("MONITOR_DOWNLOAD_DELAY", "0")
     monkeypatch.setenv("MONITOR_CRAWL_TIME_LIMIT", "300")
     again = crawl_in_child(names, project_settings(), stdout=subprocess.DEVNULL)
-    assert again.returncode == 0 and again.stopped is None
+    assert again.returncode == 0 and again.stopped is None and again.failures(300) == {}
+    assert sorted(r.source for r in again.results) == names  # its report, not its output
     assert len(rows(crawl_env, "select id from articles")) == 8
     last = rows(crawl_env, "select finish_reason from crawl_runs order by id desc limit 2")
     assert [r["finish_reason"] for r in last] == ["finished", "finished"]
