@@ -309,7 +309,7 @@ def cmd_run(args) -> int:
         print(f"{len(report.selected)} of {report.enabled} enabled source(s) due.", flush=True)
     for name, why in report.skipped.items():
         print(f"  {name:<22} skipped: {why}")
-    if not report.selected:
+    if report.child is None:
         print("Nothing to crawl now (schedules are in the sources file; --all crawls "
               "every enabled source).")
     for name, why in report.failures.items():
@@ -488,7 +488,13 @@ def cmd_extract(args) -> int:
 
     path = Path(args.file)
     if path.is_dir():
-        page = Page.from_saved(load_page(path))
+        if not (path / "meta.json").is_file():
+            raise CommandError(f"{path} holds no saved page (no meta.json): give a saved-page "
+                               "folder, or a raw HTML file with --url")
+        try:
+            page = Page.from_saved(load_page(path))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         if args.url:
             page.url = args.url
     else:
@@ -542,9 +548,9 @@ def cmd_classify(args) -> int:
         try:
             record = json.loads(line)
             title, body = str(record.get("title") or ""), str(record.get("body") or "")
-        except (json.JSONDecodeError, AttributeError) as exc:
-            print(json.dumps({"line": number, "error": f"not a JSON object: {exc}"}), flush=True)
-            continue
+        except (json.JSONDecodeError, AttributeError):
+            raise CommandError(f"standard input line {number} is not a JSON object "
+                               f'{{"title", "body"}}: {line.strip()[:60]!r}') from None
         result = flags_to_dict(classify(title, body))
         if "id" in record:
             result = {"id": record["id"], **result}
@@ -616,13 +622,21 @@ def cmd_serve(args) -> int:
 
 
 def cmd_record(args) -> int:
+    from urllib.parse import urlsplit
+
     from monitor.savedpages import fetch_live, save_page
 
+    for url in args.urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CommandError(f"{url!r} is not an http(s) URL (e.g. https://www.163.com/...)")
+    if Path(args.to).exists() and not Path(args.to).is_dir():
+        raise CommandError(f"--to {args.to} is a file, not a folder")
     failures = 0
     for url in args.urls:
         try:
             page = fetch_live(url)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             print(f"could not fetch {url}: {exc}", file=sys.stderr)
             failures += 1
             continue
@@ -867,6 +881,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("monitor: interrupted; everything stored so far is kept", file=sys.stderr)
         return 130
+    except SystemExit as exc:
+        if exc.code == 128 + 15:  # run_cycle's SIGTERM: its child crawl was ended first
+            print("monitor: stopped by SIGTERM; everything stored so far is kept",
+                  file=sys.stderr)
+        raise
 
 
 if __name__ == "__main__":

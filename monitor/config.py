@@ -99,11 +99,46 @@ def load_sources(path: str | os.PathLike | None = None) -> list[Source]:
     return sources
 
 
+# the TOML type each key must have (a quoted "false" is a string, not false)
+_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,), "kind": (str,), "title": (str,), "start_urls": (list,),
+    "selectors": (dict,), "javascript": (bool,), "schedule": (str,), "enabled": (bool,),
+    "max_list_pages": (int,), "horizon_days": (int, float), "allowed_domains": (list,),
+    "article_url_pattern": (str,), "last_seen": (str,), "notes": (str,),
+}
+_TYPE_WORDS = {str: "a string", list: "a list", dict: "a table", bool: "true or false",
+               int: "a whole number", float: "a number"}
+
+
+def _type_problems(entry: dict) -> list[str]:
+    problems = []
+    for key, types in _TYPES.items():
+        if key not in entry:
+            continue
+        value = entry[key]
+        # bool is an int in Python; true is not a number of pages
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            wanted = " or ".join(_TYPE_WORDS[t] for t in types)
+            problems.append(f"{key} must be {wanted}, not {value!r}"
+                            + (" (remove the quotes)" if isinstance(value, str)
+                               and value.lower() in ("true", "false") else ""))
+    for key in ("max_list_pages", "horizon_days"):
+        value = entry.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < (
+                1 if key == "max_list_pages" else 0):
+            problems.append(f"{key} must be at least {1 if key == 'max_list_pages' else 0}, "
+                            f"not {value}")
+    return problems
+
+
 def _check_entry(entry: dict, seen: set[str]) -> list[str]:
     problems = []
     unknown = set(entry) - _SOURCE_KEYS - {"defaults"}
     if unknown:
         problems.append(f"unknown keys {sorted(unknown)}")
+    typed = _type_problems(entry)
+    if typed:  # the checks below assume the right types
+        return problems + typed
     name = entry.get("name")
     if not name or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", str(name)):
         problems.append("name must be lower-case letters, digits, '-' or '_'")
@@ -133,7 +168,10 @@ def _check_entry(entry: dict, seen: set[str]) -> list[str]:
 
 def check_schedule(schedule: str) -> str | None:
     """None when ``schedule`` is a 5-field cron expression or ``every N[m|h|d]``."""
-    if _INTERVAL.match(str(schedule).strip()):
+    interval = _INTERVAL.match(str(schedule).strip())
+    if interval:
+        if int(interval[1]) < 1:
+            return f"schedule {schedule!r}: the interval must be at least 1"
         return None
     from apscheduler.triggers.cron import CronTrigger
 

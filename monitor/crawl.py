@@ -23,6 +23,12 @@ from monitor.replay import ReplayIndex
 PLAIN_HTTP_HANDLER = "monitor.crawling.download_handler.ReplayingHTTPHandler"
 
 
+_ENDINGS = {
+    "shutdown": "stopped (SIGTERM or Ctrl-C) before it finished",
+    "database error": "the database could not be written",
+}
+
+
 @dataclass
 class SourceResult:
     source: str
@@ -44,7 +50,13 @@ class SourceResult:
         return f"{self.source}: {self.why()}"
 
     def why(self) -> str:
-        return self.last_error or self.reason or "failed"
+        """Why it failed: how the crawl ended when it did not finish, else the last error."""
+        if self.reason not in ("finished", ""):
+            ended = _ENDINGS.get(self.reason, f"the crawl ended: {self.reason}")
+            if self.last_error and self.reason != "database error":
+                return f"{ended}; last error: {self.last_error}"
+            return f"{ended}: {self.last_error}" if self.last_error else ended
+        return self.last_error or "failed"
 
     def as_json(self) -> dict:
         return asdict(self)

@@ -25,6 +25,11 @@ MONITOR_FIRST_RUN_DAYS = float(_env("MONITOR_FIRST_RUN_DAYS", "7"))
 MONITOR_BROWSER = _env("MONITOR_BROWSER", "") or next(
     filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), ""
 )
+# article links taken from one list page, in list order (newest first); the rest are cut
+# and counted in the run record (a list of thousands of links would eat the time limit)
+MONITOR_MAX_LINKS_PER_LIST = int(_env("MONITOR_MAX_LINKS_PER_LIST", "200"))
+# crawl logs (<MONITOR_DATA_DIR>/logs/crawl-*.log) older than this many days are deleted
+MONITOR_LOG_KEEP_DAYS = float(_env("MONITOR_LOG_KEEP_DAYS", "14"))
 MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source on stdout
 
 # ---------------------------------------------------------------- operations
@@ -170,6 +175,8 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 
 # ---------------------------------------------------------------- components
 
+# a redirect back to a URL already requested is a redirect loop, counted as an error
+DUPEFILTER_CLASS = "monitor.crawling.dupefilter.RedirectLoopDupeFilter"
 SPIDER_MIDDLEWARES = {
     # stop following list pages once they reach articles older than the horizon
     "monitor.crawling.horizon.HorizonMiddleware": 550,
@@ -178,6 +185,7 @@ SPIDER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
+    "pipelines.unusable.UnusablePipeline": 150,
     "pipelines.dates.DatesPipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.classify.ClassifyPipeline": 400,
@@ -190,5 +198,6 @@ EXTENSIONS = {
 }
 
 LOG_LEVEL = _env("MONITOR_LOG_LEVEL", "INFO")
+LOG_FORMATTER = "monitor.crawling.logformatter.MonitorLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

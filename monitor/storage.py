@@ -265,6 +265,13 @@ class DailyJob(Base):
     node: Mapped[str | None] = mapped_column(String(200))
 
 
+def _cannot_write(exc: OperationalError) -> bool:
+    """A database that is read-only or cannot be opened (not a busy one)."""
+    text = str(exc.orig).lower()
+    return any(words in text for words in ("readonly", "read-only", "read only",
+                                           "unable to open database"))
+
+
 def parse_database_url(database_url: str):
     """The SQLAlchemy URL, or ``StorageError`` saying what is wrong with it."""
     try:
@@ -373,6 +380,10 @@ class Storage:
             try:
                 return work()
             except OperationalError as exc:
+                if _cannot_write(exc):  # trying again cannot help
+                    raise StorageError(
+                        f"could not {what} in {make_url(self.database_url).render_as_string()}"
+                        f": {exc.orig}") from exc
                 if attempt == attempts:
                     raise StorageError(
                         f"could not {what} in {make_url(self.database_url).render_as_string()}"

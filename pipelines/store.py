@@ -1,5 +1,5 @@
-from monitor.storage import Storage
-from pipelines import DropArticle
+from monitor.storage import Storage, StorageError
+from pipelines import DropArticle, StoreFailed
 
 
 class StorePipeline:
@@ -22,7 +22,10 @@ class StorePipeline:
 
     def process_item(self, item):
         run_id = self.crawler.stats.get_value(f"monitor/{item.source}/run_id")
-        article_id = self.storage.add_article(item, run_id=run_id)
+        try:
+            article_id = self.storage.add_article(item, run_id=run_id)
+        except Exception as exc:  # whatever it is, the source must fail loudly
+            raise StoreFailed(item.url, exc, fatal=isinstance(exc, StorageError)) from exc
         if article_id is None:
             raise DropArticle("already_stored", f"already stored: {item.url}")
         return item

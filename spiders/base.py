@@ -3,11 +3,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.spidermiddlewares.httperror import HttpError
 
 from monitor.config import ConfigError, Source, load_sources
-from monitor.crawling.failures import describe_failure
+from monitor.crawling.failures import classify_failure
 from monitor.dates import parse_date
 from monitor.extract import extract_article
 from monitor.items import DateCandidate
@@ -26,6 +24,7 @@ class SourceSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source_names = [n.strip() for n in (source or "").split(",") if n.strip()]
         self.sources: list[Source] = []
+        self.max_links = 200
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -33,6 +32,7 @@ class SourceSpider(scrapy.Spider):
         spider.sources = cls.select_sources(
             load_sources(crawler.settings.get("MONITOR_SOURCES")), spider.source_names
         )
+        spider.max_links = crawler.settings.getint("MONITOR_MAX_LINKS_PER_LIST", 200)
         domains = set(cls.kind_domains)
         for source in spider.sources:
             domains.update(source.domains)
@@ -76,8 +76,14 @@ class SourceSpider(scrapy.Spider):
         if source.article_url_pattern:
             selectors["article_url_pattern"] = source.article_url_pattern
         listing = family_for_kind(source.kind, page).parse_list(page, selectors)
+        links = listing.articles[:self.max_links]  # lists put the newest first
+        if len(listing.articles) > len(links):
+            cut = len(listing.articles) - len(links)
+            self.crawler.stats.inc_value(f"monitor/{source.name}/links_cut", cut)
+            self.logger.warning("%s: %d link(s) on %s beyond MONITOR_MAX_LINKS_PER_LIST (%d) "
+                                "not followed", source.name, cut, response.url, self.max_links)
         listed_dates = []
-        for link in listing.articles:
+        for position, link in enumerate(links):
             listed = parse_date(link.listed_at, fetched_at=page.fetched_at) \
                 if link.listed_at else None
             if listed is not None:
@@ -86,6 +92,7 @@ class SourceSpider(scrapy.Spider):
                 link.url,
                 callback=self.parse_article,
                 errback=self.on_error,
+                priority=-position,  # fetched in list order, not last-listed first
                 meta={"source": source.name, "article": True, "listed_date": listed,
                       "list_fetched_at": page.fetched_at},
             )
@@ -108,13 +115,15 @@ class SourceSpider(scrapy.Spider):
         yield article
 
     def on_error(self, failure):
+        """Every failed request: counted by kind (``monitor.crawling.failures``); an error
+        is named in the run record and the log, a request left out on purpose is not."""
         request = failure.request
         source = request.meta.get("source", "unknown")
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            reason = "robots" if "robots.txt" in str(failure.value) else "ignored"
-            self.crawler.stats.inc_value(f"monitor/{source}/skipped/{reason}")
+        found = classify_failure(failure, request.url)
+        if found.skipped:
+            if found.kind != "stored":  # SkipStoredMiddleware counted it already
+                self.crawler.stats.inc_value(f"monitor/{source}/skipped/{found.kind}")
             return
-        kind, message = describe_failure(failure, request.url)
-        self.crawler.stats.inc_value(f"monitor/{source}/errors/{kind}")
-        self.crawler.stats.set_value(f"monitor/{source}/last_error", message)
-        self.logger.warning("%s: %s", source, message)
+        self.crawler.stats.inc_value(f"monitor/{source}/errors/{found.kind}")
+        self.crawler.stats.set_value(f"monitor/{source}/last_error", found.message)
+        self.logger.warning("%s: %s", source, found.message)

@@ -88,12 +88,12 @@ def test_classify_reads_and_writes_json_lines():
     ])
     result = subprocess.run([sys.executable, "-m", "monitor.cli", "classify"], input=lines,
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
-    assert result.returncode == 0
-    first, second, third = (json.loads(line) for line in result.stdout.splitlines())
+    assert result.returncode == 2  # the lines before the bad one are answered
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first["id"] == 1 and first["medical_aid"] and not first["sister_hospital"]
     assert first["evidence"]["medical_aid"] and first["scores"]["medical_aid"] > 0
     assert not second["medical_aid"] and not second["sister_hospital"]
-    assert third["line"] == 3 and "error" in third
+    assert result.stderr.startswith("monitor: error: standard input line 3 is not a JSON")
 
 
 def test_digest_on_an_empty_database(tmp_path, monkeypatch, capsys):

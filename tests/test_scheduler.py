@@ -15,7 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+)
 
 from monitor.config import Source
 from monitor.crawl import SourceResult, project_settings
@@ -102,12 +107,12 @@ class FakeCrawls:
     def __call__(self, names):
         self.calls.append((names[0], datetime.now(UTC)))
         self.called.release()
-        self.release.wait(10)
+        self.release.wait(300)
         return ChildResult(list(names), 0, 0.1,
                            results=[SourceResult(name, pages=1, reason="finished")
                                     for name in names])
 
-    def wait_for(self, count: int, timeout: float = 10) -> None:
+    def wait_for(self, count: int, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while len(self.calls) < count:
             assert self.called.acquire(timeout=max(deadline - time.monotonic(), 0.01)), \
@@ -154,17 +159,27 @@ def test_restart_keeps_the_stored_jobs_and_their_next_run_times(settings):
     assert kept["crawl:fresh"] == T0 + timedelta(minutes=40)  # still never ran: at once
 
 
+def finished_jobs(daemon) -> threading.Semaphore:
+    """Released each time a job has run to its end (not when it merely started)."""
+    done = threading.Semaphore(0)
+    daemon.scheduler.add_listener(lambda event: done.release(),
+                                  EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return done
+
+
 def test_downtime_gives_one_coalesced_run_not_a_burst(settings):
     crawls = FakeCrawls()
     with time_machine.travel(T0, tick=True) as clock:
         daemon = Daemon(settings, [source("fast", "every 2h")], crawl=crawls)
+        done = finished_jobs(daemon)
         daemon.start()
         try:
             crawls.wait_for(1)  # never ran: at once
+            assert done.acquire(timeout=120)  # and its job has ended
             clock.shift(timedelta(hours=10, minutes=1))  # five fire times passed
             daemon.scheduler.wakeup()
             crawls.wait_for(2)
-            time.sleep(0.5)
+            assert done.acquire(timeout=120)
             assert len(crawls.calls) == 2
             assert jobs(daemon)["crawl:fast"] > datetime.now(UTC) + timedelta(hours=1)
         finally:
@@ -182,7 +197,7 @@ def test_a_run_missed_by_more_than_the_grace_time_is_skipped(settings):
             assert jobs(daemon)["crawl:daily"] == at(7)
             clock.shift(timedelta(hours=3))  # down from 06:00 to 09:00; grace 10 min
             daemon.scheduler.wakeup()
-            assert missed.wait(10)
+            assert missed.wait(120)
             assert crawls.calls == []
             assert jobs(daemon)["crawl:daily"] == at(7, day=24)
         finally:
@@ -195,15 +210,16 @@ def test_a_job_never_runs_twice_at_once(settings):
     with time_machine.travel(T0, tick=True) as clock:
         daemon = Daemon(settings, [source("slow", "every 1h")], crawl=crawls)
         daemon.scheduler.add_listener(lambda event: refused.set(), EVENT_JOB_MAX_INSTANCES)
+        done = finished_jobs(daemon)
         daemon.start()
         try:
             crawls.wait_for(1)
             clock.shift(timedelta(hours=1, minutes=1))
             daemon.scheduler.wakeup()
-            assert refused.wait(10)  # still running: the new run is not started
+            assert refused.wait(120)  # still running: the new run is not started
             assert len(crawls.calls) == 1
             crawls.release.set()
-            time.sleep(0.3)
+            assert done.acquire(timeout=120)  # the first run has ended
             clock.shift(timedelta(hours=1))
             daemon.scheduler.wakeup()
             crawls.wait_for(2)

@@ -26,6 +26,13 @@ def progress_line(source: str, counters: dict, seconds: float, reason: str) -> s
     if error_count:
         kinds = ", ".join(f"{n}× {kind.replace('_', ' ')}" for kind, n in sorted(errors.items()))
         line += f"\n  {'':<22} ! {kinds}; last: {counters.get('last_error', '?')}"
+    dropped = {k: n for k, n in grouped(counters, "dropped").items() if k != "already_stored"}
+    if dropped:
+        kinds = ", ".join(f"{n}× {kind.replace('_', ' ')}" for kind, n in sorted(dropped.items()))
+        line += f"\n  {'':<22} ! dropped, not articles: {kinds}"
+    if counters.get("links_cut"):
+        line += (f"\n  {'':<22} ! {int(counters['links_cut'])} links cut from long lists "
+                 "(MONITOR_MAX_LINKS_PER_LIST)")
     return line
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scrapy import signals
 
-from monitor.storage import Storage
+from monitor.storage import Storage, StorageError
 
 
 def source_stats(stats: dict, source: str) -> dict:
@@ -31,6 +31,7 @@ class RunRecorder:
         self.stats = crawler.stats
         self.storage: Storage | None = None
         self.runs: dict[str, int] = {}
+        self.stopping = False
         for handler, signal in (
             (self.spider_opened, signals.spider_opened),
             (self.spider_closed, signals.spider_closed),
@@ -50,11 +51,20 @@ class RunRecorder:
         self.stats.inc_value(f"monitor/{source or 'unknown'}/{key}")
 
     def spider_opened(self, spider) -> None:
-        self.storage = Storage.from_settings(self.crawler.settings)
-        for source in getattr(spider, "sources", ()):
-            run_id = self.storage.start_run(source.name, spider.name)
-            self.runs[source.name] = run_id
-            self.stats.set_value(f"monitor/{source.name}/run_id", run_id)
+        """Open each source's run record. A database that cannot take it fails the sources
+        and stops the crawl: nothing it fetched could be stored."""
+        try:
+            self.storage = Storage.from_settings(self.crawler.settings)
+            for source in getattr(spider, "sources", ()):
+                run_id = self.storage.start_run(source.name, spider.name)
+                self.runs[source.name] = run_id
+                self.stats.set_value(f"monitor/{source.name}/run_id", run_id)
+        except StorageError as exc:
+            for source in getattr(spider, "sources", ()):
+                self._inc(source.name, "errors/storage")
+                self.stats.set_value(f"monitor/{source.name}/last_error",
+                                     f"could not record the run: {exc}")
+            self._stop(spider, "database error")
 
     def response_received(self, response, request, spider) -> None:
         if "source" in request.meta:
@@ -67,12 +77,29 @@ class RunRecorder:
         self._inc(getattr(item, "source", None), f"dropped/{getattr(exception, 'kind', 'other')}")
 
     def item_error(self, item, response, spider, failure) -> None:
+        """A pipeline failed on an article. A store that failed fails the source; when the
+        database cannot be written at all, the crawl stops (its pages would be lost too)."""
+        from pipelines import StoreFailed
+
         source = getattr(item, "source", None)
+        if failure.check(StoreFailed):
+            self._inc(source, "errors/storage")
+            self.stats.set_value(f"monitor/{source}/last_error", str(failure.value))
+            if failure.value.fatal:
+                self._stop(spider, "database error")
+            return
         self._inc(source, "errors/pipeline")
         self.stats.set_value(
             f"monitor/{source}/last_error",
             f"could not process {getattr(item, 'url', '?')}: {failure.getErrorMessage()}",
         )
+
+    def _stop(self, spider, reason: str) -> None:
+        from scrapy.utils.defer import deferred_from_coro
+
+        if not self.stopping:
+            self.stopping = True
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def spider_error(self, failure, response, spider) -> None:
         source = response.meta.get("source") if response is not None else None
@@ -88,22 +115,31 @@ class RunRecorder:
         stats = self.stats.get_stats()
         try:
             for source, run_id in self.runs.items():
-                counters = source_stats(stats, source)
-                self.storage.finish_run(
-                    run_id,
-                    reason=reason,
-                    pages=int(counters.get("pages", 0)),
-                    new_articles=int(counters.get("new_articles", 0)),
-                    errors=grouped(counters, "errors"),
-                    stats={
-                        "skipped_stored": int(counters.get("skipped_stored", 0)),
-                        "skipped_old": int(counters.get("skipped_old", 0)),
-                        "stopped_at_horizon": int(counters.get("stopped_at_horizon", 0)),
-                        "dropped": grouped(counters, "dropped"),
-                        "last_error": counters.get("last_error"),
-                        "coverage": self.storage.run_coverage(run_id),
-                    },
-                )
+                try:
+                    self._finish(source, run_id, reason, source_stats(stats, source))
+                except StorageError as exc:  # the run stays open: the next crawl closes it
+                    self._inc(source, "errors/storage")
+                    self.stats.set_value(f"monitor/{source}/last_error",
+                                         f"could not record the end of the run: {exc}")
         finally:
             self.storage.close()
             self.storage = None
+
+    def _finish(self, source: str, run_id: int, reason: str, counters: dict) -> None:
+        self.storage.finish_run(
+            run_id,
+            reason=reason,
+            pages=int(counters.get("pages", 0)),
+            new_articles=int(counters.get("new_articles", 0)),
+            errors=grouped(counters, "errors"),
+            stats={
+                "skipped_stored": int(counters.get("skipped_stored", 0)),
+                "skipped_old": int(counters.get("skipped_old", 0)),
+                "skipped": grouped(counters, "skipped"),
+                "links_cut": int(counters.get("links_cut", 0)),
+                "stopped_at_horizon": int(counters.get("stopped_at_horizon", 0)),
+                "dropped": grouped(counters, "dropped"),
+                "last_error": counters.get("last_error"),
+                "coverage": self.storage.run_coverage(run_id),
+            },
+        )
