@@ -320,13 +320,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_schedule(args) -> int:
-    import logging
+    from monitor.scheduler import Daemon, configure_daemon_logging
 
-    from monitor.scheduler import Daemon
-
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_daemon_logging()
     settings = _settings(args)
     sources = load_sources(settings.get("MONITOR_SOURCES"))
     _upgrade_schema(settings)

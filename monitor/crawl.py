@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -96,9 +97,21 @@ def project_settings(**overrides) -> Settings:
     when the settings module was first imported), then ``overrides`` win (Scrapy settings
     too: ``-s NAME=VALUE``)."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "monitor.settings")
-    settings = get_project_settings()
+    try:
+        settings = get_project_settings()
+    except ValueError as exc:  # a MONITOR_* variable that does not parse
+        raise ConfigError(f"wrong setting in the environment: {exc}") from None
     for key in list(settings.attributes):
         if key.startswith("MONITOR_") and key in os.environ:
+            default = settings.get(key)
+            if isinstance(default, int | float) and not isinstance(default, bool):
+                try:
+                    type(default)(os.environ[key])
+                except ValueError:
+                    raise ConfigError(
+                        f"wrong setting in the environment: {key}={os.environ[key]!r} is not "
+                        f"{'a whole number' if isinstance(default, int) else 'a number'}"
+                    ) from None
             settings.set(key, os.environ[key], priority="cmdline")
     for key, value in overrides.items():
         if value is not None:
@@ -134,10 +147,29 @@ def replayable(sources: list[Source], replay_dir: str | Path) -> tuple[list[Sour
     return kept, [s for s in sources if s not in kept]
 
 
-def log_file_path(settings: Settings) -> Path:
+def log_file_path(settings: Settings, now: float | None = None) -> Path:
+    """A new crawl log under ``<MONITOR_DATA_DIR>/logs``; logs last written more than
+    ``MONITOR_LOG_KEEP_DAYS`` ago are deleted."""
     folder = Path(settings.get("MONITOR_DATA_DIR", "data")) / "logs"
     folder.mkdir(parents=True, exist_ok=True)
+    prune_logs(folder, settings.getfloat("MONITOR_LOG_KEEP_DAYS", 14), now=now)
     return folder / f"crawl-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
+
+
+def prune_logs(folder: Path, keep_days: float, now: float | None = None) -> list[Path]:
+    """Delete the crawl logs in ``folder`` not written for ``keep_days`` (0: keep all)."""
+    if keep_days <= 0:
+        return []
+    cutoff = (now if now is not None else time.time()) - keep_days * 86400
+    removed = []
+    for path in folder.glob("crawl-*.log"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except OSError:  # another crawl pruned it a moment ago
+            continue
+    return removed
 
 
 def crawl_sources(sources: list[Source], settings: Settings) -> list[SourceResult]:

@@ -161,12 +161,23 @@ def crawl_command(names: list[str], *, sources_file: str | None = None,
 
 def run_child(argv: list[str], *, time_limit: float, grace: float,
               stop: threading.Event | None = None, poll: float = 0.2,
+              on_line: Callable[[str], None] | None = None,
               **popen) -> tuple[int | None, str | None, float]:
     """Run ``argv`` in its own process group: (exit code, why it was ended or None, seconds).
     Past ``time_limit``, or when ``stop`` is set, or when this process is interrupted, the
-    child and its descendants get SIGTERM, then SIGKILL ``grace`` seconds later."""
+    child and its descendants get SIGTERM, then SIGKILL ``grace`` seconds later.
+    ``on_line``: each line the child prints (stdout and stderr) goes there."""
     started = time.monotonic()
+    if on_line is not None:
+        popen.update(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                     errors="replace")
     process = subprocess.Popen(argv, start_new_session=True, **popen)
+    if on_line is not None:
+        def pump():
+            for line in process.stdout:
+                if line.strip():
+                    on_line(line.rstrip())
+        threading.Thread(target=pump, daemon=True, name=f"output of {process.pid}").start()
     stopped = None
     try:
         while True:
@@ -380,6 +391,25 @@ class _sigterm_ends_the_cycle:
 
 # ---------------------------------------------------------------- the daemon
 
+
+class DaemonLogFormatter(logging.Formatter):
+    """Log times in the schedules' time zone (Asia/Shanghai), with its offset, like
+    APScheduler's own times in its messages: one time zone in the whole log."""
+
+    def formatTime(self, record, datefmt=None):
+        moment = datetime.fromtimestamp(record.created, TZ)
+        return moment.strftime(datefmt or "%Y-%m-%d %H:%M:%S%z")
+
+
+def configure_daemon_logging(stream=None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(DaemonLogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 _daemon: Daemon | None = None
 
 
@@ -530,8 +560,11 @@ class Daemon:
     # ------------------------------------------------------------ what jobs do
 
     def _crawl_in_child(self, names: list[str]) -> ChildResult:
+        """The crawl's own output goes to the daemon's log, each line with its source."""
+        who = ",".join(names)
         return crawl_in_child(names, self.settings, stop=self.stop,
-                              sources_file=self.sources_file)
+                              sources_file=self.sources_file,
+                              on_line=lambda line: logger.info("%s: %s", who, line.strip()))
 
     def run_crawl(self, name: str) -> CycleReport | None:
         """A source's job: ``run_cycle`` for that source, without the digest; each outcome

@@ -11,6 +11,23 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _number(kind, name: str, default: str):
+    value = _env(name, default)
+    try:
+        return kind(value)
+    except ValueError:
+        words = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name}={value!r} is not {words}") from None
+
+
+def _float(name: str, default: str) -> float:
+    return _number(float, name, default)
+
+
+def _int(name: str, default: str) -> int:
+    return _number(int, name, default)
+
+
 MONITOR_DATA_DIR = _env("MONITOR_DATA_DIR", "data")
 MONITOR_DATABASE_URL = _env("MONITOR_DATABASE_URL", f"sqlite:///{MONITOR_DATA_DIR}/monitor.db")
 MONITOR_SOURCES = _env("MONITOR_SOURCES", "sources.toml")
@@ -18,18 +35,18 @@ MONITOR_SOURCES = _env("MONITOR_SOURCES", "sources.toml")
 MONITOR_REPLAY_DIR = _env("MONITOR_REPLAY_DIR", "")
 # list pages are followed until they reach articles older than the horizon: the last
 # successful run minus this many days
-MONITOR_HORIZON_DAYS = float(_env("MONITOR_HORIZON_DAYS", "1"))
+MONITOR_HORIZON_DAYS = _float("MONITOR_HORIZON_DAYS", "1")
 # before a source's first successful run: the list page's fetch time minus this many days
-MONITOR_FIRST_RUN_DAYS = float(_env("MONITOR_FIRST_RUN_DAYS", "7"))
+MONITOR_FIRST_RUN_DAYS = _float("MONITOR_FIRST_RUN_DAYS", "7")
 # the browser for JavaScript pages; found on PATH when not set
 MONITOR_BROWSER = _env("MONITOR_BROWSER", "") or next(
     filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), ""
 )
 # article links taken from one list page, in list order (newest first); the rest are cut
 # and counted in the run record (a list of thousands of links would eat the time limit)
-MONITOR_MAX_LINKS_PER_LIST = int(_env("MONITOR_MAX_LINKS_PER_LIST", "200"))
+MONITOR_MAX_LINKS_PER_LIST = _int("MONITOR_MAX_LINKS_PER_LIST", "200")
 # crawl logs (<MONITOR_DATA_DIR>/logs/crawl-*.log) older than this many days are deleted
-MONITOR_LOG_KEEP_DAYS = float(_env("MONITOR_LOG_KEEP_DAYS", "14"))
+MONITOR_LOG_KEEP_DAYS = _float("MONITOR_LOG_KEEP_DAYS", "14")
 MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source on stdout
 
 # ---------------------------------------------------------------- operations
@@ -37,24 +54,24 @@ MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source o
 
 # a crawl started by `monitor run` or `monitor schedule` runs in a child process that is
 # ended after this many seconds (SIGTERM, then SIGKILL after the grace time)
-MONITOR_CRAWL_TIME_LIMIT = float(_env("MONITOR_CRAWL_TIME_LIMIT", "1800"))
-MONITOR_CRAWL_KILL_GRACE = float(_env("MONITOR_CRAWL_KILL_GRACE", "10"))
+MONITOR_CRAWL_TIME_LIMIT = _float("MONITOR_CRAWL_TIME_LIMIT", "1800")
+MONITOR_CRAWL_KILL_GRACE = _float("MONITOR_CRAWL_KILL_GRACE", "10")
 # per-source file locks; default <MONITOR_DATA_DIR>/locks
 MONITOR_LOCK_DIR = _env("MONITOR_LOCK_DIR", "")
 # `monitor run`: an "every N" schedule counts as due this many seconds early, so that cron
 # calls a few seconds apart from the last run's start do not skip a whole period
-MONITOR_DUE_SLACK = float(_env("MONITOR_DUE_SLACK", "300"))
+MONITOR_DUE_SLACK = _float("MONITOR_DUE_SLACK", "300")
 # `monitor schedule`: crawls at once; a run missed by more than the misfire grace time
 # (seconds) is skipped, missed runs within it are coalesced into one
-MONITOR_SCHEDULER_WORKERS = int(_env("MONITOR_SCHEDULER_WORKERS", "4"))
-MONITOR_MISFIRE_GRACE = int(_env("MONITOR_MISFIRE_GRACE", "3600"))
+MONITOR_SCHEDULER_WORKERS = _int("MONITOR_SCHEDULER_WORKERS", "4")
+MONITOR_MISFIRE_GRACE = _int("MONITOR_MISFIRE_GRACE", "3600")
 # the daemon writes the digest of the previous day to <MONITOR_DATA_DIR>/digests
 MONITOR_DIGEST_SCHEDULE = _env("MONITOR_DIGEST_SCHEDULE", "0 8 * * *")
 # health checks (monitor/health.py)
-MONITOR_HEALTH_EMPTY_RUNS = int(_env("MONITOR_HEALTH_EMPTY_RUNS", "5"))
-MONITOR_HEALTH_MAX_ERROR_RATE = float(_env("MONITOR_HEALTH_MAX_ERROR_RATE", "0.5"))
-MONITOR_HEALTH_COVERAGE_DROP = float(_env("MONITOR_HEALTH_COVERAGE_DROP", "0.3"))
-MONITOR_HEALTH_COVERAGE_ARTICLES = int(_env("MONITOR_HEALTH_COVERAGE_ARTICLES", "5"))
+MONITOR_HEALTH_EMPTY_RUNS = _int("MONITOR_HEALTH_EMPTY_RUNS", "5")
+MONITOR_HEALTH_MAX_ERROR_RATE = _float("MONITOR_HEALTH_MAX_ERROR_RATE", "0.5")
+MONITOR_HEALTH_COVERAGE_DROP = _float("MONITOR_HEALTH_COVERAGE_DROP", "0.3")
+MONITOR_HEALTH_COVERAGE_ARTICLES = _int("MONITOR_HEALTH_COVERAGE_ARTICLES", "5")
 
 # ---------------------------------------------------------------- distributed mode
 # (monitor.distributed) MONITOR_REDIS_URL with a PostgreSQL database switches it on
@@ -78,7 +95,7 @@ MONITOR_NOTIFY = _env("MONITOR_NOTIFY", "")
 # mail: the HTML digest with a plain-text alternative; MONITOR_SMTP_TO is a comma-separated
 # list; security: starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)
 MONITOR_SMTP_HOST = _env("MONITOR_SMTP_HOST", "")
-MONITOR_SMTP_PORT = int(_env("MONITOR_SMTP_PORT", "587"))
+MONITOR_SMTP_PORT = _int("MONITOR_SMTP_PORT", "587")
 MONITOR_SMTP_SECURITY = _env("MONITOR_SMTP_SECURITY", "starttls")
 MONITOR_SMTP_USER = _env("MONITOR_SMTP_USER", "")
 MONITOR_SMTP_PASSWORD = _env("MONITOR_SMTP_PASSWORD", "")
@@ -94,12 +111,12 @@ MONITOR_WEBHOOK_WECOM = _env("MONITOR_WEBHOOK_WECOM", "")
 MONITOR_WEBHOOK_DINGTALK = _env("MONITOR_WEBHOOK_DINGTALK", "")
 MONITOR_WEBHOOK_DINGTALK_SECRET = _env("MONITOR_WEBHOOK_DINGTALK_SECRET", "")
 # each channel is tried this many times, waiting the delay (seconds, doubled each time)
-MONITOR_DELIVERY_ATTEMPTS = int(_env("MONITOR_DELIVERY_ATTEMPTS", "3"))
-MONITOR_DELIVERY_RETRY_DELAY = float(_env("MONITOR_DELIVERY_RETRY_DELAY", "10"))
-MONITOR_DELIVERY_TIMEOUT = float(_env("MONITOR_DELIVERY_TIMEOUT", "30"))
+MONITOR_DELIVERY_ATTEMPTS = _int("MONITOR_DELIVERY_ATTEMPTS", "3")
+MONITOR_DELIVERY_RETRY_DELAY = _float("MONITOR_DELIVERY_RETRY_DELAY", "10")
+MONITOR_DELIVERY_TIMEOUT = _float("MONITOR_DELIVERY_TIMEOUT", "30")
 # the Atom feed (`monitor digest --format atom`): the days it covers, and the URL it is
 # published at (its self link), if any
-MONITOR_FEED_DAYS = float(_env("MONITOR_FEED_DAYS", "7"))
+MONITOR_FEED_DAYS = _float("MONITOR_FEED_DAYS", "7")
 MONITOR_FEED_URL = _env("MONITOR_FEED_URL", "")
 # where the daemon writes the Atom feed; default <MONITOR_DATA_DIR>/feed.atom
 MONITOR_FEED_FILE = _env("MONITOR_FEED_FILE", "")
@@ -128,13 +145,13 @@ USER_AGENT = _env(
 # politeness: robots.txt, one or two requests at a time per site, adaptive delay
 # (AutoThrottle: the delay follows each site's response times). Raise the concurrency only
 # for sites that allow it (`monitor crawl -s NAME=VALUE` sets any Scrapy setting too).
-MONITOR_CONCURRENCY = int(_env("MONITOR_CONCURRENCY", "8"))  # requests at once in all
-MONITOR_CONCURRENCY_PER_DOMAIN = int(_env("MONITOR_CONCURRENCY_PER_DOMAIN", "2"))  # per site
+MONITOR_CONCURRENCY = _int("MONITOR_CONCURRENCY", "8")  # requests at once in all
+MONITOR_CONCURRENCY_PER_DOMAIN = _int("MONITOR_CONCURRENCY_PER_DOMAIN", "2")  # per site
 MONITOR_AUTOTHROTTLE = _env("MONITOR_AUTOTHROTTLE", "1")  # 1 / 0 (true / false)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = MONITOR_CONCURRENCY
 CONCURRENT_REQUESTS_PER_DOMAIN = MONITOR_CONCURRENCY_PER_DOMAIN
-DOWNLOAD_DELAY = float(_env("MONITOR_DOWNLOAD_DELAY", "0.5"))
+DOWNLOAD_DELAY = _float("MONITOR_DOWNLOAD_DELAY", "0.5")
 AUTOTHROTTLE_ENABLED = MONITOR_AUTOTHROTTLE.strip().lower() in ("1", "true")
 # items of one response processed at once: a page gives one article and the pipelines are
 # synchronous, and Scrapy starts this many tasks for every response (default 100)
@@ -144,11 +161,11 @@ AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # failures: time-outs, retries with back-off, a maximum page size
-DOWNLOAD_TIMEOUT = int(_env("MONITOR_DOWNLOAD_TIMEOUT", "30"))
+DOWNLOAD_TIMEOUT = _int("MONITOR_DOWNLOAD_TIMEOUT", "30")
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-DOWNLOAD_MAXSIZE = int(_env("MONITOR_MAX_PAGE_BYTES", str(10 * 1024 * 1024)))
+DOWNLOAD_MAXSIZE = _int("MONITOR_MAX_PAGE_BYTES", str(10 * 1024 * 1024))
 DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 
 # JavaScript pages through scrapy-playwright and the system browser
@@ -200,4 +217,12 @@ EXTENSIONS = {
 LOG_LEVEL = _env("MONITOR_LOG_LEVEL", "INFO")
 LOG_FORMATTER = "monitor.crawling.logformatter.MonitorLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl NAME -O items.jsonl`: articles with their raw page as text
+FEED_EXPORTERS = {
+    "json": "monitor.crawling.feeds.JsonExporter",
+    "jsonlines": "monitor.crawling.feeds.JsonLinesExporter",
+    "jsonl": "monitor.crawling.feeds.JsonLinesExporter",
+    "csv": "monitor.crawling.feeds.CsvExporter",
+    "xml": "monitor.crawling.feeds.XmlExporter",
+}
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

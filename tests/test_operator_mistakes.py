@@ -79,6 +79,8 @@ CASES = [
     ("run-send-without-channel", ["run", "--send"], {}, SOURCE, ""),
     ("data-dir-is-a-file", ["run"], {"MONITOR_DATA_DIR": "{tmp}/afile"}, SOURCE, ""),
     ("data-dir-is-a-file-crawl", ["crawl"], {"MONITOR_DATA_DIR": "{tmp}/afile"}, SOURCE, ""),
+    ("setting-not-a-number", ["run"], {"MONITOR_CRAWL_TIME_LIMIT": "half an hour"}, SOURCE,
+     ""),
     ("replay-folder-missing", ["run", "--replay", "{tmp}/nosite"], {}, SOURCE, ""),
 ]
 
