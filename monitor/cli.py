@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import ConfigError, Source, get_source, load_sources
+from monitor.errors import plain_error
 from monitor.storage import Storage, StorageError
 
 EXIT_OK, EXIT_FAILED_SOURCES, EXIT_USAGE = 0, 1, 2
@@ -92,7 +93,10 @@ def _replayable(sources: list[Source], replay: str) -> list[Source]:
 
     if not Path(replay).is_dir():
         raise CommandError(f"replay folder {replay} does not exist")
-    sources, skipped = replayable(sources, replay)
+    try:
+        sources, skipped = replayable(sources, replay)
+    except ValueError as exc:  # a saved page that cannot be read
+        raise CommandError(str(exc)) from exc
     for source in skipped:
         print(f"  {source.name:<22} skipped: no saved page for its start URLs in {replay}")
     return sources
@@ -253,7 +257,7 @@ def cmd_review(args) -> int:
     from monitor.review import ReviewError, review
 
     settings = _settings(args)
-    storage = _storage(settings)
+    storage = _existing_storage(settings)
     try:
         verdict, story = review(storage, args.id, args.verdict, topics=args.topic,
                                 reviewer=args.reviewer, note=args.note)
@@ -430,6 +434,7 @@ def cmd_health(args) -> int:
 
 
 def cmd_db(args) -> int:
+    from alembic.util import CommandError as AlembicError
     from sqlalchemy.exc import SQLAlchemyError
 
     from monitor import migrations
@@ -460,6 +465,8 @@ def cmd_db(args) -> int:
     except SQLAlchemyError as exc:
         raise StorageError(f"database {engine.url!r}: {getattr(exc, 'orig', None) or exc}") \
             from exc
+    except AlembicError as exc:  # e.g. a revision that does not exist
+        raise CommandError(f"db {args.action}: {exc}") from exc
     finally:
         engine.dispose()
     return EXIT_OK
@@ -559,7 +566,7 @@ def cmd_reprocess(args) -> int:
 
     settings = _settings(args)
     sources = {s.name: s for s in load_sources(settings.get("MONITOR_SOURCES"))}
-    storage = _storage(settings)
+    storage = _existing_storage(settings)
     try:
         report = reprocess(storage, sources)
     finally:
@@ -644,8 +651,15 @@ def cmd_record(args) -> int:
 # ---------------------------------------------------------------- parser
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a mistake on the command line answered in one line (exit 2)."""
+
+    def error(self, message):
+        raise CommandError(f"{message} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="monitor",
         description="Monitor Chinese news about medical aid and hospital cooperation.",
     )
@@ -829,17 +843,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def plain_error(exc: BaseException) -> str:
-    """An exception in the words an operator needs: what failed, on which file or
-    database, why."""
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or exc}"
-    if isinstance(exc, SQLAlchemyError):
-        return f"database error: {getattr(exc, 'orig', None) or exc}".splitlines()[0]
-    return str(exc)
-
-
 @contextmanager
 def _sources_env(sources_file: str | None):
     """``--sources-file`` as ``MONITOR_SOURCES`` while a command runs, for what reads the
@@ -859,8 +862,8 @@ def _sources_env(sources_file: str | None):
 def main(argv: list[str] | None = None) -> int:
     """Run a command. Every mistake or fault it meets comes back here and is printed as
     one plain line (``plain_error``): the configuration, the database, a file."""
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         with _sources_env(args.sources_file):
             if args.command in ("run", "crawl", "schedule", "dispatch", "worker") \
                     and _settings(args).get("MONITOR_REDIS_URL"):
@@ -872,7 +875,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     except (ConfigError, CommandError, StorageError, OSError, SQLAlchemyError) as exc:
-        print(f"monitor: error: {plain_error(exc)}", file=sys.stderr)
+        message = str(exc) if isinstance(exc, ConfigError) else plain_error(exc)
+        print(f"monitor: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("monitor: interrupted; everything stored so far is kept", file=sys.stderr)

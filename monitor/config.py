@@ -60,6 +60,8 @@ def load_sources(path: str | os.PathLike | None = None) -> list[Source]:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"sources file {path} not found (set MONITOR_SOURCES)") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     defaults = data.get("defaults", {})

@@ -47,6 +47,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import _INTERVAL, Source
 from monitor.crawl import SourceResult, read_report
+from monitor.errors import plain_error
 from monitor.locks import SourceLocks, lock_folder
 from monitor.storage import Storage
 
@@ -416,11 +417,17 @@ _daemon: Daemon | None = None
 def crawl_job(source: str, schedule: str) -> None:
     """A source's job. Jobs are stored by reference to this function with their arguments;
     ``schedule`` tells on restart whether the stored job is still the configured one."""
-    _current().run_crawl(source)
+    try:
+        _current().run_crawl(source)
+    except Exception as exc:  # one plain line in the log, not a traceback
+        logger.error("%s: FAILED: %s", source, plain_error(exc))
 
 
 def digest_job(schedule: str) -> None:
-    _current().write_digest()
+    try:
+        _current().write_digest()
+    except Exception as exc:
+        logger.error("digest: FAILED: %s", plain_error(exc))
 
 
 def dispatch_job(schedule: str) -> None:

@@ -153,7 +153,8 @@ def last_run(tmp_path: Path) -> dict:
 def serve_bad_pages(site: FaultSite) -> list[str]:
     """The list page and its articles: one good, the others each a fault."""
     paths = ["/a/good.htm", "/a/bomb.htm", "/a/big.htm", "/a/loop.htm", "/a/cycle.htm",
-             "/a/empty.htm", "/a/binary.htm", "/a/notext.htm", "/a/deep.htm"]
+             "/a/empty.htm", "/a/binary.htm", "/a/notext.htm", "/a/deep.htm",
+             "/a/garbled.htm"]
     site.page("/list.htm", list_html(paths))
     site.page("/a/good.htm", article_html(0))
     # a gzip bomb: 5 KB on the wire, 5 MB once decompressed (limit: 1 MB)
@@ -176,6 +177,8 @@ def serve_bad_pages(site: FaultSite) -> list[str]:
         request.send_header("Content-Length", "0")
         request.end_headers()
     site.routes["/a/cycle.htm"] = site.routes["/a/cycle2.htm"] = cycle
+    site.routes["/a/garbled.htm"] = lambda request: request.wfile.write(
+        b"this is not HTTP at all\r\n\r\nbody")  # no status line, no headers
     site.page("/a/empty.htm", b"")
     site.page("/a/binary.htm", bytes(range(256)) * 40)
     site.page("/a/notext.htm", b"<html><head><script>var a = 1;</script></head>"
@@ -198,6 +201,7 @@ def test_bad_pages_are_named_and_dropped_and_the_next_clean_run_stores_each_once
     assert run["finish_reason"] == "finished"
     assert run["errors"].get("too_large") == 2, run  # the bomb and the page without length
     assert run["errors"].get("redirect_loop") == 2, run
+    assert run["errors"].get("bad_answer") == 1, run
     assert "other" not in run["errors"]
     dropped = run["stats"]["dropped"]
     assert dropped.get("empty_page") == 1 and dropped.get("binary_page") == 1, dropped

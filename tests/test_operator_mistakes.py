@@ -81,6 +81,15 @@ CASES = [
     ("data-dir-is-a-file-crawl", ["crawl"], {"MONITOR_DATA_DIR": "{tmp}/afile"}, SOURCE, ""),
     ("setting-not-a-number", ["run"], {"MONITOR_CRAWL_TIME_LIMIT": "half an hour"}, SOURCE,
      ""),
+    ("unknown-command", ["digets"], {}, SOURCE, ""),
+    ("unknown-choice", ["health", "--format", "xml"], {}, SOURCE, ""),
+    ("review-not-a-number", ["review", "twelve", "--relevant"], {}, SOURCE, ""),
+    ("review-no-database", ["review", "1", "--relevant"],
+     {"MONITOR_DATABASE_URL": "sqlite:///{tmp}/none.db"}, SOURCE, ""),
+    ("reprocess-no-database", ["reprocess"], {"MONITOR_DATABASE_URL": "sqlite:///{tmp}/none.db"},
+     SOURCE, ""),
+    ("downgrade-unknown-revision", ["db", "downgrade", "nosuchrevision"], {}, SOURCE, ""),
+    ("sources-not-utf8", ["sources"], {}, b'[[source]]\nname = "\xe9t\xe9"\n', ""),
     ("replay-folder-missing", ["run", "--replay", "{tmp}/nosite"], {}, SOURCE, ""),
 ]
 
@@ -94,7 +103,8 @@ def test_a_mistake_is_one_plain_line_exit_2_and_changes_nothing(
     (work / "m.db").write_bytes(database.read_bytes())
     (work / "empty").mkdir()
     (work / "afile").write_text("not a folder")
-    (work / "sources.toml").write_text(sources, "utf-8")
+    (work / "sources.toml").write_bytes(sources if isinstance(sources, bytes)
+                                        else sources.encode())
     for name in [n for n in list(__import__("os").environ) if n.startswith("MONITOR_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("MONITOR_DATA_DIR", str(work / "data"))

@@ -325,7 +325,7 @@ def test_sigterm_stops_the_daemon_and_its_crawl_cleanly(crawl_env, tmp_path):
          "--replay", str(SITE)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while not stored_yet(crawl_env):  # wait until the crawl is under way
             assert time.monotonic() < deadline and daemon.poll() is None, daemon.stderr.read()
             time.sleep(0.2)

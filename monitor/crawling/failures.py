@@ -24,7 +24,9 @@ from twisted.internet.error import (
     TCPTimedOutError,
     TimeoutError,
 )
-from twisted.web._newclient import ResponseNeverReceived
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from monitor.storage import StorageError
 
 _BROWSER_HINT = (
     "no browser to render JavaScript pages: run `make setup` (installs Debian's chromium) "
@@ -63,6 +65,11 @@ def classify_failure(failure, url: str) -> Failure:
             return Failure("offsite", f"outside the source's domains: {url}", skipped=True)
         first_line = text.strip().splitlines()[0][:200] if text.strip() else "no reason given"
         return Failure("ignored", f"request to {url} dropped: {first_line}")
+    if failure.check(StorageError):
+        return Failure("storage", f"the database failed while handling {url}: {text}")
+    if "SSL" in failure.type.__name__ or "ssl" in failure.type.__module__.lower() or \
+            "certificate verify failed" in lowered or "handshake" in lowered:
+        return Failure("tls", f"the secure connection failed (certificate or TLS) to {url}")
     if failure.check(DNSLookupError, CannotResolveHostError):
         return Failure("dns", f"the site's name does not resolve (site gone or no network): "
                        f"{url}")
@@ -74,8 +81,11 @@ def classify_failure(failure, url: str) -> Failure:
         # the handler cancels a download over the size limit (announced by Content-Length,
         # or counted while receiving); time-outs are reported as such above
         return Failure("too_large", f"{_TOO_LARGE}: {url}")
+    if failure.check(ResponseFailed, DownloadFailedError) and any(
+            words in text for words in ("ParseError", "BadHeaders", "BadResponse")):
+        return Failure("bad_answer", f"the site's answer is not valid HTTP: {url}")
     if failure.check(ConnectionLost, ResponseNeverReceived, ResponseDataLossError,
-                     DownloadFailedError):
+                     DownloadFailedError, ResponseFailed):
         return Failure("connection", f"the connection broke while fetching {url}")
     if "Executable doesn't exist" in text or "executable_path" in text:
         return Failure("browser", _BROWSER_HINT)

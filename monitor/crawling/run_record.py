@@ -82,10 +82,10 @@ class RunRecorder:
         from pipelines import StoreFailed
 
         source = getattr(item, "source", None)
-        if failure.check(StoreFailed):
+        if failure.check(StoreFailed, StorageError):
             self._inc(source, "errors/storage")
             self.stats.set_value(f"monitor/{source}/last_error", str(failure.value))
-            if failure.value.fatal:
+            if failure.check(StorageError) or failure.value.fatal:
                 self._stop(spider, "database error")
             return
         self._inc(source, "errors/pipeline")
@@ -103,6 +103,11 @@ class RunRecorder:
 
     def spider_error(self, failure, response, spider) -> None:
         source = response.meta.get("source") if response is not None else None
+        if failure.check(StorageError):  # a middleware's look-up: the database failed
+            self._inc(source, "errors/storage")
+            self.stats.set_value(f"monitor/{source}/last_error", str(failure.value))
+            self._stop(spider, "database error")
+            return
         self._inc(source, "errors/parse")
         self.stats.set_value(
             f"monitor/{source}/last_error",
