@@ -28,13 +28,13 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
+from monitor import settings
 from monitor.dates import SHANGHAI, find_dateline
 from monitor.items import Article, DateCandidate
 from monitor.page import Page
 from monitor.sites import Fields, SiteFamily, family_for_kind
 from monitor.text import squash
 
-MAX_HTML_BYTES = 5_000_000  # pages are cut here before parsing (and the cut is noted)
 MIN_BODY_CHARS = 30  # a body step giving fewer characters falls through to the next step
 MAX_TITLE_CHARS = 200
 MAX_AUTHOR_CHARS = 40
@@ -70,9 +70,14 @@ def extract_article(
     source: str = "",
     kind: str | None = None,
     selectors: dict | None = None,
-    max_bytes: int = MAX_HTML_BYTES,
+    max_bytes: int | None = None,
 ) -> Article:
-    """The article on ``page``: site rules → JSON-LD / meta → trafilatura, field by field."""
+    """The article on ``page``: site rules → JSON-LD / meta → trafilatura, field by field.
+
+    ``max_bytes``: the page is cut there before parsing; default the
+    ``MONITOR_MAX_PARSE_BYTES`` setting."""
+    if max_bytes is None:
+        max_bytes = settings.MONITOR_MAX_PARSE_BYTES
     article = Article(
         url=page.url, source=source, fetched_at=page.fetched_at, raw_html=page.body
     )

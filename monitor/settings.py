@@ -133,6 +133,13 @@ MONITOR_PUBLIC_URL = _env("MONITOR_PUBLIC_URL", "")
 # listens on another address than the loopback one; checked there too when set
 MONITOR_SERVE_TOKEN = _env("MONITOR_SERVE_TOKEN", "")
 
+# ---------------------------------------------------------------- extraction
+# (monitor.extract)
+
+# a page (fetched, replayed or saved) is cut at this many bytes before it is parsed, and the
+# cut is noted on the article; the download limit is MONITOR_MAX_PAGE_BYTES below
+MONITOR_MAX_PARSE_BYTES = int(_env("MONITOR_MAX_PARSE_BYTES", "5000000"))
+
 # ---------------------------------------------------------------- scrapy
 
 BOT_NAME = "medcoop-monitor"

@@ -108,7 +108,8 @@ class SourceSpider(scrapy.Spider):
         source = self.source_named(response.meta["source"])
         selectors = dict(source.selectors)
         article = extract_article(Page.from_response(response), source=source.name,
-                                  kind=source.kind, selectors=selectors)
+                                  kind=source.kind, selectors=selectors,
+                                  max_bytes=self.settings.getint("MONITOR_MAX_PARSE_BYTES") or None)
         listed = response.meta.get("listed_date")
         if listed is not None:  # the list's shown time: the last tier before the URL date
             article.date_candidates.append(DateCandidate(listed.isoformat(), "listed"))
