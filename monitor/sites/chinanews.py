@@ -1,7 +1,8 @@
 """China News (中国新闻网): www.chinanews.com.cn and www.chinanews.com, same paths on both.
 
-Selectors are kept per template as data below; ``extract`` detects the template from
-the page. Article URLs are normalised to ``https://www.chinanews.com.cn/<path>``.
+Selectors are kept per template as data below (the schema of ``monitor.sites.schema``);
+``extract`` detects the template from the page, a source's ``selectors`` override it.
+Article URLs are normalised to ``https://www.chinanews.com.cn/<path>``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
+from monitor.sites.schema import Selectors, from_config
 from monitor.text import squash
 
 HOSTS = ("chinanews.com.cn", "chinanews.com")
@@ -37,42 +40,8 @@ ARCHIVE_PATH = re.compile(
 NON_ARTICLE_CHANNELS = frozenset({"shipin", "tp", "zhibo"})
 
 
-@dataclass(frozen=True)
-class Template:
-    """CSS selectors of one article layout; ``title`` only exists on that layout's pages."""
-
-    rule: str
-    title: str
-    time: str  # the displayed "2025年05月04日 14:29　来源：…" line
-    body: str
-    author: str | None = None  # hidden author field, where the layout has one
-
-
-TEMPLATES = (
-    # 2022 redesign (all current articles, UTF-8)
-    Template(
-        rule="chinanews:2022+",
-        title="h1.content_left_title",
-        time="div.content_left_time",
-        body="div.left_zw",
-    ),
-    # 2013–2021 layout (declared gb2312, served GBK); hidden #*_baidu fields for crawlers
-    Template(
-        rule="chinanews:2020",
-        title="#cont_1_1_2 > h1",
-        time="div.left-t",
-        body="div.left_zw",
-        author="#author_baidu",
-    ),
-)
-
-# Hidden machine fields (2020 layout; looked for on every layout)
-PUBTIME = "#pubtime_baidu"  # "2020-07-04 12:10:24"
-SOURCE = "#source_baidu"  # "来源：求是网"
-EDITOR = "#editor_baidu"  # "责任编辑：王琴"
-
 # Inside div.left_zw, both layouts: ad tables holding scripts (2020: table.adInContent),
-# the editor line (2020: div.adEditor .left_name; 2022+: div.editor), share widgets.
+# the editor line (2020: div.adEditor .left_name; 2022+: div.editor), share widgets (XPath).
 _CLASSES = "concat(' ', normalize-space(@class), ' ')"
 BODY_NOISE = (
     f"//table[contains({_CLASSES}, ' adInContent ') or .//script]",
@@ -80,6 +49,37 @@ BODY_NOISE = (
     f"//div[contains({_CLASSES}, ' adEditor ') or contains({_CLASSES}, ' left_name ')"
     f" or contains({_CLASSES}, ' editor ') or @id = 'function_code_page']",
 )
+_CSS = HTMLTranslator()
+# Hidden machine fields (2020 layout; looked for on every layout)
+PUBTIME = "#pubtime_baidu"  # "2020-07-04 12:10:24"
+SOURCE = "#source_baidu"  # "来源：求是网", after the 来源 of the displayed time line
+EDITOR = "#editor_baidu"  # "责任编辑：王琴"
+
+# Article templates (the schema: monitor.sites.schema); the title only exists on that
+# layout's pages, so it is the marker too. ``date`` is the displayed
+# "2025年05月04日 14:29　来源：…" line, ``author`` a hidden author field where there is one.
+TEMPLATES: dict[str, Selectors] = {
+    # 2022 redesign (all current articles, UTF-8)
+    "chinanews:2022+": Selectors(
+        marker="h1.content_left_title",
+        title="h1.content_left_title",
+        date="div.content_left_time",
+        body="div.left_zw",
+        outlet=SOURCE,
+        noise=BODY_NOISE,
+    ),
+    # 2013–2021 layout (declared gb2312, served GBK); hidden #*_baidu fields for crawlers
+    "chinanews:2020": Selectors(
+        marker="#cont_1_1_2 > h1",
+        title="#cont_1_1_2 > h1",
+        date="div.left-t",
+        body="div.left_zw",
+        outlet=SOURCE,
+        author="#author_baidu",
+        noise=BODY_NOISE,
+    ),
+}
+
 # An image caption: the block right after the image's block, marked as a caption or centred.
 CAPTION_CLASSES = ("left_pt", "pic_title", "img_desc")
 CAPTION_MAX_CHARS = 150
@@ -232,38 +232,46 @@ class ChinaNewsFamily:
 
     # --------------------------------------------------------------- articles
 
-    def _template(self, page: Page) -> Template | None:
-        for template in TEMPLATES:
-            if page.selector.css(template.title):
-                return template
+    def _template(self, page: Page) -> str | None:
+        for name, template in TEMPLATES.items():
+            if page.selector.css(template.marker):
+                return name
         return None
 
     def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
-        template = self._template(page)
-        if template is None:
+        name = self._template(page)
+        if name is None:
             return None
-        selectors = selectors or {}
+        config = from_config(selectors)
+        rules = TEMPLATES[name].override(config)
         sel = page.selector
-        fields = Fields(rule=template.rule, canonical_url=canonical_article_url(page.url))
-        title = sel.css(selectors.get("title", template.title)).xpath("string()").get()
+        fields = Fields(rule=name, canonical_url=canonical_article_url(page.url))
+        title = sel.css(rules.title).xpath("string()").get()
         fields.title = squash(title) or None
 
-        time_line = _joined_text(sel.css(selectors.get("date", template.time)))
+        time_line = _joined_text(sel.css(rules.date))
         if time_line:  # the whole line: monitor.dates reads the time out of it
-            fields.date_candidates.append(DateCandidate(time_line, f"site:{template.time}"))
+            origin = f"site:{TEMPLATES[name].date}"
+            fields.date_candidates.append(DateCandidate(time_line, origin))
         if pubtime := squash(sel.css(PUBTIME).xpath("string()").get()):
             fields.date_candidates.append(DateCandidate(pubtime, "meta:pubtime_baidu"))
 
-        outlet = OUTLET.search(time_line)
-        hidden_source = _without_prefix(_joined_text(sel.css(SOURCE)))
+        outlet = OUTLET.search(time_line)  # the time line's 来源, else the hidden field
+        hidden_source = _without_prefix(_joined_text(sel.css(TEMPLATES[name].outlet)))
         fields.outlet = outlet[1] if outlet else hidden_source or None
+        if config.outlet and (chosen := _without_prefix(_joined_text(sel.css(config.outlet)))):
+            fields.outlet = chosen  # a source's outlet selector, where it finds text
 
-        body = sel.css(selectors.get("body", template.body))
+        body = sel.css(rules.body)
         if body:
-            self._read_body(page, body[0].root, fields)
+            # the template's noise is XPath; a source's noise selectors are CSS, as everywhere
+            noise = TEMPLATES[name].each("noise") + tuple(
+                map(_CSS.css_to_xpath, config.each("noise"))
+            )
+            self._read_body(page, body[0].root, noise, fields)
 
-        if template.author:
-            fields.author = _without_prefix(_joined_text(sel.css(template.author))) or None
+        if rules.author:
+            fields.author = _without_prefix(_joined_text(sel.css(rules.author))) or None
         dateline = DATELINE.match(fields.paragraphs[0]) if fields.paragraphs else None
         if dateline and not fields.author and dateline["who"]:  # its date: monitor.extract
             fields.author = reporters(dateline["who"])
@@ -272,12 +280,15 @@ class ChinaNewsFamily:
                 fields.notes.append(f"editor: {editor}")
         return fields
 
-    def _read_body(self, page: Page, element: etree._Element, fields: Fields) -> None:
-        """Paragraphs, images (with captions) and the editor from div.left_zw."""
+    def _read_body(
+        self, page: Page, element: etree._Element, noise: tuple[str, ...], fields: Fields
+    ) -> None:
+        """Paragraphs, images (with captions) and the editor from div.left_zw; ``noise``:
+        XPaths of what is dropped from it."""
         body = copy.deepcopy(element)
         if editor := EDITOR_LINE.search("".join(body.itertext())):
             fields.notes.append(f"editor: {editor[1]}")
-        for xpath in BODY_NOISE:
+        for xpath in noise:
             for node in body.xpath(xpath):
                 _drop(node)
         for img in list(body.iter("img")):

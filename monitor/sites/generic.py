@@ -22,32 +22,40 @@ from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
 from monitor.sites.mainblock import MainBlock, find_main_block, trim_body
+from monitor.sites.schema import Selectors, from_config
 from monitor.text import squash
 
 # ---------------------------------------------------------------- data
 
-# Body containers of home-grown CMS layouts, most specific first: (pattern name, CSS).
-BODY_PATTERNS: tuple[tuple[str, str], ...] = (
-    # hospital CMSs: <div class="article-detail"> h2.title, div.info, div.detail-content (zs5h.com)
-    ("article-detail", "div.article-detail div.detail-content, div.article-detail div.content"),
-    # blog / DedeCMS-style themes, content farms: <div class="article-content"> (jkzx365.com)
-    (
-        "article-content",
-        "div.article-content, div.article_content, div.article-body, div.article_body",
-    ),
-    # TRS WCM (government and hospital sites): <div class="TRS_Editor">
-    ("trs-editor", "div.TRS_Editor"),
-    # "news_content" family of school / hospital templates
-    (
-        "news-content",
-        "div.news_content, div.newscontent, div.news-content, div.newsContent, div.news_txt",
-    ),
-    # plain content boxes
-    ("content", "div#content, div#zoom, div.content, div.contents, div.detail, div.text"),
-    ("article", "article, div.article"),
-)
 # Headings that hold an article's title, looked up around the body container.
 TITLE_SELECTORS = ("h1", "h2", ".title", ".article-title", ".news-title", ".news_title", "h3")
+# Home-grown CMS layouts, most specific first (the schema: monitor.sites.schema): the body
+# container, and the title headings looked for around it.
+TEMPLATES: dict[str, Selectors] = {
+    # hospital CMSs: <div class="article-detail"> h2.title, div.info, div.detail-content (zs5h.com)
+    "article-detail": Selectors(
+        body="div.article-detail div.detail-content, div.article-detail div.content",
+        title=TITLE_SELECTORS,
+    ),
+    # blog / DedeCMS-style themes, content farms: <div class="article-content"> (jkzx365.com)
+    "article-content": Selectors(
+        body="div.article-content, div.article_content, div.article-body, div.article_body",
+        title=TITLE_SELECTORS,
+    ),
+    # TRS WCM (government and hospital sites): <div class="TRS_Editor">
+    "trs-editor": Selectors(body="div.TRS_Editor", title=TITLE_SELECTORS),
+    # "news_content" family of school / hospital templates
+    "news-content": Selectors(
+        body="div.news_content, div.newscontent, div.news-content, div.newsContent, div.news_txt",
+        title=TITLE_SELECTORS,
+    ),
+    # plain content boxes
+    "content": Selectors(
+        body="div#content, div#zoom, div.content, div.contents, div.detail, div.text",
+        title=TITLE_SELECTORS,
+    ),
+    "article": Selectors(body="article, div.article", title=TITLE_SELECTORS),
+}
 # A site / column name at the end of a <title> ("标题_栏目_网站", "标题-医院", "标题 | 网站").
 TITLE_SUFFIX = re.compile(r"\s*(?:[_-]|\s\|\s)\s*[^_|\-\d]{1,20}$")
 # Labels of the fields in an info line ("发布日期：2025-05-12 来源：… 浏览次数：…").
@@ -299,15 +307,22 @@ def element_text(selector: Selector) -> str:
 
 
 def body_fields(
-    container: Selector, page_url: str
+    container: Selector, page_url: str, noise: tuple[str, ...] = ()
 ) -> tuple[list[str], list[Image], dict[str, str], list[str]]:
-    """Paragraphs, images, trailer fields and notes of a body container."""
-    blocks, images = split_images(text_blocks(container.root), page_url)
+    """Paragraphs, images, trailer fields and notes of a body container, the elements the
+    ``noise`` selectors find left out."""
+    skip = _noise_elements(container, noise)
+    blocks, images = split_images(text_blocks(container.root, skip=skip), page_url)
     blocks, notes = drop_noise(blocks, page_url)
     blocks, trailer_fields, trailer = split_trailer(blocks)
     if trailer:
         notes.append("trailer lines moved out of the body: " + " / ".join(trailer))
     return [block.text for block in blocks if block.text], images, trailer_fields, notes
+
+
+def _noise_elements(scope: Selector, noise: tuple[str, ...]) -> frozenset:
+    """The elements under ``scope`` that a source's ``noise`` selectors find."""
+    return frozenset(node.root for css in noise for node in scope.css(css))
 
 
 def title_from_head(page: Page) -> str | None:
@@ -386,25 +401,27 @@ class GenericFamily:
         return own if own and directory != "/" else links
 
     def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
-        selectors = selectors or {}
+        config = from_config(selectors)
         notes: list[str] = []
-        if selectors.get("body"):
-            fields = from_selectors(page, selectors)
+        if config.body:
+            fields = from_selectors(page, config)
             if fields is not None:
                 return fields
-            notes.append(f"body selector {selectors['body']!r} found no text; tried CMS patterns")
+            notes.append(f"body selector {config.body!r} found no text; tried CMS patterns")
+        noise = config.each("noise")
         block = _main_block(page)
-        if block is not None and (fields := _from_main_block(page, block, notes)):
-            return apply_selectors(page, selectors, fields)
-        best = _best_container(page)
+        if block is not None and (fields := _from_main_block(page, block, notes, noise)):
+            return apply_selectors(page, config, fields)
+        best = _best_container(page, noise)
         if best is None:
             return None
         name, container, (paragraphs, images, trailer_fields, body_notes) = best
-        wrapper = _wrapper(container)
-        title = _title_near(wrapper, container) or title_from_head(page)
+        titles = TEMPLATES[name].each("title")
+        wrapper = _wrapper(container, titles)
+        title = _title_near(wrapper, container, titles) or title_from_head(page)
         info = _info_fields(wrapper, container)
         date = _labelled_date(info) or _bare_date(wrapper, container)
-        return apply_selectors(page, selectors, Fields(
+        return apply_selectors(page, config, Fields(
             rule=f"generic:pattern:{name}",
             title=title,
             outlet=info.get("来源", "").split(" ")[0] or None,
@@ -427,8 +444,11 @@ def _main_block(page: Page) -> MainBlock | None:
     return find_main_block(page.selector.root, [text for text in meta if text])
 
 
-def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields | None:
-    blocks, images = split_images(text_blocks(block.body, skip=block.skip), page.url)
+def _from_main_block(
+    page: Page, block: MainBlock, notes: list[str], noise: tuple[str, ...] = ()
+) -> Fields | None:
+    skip = block.skip | _noise_elements(page.selector, noise)
+    blocks, images = split_images(text_blocks(block.body, skip=skip), page.url)
     blocks, body_notes = drop_noise(blocks, page.url)
     blocks, trailer_fields, trailer = split_trailer(blocks)
     if trailer:
@@ -443,8 +463,9 @@ def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields |
     if sum(map(len, lines)) < MIN_BODY_CHARS:
         return None
     info = labelled_fields(block.header, INFO_LABELS)
-    pattern = next((name for name, css in BODY_PATTERNS
-                    if any(node.root is block.body for node in page.selector.css(css))), None)
+    pattern = next((name for name, template in TEMPLATES.items()
+                    if any(node.root is block.body for node in page.selector.css(template.body))),
+                   None)
     return Fields(
         rule=f"generic:pattern:{pattern}" if pattern else "generic:text-density",
         title=block.title,
@@ -461,13 +482,15 @@ def _from_main_block(page: Page, block: MainBlock, notes: list[str]) -> Fields |
     )
 
 
-def from_selectors(page: Page, selectors: dict[str, str]) -> Fields | None:
+def from_selectors(page: Page, selectors: Selectors) -> Fields | None:
     """The article by a source's CSS ``selectors`` (body, title, date, outlet), any family's
     page; None when the body selector finds no text."""
     paragraphs, images, notes = [], [], []
     trailer_fields: dict[str, str] = {}
-    for container in page.selector.css(selectors["body"]):
-        more, more_images, more_fields, more_notes = body_fields(container, page.url)
+    for container in page.selector.css(selectors.body):
+        more, more_images, more_fields, more_notes = body_fields(
+            container, page.url, selectors.each("noise")
+        )
         paragraphs += more
         images += more_images
         notes += more_notes
@@ -486,35 +509,38 @@ def from_selectors(page: Page, selectors: dict[str, str]) -> Fields | None:
     ))
 
 
-def apply_selectors(page: Page, selectors: dict[str, str] | None, fields: Fields | None):
-    """``fields`` with the title, date line and outlet a source's selectors point at, where
-    they find text (the same override on every family)."""
-    if fields is None or not selectors:
+def apply_selectors(page: Page, selectors: Selectors, fields: Fields | None):
+    """``fields`` with the title, date line, outlet and author a source's selectors point at,
+    where they find text (the override of the families that try several templates)."""
+    if fields is None:
         return fields
 
     def first_text(key: str) -> str | None:
-        nodes = page.selector.css(selectors[key]) if selectors.get(key) else []
+        css = selectors.first(key)
+        nodes = page.selector.css(css) if css else []
         return (element_text(nodes[0]) or None) if nodes else None
 
     if title := first_text("title"):
         fields.title = title
     if outlet := first_text("outlet"):
         fields.outlet = labelled_fields(outlet, ("来源",)).get("来源") or outlet
+    if author := first_text("author"):
+        fields.author = labelled_fields(author, ("作者",)).get("作者") or author
     if date_line := first_text("date"):  # the whole line: monitor.dates reads it
         fields.date_candidates = [DateCandidate(date_line, "site:selectors:date")]
     return fields
 
 
-def _best_container(page: Page):
+def _best_container(page: Page, noise: tuple[str, ...] = ()):
     """(pattern name, container, body fields) of the first pattern that finds a text."""
-    for name, css in BODY_PATTERNS:
+    for name, template in TEMPLATES.items():
         scored = []
-        for container in page.selector.css(css):
-            blocks = text_blocks(container.root)
+        for container in page.selector.css(template.body):
+            blocks = text_blocks(container.root, skip=_noise_elements(container, noise))
             chars = sum(len(block.text) for block in blocks)
             links = sum(block.link_chars for block in blocks)
             if chars and links / chars <= MAX_LINK_SHARE:
-                fields = body_fields(container, page.url)
+                fields = body_fields(container, page.url, noise)
                 scored.append((sum(map(len, fields[0])), container, fields))
         if scored:
             size, container, fields = max(scored, key=lambda item: item[0])
@@ -523,7 +549,7 @@ def _best_container(page: Page):
     return None
 
 
-def _wrapper(container: Selector) -> Selector:
+def _wrapper(container: Selector, titles: tuple[str, ...]) -> Selector:
     """The nearest ancestor (up to four levels) that also holds the article's heading."""
     node = container
     for _ in range(4):
@@ -531,7 +557,7 @@ def _wrapper(container: Selector) -> Selector:
         if not parents or parents[0].root.tag in ("body", "html"):
             break
         node = parents[0]
-        if _title_near(node, container):
+        if _title_near(node, container, titles):
             return node
     return container.xpath("..")[0] if container.xpath("..") else container
 
@@ -540,8 +566,8 @@ def _inside(node: Selector, container: Selector) -> bool:
     return any(ancestor is container.root for ancestor in node.root.iterancestors())
 
 
-def _title_near(wrapper: Selector, container: Selector) -> str | None:
-    for css in TITLE_SELECTORS:
+def _title_near(wrapper: Selector, container: Selector, titles: tuple[str, ...]) -> str | None:
+    for css in titles:
         for node in wrapper.css(css):
             if node.root is not container.root and not _inside(node, container):
                 text = element_text(node)

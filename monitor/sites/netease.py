@@ -4,7 +4,8 @@ Every article URL form carries the same 16-character document ID (``[A-Z0-9]{16}
 ``article_id`` reads it and ``canonical_article_url`` maps every form to one address.
 ``parse_list`` reads the JSONP channel lists, the hot-news flow JSON and HTML pages
 (channel pages, search pages once JavaScript has rendered them). ``extract`` detects
-which of the templates in ``TEMPLATES`` a page uses and reads its fields.
+which of the templates in ``TEMPLATES`` (the schema of ``monitor.sites.schema``) a page
+uses and reads its fields; a source's ``selectors`` override them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from monitor.dates import find_listed_time
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
+from monitor.sites.schema import Selectors, from_config
 from monitor.text import squash
 
 _ID = r"(?P<id>[A-Z0-9]{16})"
@@ -56,63 +58,60 @@ NOISE = (
     "div.statement, div.gg200x300, div.related_article, div.ep-source"
 )
 
-# Article templates, tried in this order. Keys: marker (CSS only this layout has), title,
-# info (displayed time and 来源 line), source (the 来源 anchor), body (container of the
-# paragraphs), editor (the 责任编辑 box, read before noise removal), meta_dates ((name,
-# XPath) of machine-readable publication times), fragments (one sentence is split over
-# several <p>, to be merged back).
-TEMPLATES: dict[str, dict] = {
+# Article templates, tried in this order (the schema: monitor.sites.schema). ``date`` is the
+# info line (displayed time and 来源 line), ``outlet`` the 来源 anchor, ``author`` the
+# 责任编辑 box (read before noise removal; a closing reporters' credit comes first).
+TEMPLATES: dict[str, Selectors] = {
     # current layout, www.163.com/<channel>/article/<ID>.html, 2020 onwards (news and 网易号)
-    "netease:2020+": {
-        "marker": "div.post_main h1.post_title",
-        "title": "h1.post_title",
-        "info": "div.post_info",
-        "source": "div.post_info a:not(.post_jubao)",
-        "body": "div.post_main div.post_body",
-        "editor": "div.post_author",
-        "meta_dates": (
-            ("data-publishtime", "/html/@data-publishtime"),
-            ("article:published_time", '//meta[@property="article:published_time"]/@content'),
-        ),
-        "fragments": False,
-    },
+    "netease:2020+": Selectors(
+        marker="div.post_main h1.post_title",
+        title="h1.post_title",
+        date="div.post_info",
+        outlet="div.post_info a:not(.post_jubao)",
+        body="div.post_main div.post_body",
+        author="div.post_author",
+        noise=NOISE,
+    ),
     # news.163.com/<YY>/<MMDD>/<HH>/<ID>.html, 2019-2020
-    "netease:2019": {
-        "marker": "#epContentLeft div.post_time_source",
-        "title": "#epContentLeft > h1",
-        "info": "div.post_time_source",
-        "source": "#ne_article_source",
-        "body": "div.post_text#endText",
-        "editor": "div.ep-source",
-        "meta_dates": (),
-        "fragments": False,
-    },
+    "netease:2019": Selectors(
+        marker="#epContentLeft div.post_time_source",
+        title="#epContentLeft > h1",
+        date="div.post_time_source",
+        outlet="#ne_article_source",
+        body="div.post_text#endText",
+        author="div.ep-source",
+        noise=NOISE,
+    ),
     # news.163.com dated URLs, 2016 (declared gb2312, served GBK); "soure" is the site's typo
-    "netease:2016": {
-        "marker": "h1#h1title",
-        "title": "h1#h1title",
-        "info": "div.ep-time-soure",
-        "source": "#ne_article_source",
-        "body": "div#endText",
-        "editor": "div.ep-source",
-        "meta_dates": (),
-        "fragments": False,
-    },
+    "netease:2016": Selectors(
+        marker="h1#h1title",
+        title="h1#h1title",
+        date="div.ep-time-soure",
+        outlet="#ne_article_source",
+        body="div#endText",
+        author="div.ep-source",
+        noise=NOISE,
+    ),
     # 网易号 on dy.163.com/v2/article/detail/<ID>.html, 2019 (declared gb2312)
-    "netease:dy-v2": {
-        "marker": "div.article_title h2",
-        "title": "div.article_title h2",
-        "info": "p.time span",
-        "source": "p.time span.source a",
-        "body": "div#content.content",
-        "editor": None,
-        "meta_dates": (("data-ptime", '//*[@id="contain"]/@data-ptime'),),
-        "fragments": True,
-    },
+    "netease:dy-v2": Selectors(
+        marker="div.article_title h2",
+        title="div.article_title h2",
+        date="p.time span",
+        outlet="p.time span.source a",
+        body="div#content.content",
+        noise=NOISE,
+    ),
 }
-
-# source-config selector names (sources.toml `selectors`) -> template keys they replace
-SELECTOR_KEYS = {"title": "title", "date": "info", "body": "body", "outlet": "source"}
+# machine-readable publication times of a template: (name, XPath)
+META_DATES: dict[str, tuple[tuple[str, str], ...]] = {
+    "netease:2020+": (
+        ("data-publishtime", "/html/@data-publishtime"),
+        ("article:published_time", '//meta[@property="article:published_time"]/@content'),
+    ),
+    "netease:dy-v2": (("data-ptime", '//*[@id="contain"]/@data-ptime'),),
+}
+# templates that split one sentence over several <p>, to be merged back
+FRAGMENTED = frozenset({"netease:dy-v2"})
 
 _JSONP = re.compile(r"^\s*[\w$.]+\(\s*(?P<json>\{.*\})\s*\)\s*;?\s*$", re.DOTALL)
 _DATETIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?")
@@ -206,7 +205,7 @@ class NeteaseFamily:
         if page.selector.type != "html":  # parsel reads JSON bodies as JSON
             return None
         for name, rules in TEMPLATES.items():
-            if page.selector.css(rules["marker"]):
+            if page.selector.css(rules.marker):
                 return name
         return None
 
@@ -234,34 +233,33 @@ class NeteaseFamily:
         name = self.template(page)
         if name is None:
             return None
-        rules = dict(TEMPLATES[name])
-        for config_key, value in (selectors or {}).items():
-            if config_key in SELECTOR_KEYS:
-                rules[SELECTOR_KEYS[config_key]] = value
+        rules = TEMPLATES[name].override(from_config(selectors))
         sel = page.selector
-        fields = Fields(rule=name, title=_text(_first(sel, rules["title"])) or None)
+        fields = Fields(rule=name, title=_text(_first(sel, rules.title)) or None)
 
-        info = _first(sel, rules["info"])
+        info = _first(sel, rules.date)
         info_text = _text(info)
-        fields.outlet = _text(_first(sel, rules["source"])) or None
+        fields.outlet = _text(_first(sel, rules.outlet)) or None
         if fields.outlet is None and (found := _SOURCE_TEXT.search(info_text)):
             fields.outlet = found["outlet"]
         if info_text:
             shown = _DATETIME.search(info_text)
             text = shown.group(0) if shown else info_text
-            fields.date_candidates.append(DateCandidate(text=text, origin=f"site:{rules['info']}"))
-        for meta_name, xpath in rules["meta_dates"]:
+            fields.date_candidates.append(DateCandidate(text=text, origin=f"site:{rules.date}"))
+        for meta_name, xpath in META_DATES.get(name, ()):
             if value := (sel.xpath(xpath).get() or "").strip():
                 fields.date_candidates.append(DateCandidate(text=value, origin=f"meta:{meta_name}"))
 
-        editor = _EDITOR.search(_text(_first(sel, rules["editor"])))
-        body = _first(sel, rules["body"])
+        editor = _EDITOR.search(_text(_first(sel, rules.author)))
+        body = _first(sel, rules.body)
         if body is None:
-            fields.notes.append(f"{name}: no body container {rules['body']}")
+            fields.notes.append(f"{name}: no body container {rules.body}")
         else:
-            fields.paragraphs, fields.images = _body(body, page.url, merge=rules["fragments"])
+            fields.paragraphs, fields.images = _body(
+                body, page.url, rules.each("noise"), merge=name in FRAGMENTED
+            )
             if not fields.paragraphs:
-                fields.notes.append(f"{name}: body container {rules['body']} has no text")
+                fields.notes.append(f"{name}: body container {rules.body} has no text")
         fields.author = _credited(fields.paragraphs) or (editor["name"] if editor else None)
 
         declared = sel.css('link[rel="canonical"]::attr(href)').get() or ""
@@ -335,10 +333,13 @@ def _keep_articles(links: list[ListedLink], pattern: str | None = None) -> list[
     return list(kept.values())
 
 
-def _body(container: Selector, base_url: str, merge: bool) -> tuple[list[str], list[Image]]:
-    """Paragraphs (noise dropped) and images (src + caption) of a body container, in order."""
+def _body(
+    container: Selector, base_url: str, noise: tuple[str, ...], merge: bool
+) -> tuple[list[str], list[Image]]:
+    """Paragraphs (``noise`` dropped) and images (src + caption) of a body container, in order."""
     body = Selector(text=container.get())
-    body.css(NOISE).drop()
+    for css in noise:
+        body.css(css).drop()
     paragraphs: list[str] = []
     images: list[Image] = []
     for block in body.xpath("//p | //img[not(ancestor::p)]"):

@@ -2,7 +2,8 @@
 
 Recognised by the CMS's markers on any host. Articles live at ``/info/<treeid>/<newsid>.htm``
 and their text sits in ``form[name=_newscontent_fromname]``; the title, date line and
-body markup differ between templates, so each is tried from the selectors below.
+body markup differ between templates, so each is tried from the selectors below (the
+schema of ``monitor.sites.schema``; a source's ``selectors`` come first).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from monitor.sites.generic import (
     from_selectors,
     labelled_fields,
 )
+from monitor.sites.schema import Selectors, from_config
 from monitor.text import squash
 
 MARKERS = (
@@ -40,13 +42,6 @@ ARTICLE_PATH = re.compile(r"/info/\d+/\d+\.htm$")
 DYNAMIC_ARTICLE_PATH = re.compile(r"/content\.jsp$")
 
 FORM = "form[name=_newscontent_fromname]"
-# Body containers, newest template first: (rule name, CSS).
-BODY_RULES = (
-    # VSB 9 (dmu.edu.cn): #vsb_content > div.v_news_content with p.vsbcontent_start / _img / _end
-    ("vsb:v_news_content", f"{FORM} div.v_news_content"),
-    # older templates (swmu.edu.cn): div#vsb_content, #vsb_content_2, #vsb_content_<n>
-    ("vsb:vsb_content", f"{FORM} [id^=vsb_content]"),
-)
 TITLE_SELECTORS = (
     f"{FORM} h1",  # newer templates (dmu): <h1> above the date line
     f"{FORM} h2",
@@ -55,11 +50,6 @@ TITLE_SELECTORS = (
     "div.title",
     "[class^=titlestyle]",
 )
-# Templates whose title is only marked by the editable block around it.
-EDITABLE_TITLE = re.compile(
-    r'<!--#begineditable[^>]*\bname="(?:标题|文章标题|新闻标题)"[^>]*-->(.*?)<!--#endeditable-->',
-    re.DOTALL,
-)
 # The date line holds the click counter script; these are for templates where it does not.
 DATE_LINE_SELECTORS = (
     f"{FORM} [class^=timestyle]",  # older table templates
@@ -67,6 +57,23 @@ DATE_LINE_SELECTORS = (
     f"{FORM} .date",
     f"{FORM} .time",
     "[class^=timestyle]",
+)
+# Article templates, newest first (the schema: monitor.sites.schema); the body container
+# tells them apart. Outlet and author are read from the labelled date line.
+TEMPLATES: dict[str, Selectors] = {
+    # VSB 9 (dmu.edu.cn): #vsb_content > div.v_news_content with p.vsbcontent_start / _img / _end
+    "vsb:v_news_content": Selectors(
+        body=f"{FORM} div.v_news_content", title=TITLE_SELECTORS, date=DATE_LINE_SELECTORS
+    ),
+    # older templates (swmu.edu.cn): div#vsb_content, #vsb_content_2, #vsb_content_<n>
+    "vsb:vsb_content": Selectors(
+        body=f"{FORM} [id^=vsb_content]", title=TITLE_SELECTORS, date=DATE_LINE_SELECTORS
+    ),
+}
+# Templates whose title is only marked by the editable block around it.
+EDITABLE_TITLE = re.compile(
+    r'<!--#begineditable[^>]*\bname="(?:标题|文章标题|新闻标题)"[^>]*-->(.*?)<!--#endeditable-->',
+    re.DOTALL,
 )
 CLICK_SCRIPT = "_showDynClicks"
 ATTACHMENT_LINKS = 'a[href*="download.jsp"]'
@@ -133,18 +140,23 @@ class VsbFamily:
 
     def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
         """The VSB template's fields; a source's ``selectors`` come first, as on any family."""
-        if selectors and selectors.get("body") and (fields := from_selectors(page, selectors)):
+        config = from_config(selectors)
+        if config.body and (fields := from_selectors(page, config)):
             return fields
         rule, containers = next(
-            ((rule, found) for rule, css in BODY_RULES if (found := page.selector.css(css))),
+            ((rule, found) for rule, template in TEMPLATES.items()
+             if (found := page.selector.css(template.body))),
             ("", None),
         )
         if not containers:
             return None
-        paragraphs, images, trailer_fields, notes = body_fields(containers[0], page.url)
+        paragraphs, images, trailer_fields, notes = body_fields(
+            containers[0], page.url, config.each("noise")
+        )
         if not paragraphs and not images:
             return None
-        line, origin = _date_line(page)
+        template = TEMPLATES[rule]
+        line, origin = _date_line(page, template.each("date"))
         info = labelled_fields(line, INFO_LABELS) if line else {}
         date = next(
             (find_date(info[label]) for label in DATE_LABELS if find_date(info.get(label, ""))),
@@ -154,9 +166,9 @@ class VsbFamily:
         attachments = page.selector.css(f"{FORM} {ATTACHMENT_LINKS}")
         if attachments:
             notes.append(f"{len(attachments)} attachment(s) left out of the body")
-        return apply_selectors(page, selectors, Fields(
+        return apply_selectors(page, config, Fields(
             rule=rule,
-            title=_title(page),
+            title=_title(page, template.each("title")),
             outlet=info.get("来源", "").split(" ")[0] or None,
             author=author_from(info, first_token=True) or author_from(trailer_fields),
             paragraphs=paragraphs,
@@ -167,8 +179,8 @@ class VsbFamily:
         ))
 
 
-def _title(page: Page) -> str | None:
-    for css in TITLE_SELECTORS:
+def _title(page: Page, titles: tuple[str, ...]) -> str | None:
+    for css in titles:
         for node in page.selector.css(css):
             text = element_text(node)
             if text:
@@ -182,7 +194,7 @@ def _title(page: Page) -> str | None:
     return title.rsplit("-", 1)[0].strip() or None  # "标题-栏目名"
 
 
-def _date_line(page: Page) -> tuple[str | None, str]:
+def _date_line(page: Page, date_lines: tuple[str, ...]) -> tuple[str | None, str]:
     """Text of the line with the publication date, and where it was found.
 
     The click counter script sits in the date line on every template seen; its parent
@@ -196,7 +208,7 @@ def _date_line(page: Page) -> tuple[str | None, str]:
                 text = element_text(parent[0])
                 if find_date(text) and len(text) <= 200:
                     return text, "site:vsb:click-counter-line" + ("" if level == 0 else "-parent")
-    for css in DATE_LINE_SELECTORS:
+    for css in date_lines:
         for node in page.selector.css(css):
             text = element_text(node)
             if find_date(text):
