@@ -19,6 +19,8 @@ class SourceSpider(scrapy.Spider):
     kind: ClassVar[str]
     # registrable domains of the kind's sites (list and article hosts differ on big sites)
     kind_domains: ClassVar[tuple[str, ...]] = ()
+    # pages are cut at this size before parsing; None: MONITOR_MAX_PARSE_BYTES's default
+    max_parse_bytes: int | None = None
 
     def __init__(self, *args, source: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,6 +39,7 @@ class SourceSpider(scrapy.Spider):
         for source in spider.sources:
             domains.update(source.domains)
         spider.allowed_domains = sorted(domains)
+        spider.max_parse_bytes = crawler.settings.getint("MONITOR_MAX_PARSE_BYTES") or None
         return spider
 
     @classmethod
@@ -109,7 +112,7 @@ class SourceSpider(scrapy.Spider):
         selectors = dict(source.selectors)
         article = extract_article(Page.from_response(response), source=source.name,
                                   kind=source.kind, selectors=selectors,
-                                  max_bytes=self.settings.getint("MONITOR_MAX_PARSE_BYTES") or None)
+                                  max_bytes=self.max_parse_bytes)
         listed = response.meta.get("listed_date")
         if listed is not None:  # the list's shown time: the last tier before the URL date
             article.date_candidates.append(DateCandidate(listed.isoformat(), "listed"))

@@ -254,6 +254,15 @@ def test_huge_pages_are_cut_before_parsing(family):
     assert article.raw_html == html.encode("utf-8")
 
 
+def test_the_cut_defaults_to_the_max_parse_bytes_setting(family, monkeypatch):
+    family(None)
+    html = article_html(extra="<div>" + "<p>填充内容</p>" * 20000 + "</div>")
+    assert not any("cut at" in note for note in extract_article(page(html)).notes)
+    monkeypatch.setattr("monitor.settings.MONITOR_MAX_PARSE_BYTES", 12_000)
+    article = extract_article(page(html))
+    assert f"page: cut at 12000 of {len(html.encode())} bytes before parsing" in article.notes
+
+
 def test_gbk_page_without_declaration_is_decoded(family):
     family(None)
     html = article_html().replace("<meta charset='utf-8'>", "")
