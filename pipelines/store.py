@@ -1,10 +1,11 @@
+from monitor.crawling.database import crawler_storage
 from monitor.storage import Storage, StorageError
 from pipelines import DropArticle, StoreFailed
 
 
 class StorePipeline:
     """Writes the article (raw HTML included), groups it into its story and indexes it, in one
-    short transaction."""
+    short transaction, through the crawl process's one storage (``crawler_storage``)."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -15,10 +16,7 @@ class StorePipeline:
         return cls(crawler)
 
     def open_spider(self):
-        self.storage = Storage.from_settings(self.crawler.settings)
-
-    def close_spider(self):
-        self.storage.close()
+        self.storage = crawler_storage(self.crawler)
 
     def process_item(self, item):
         run_id = self.crawler.stats.get_value(f"monitor/{item.source}/run_id")

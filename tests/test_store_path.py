@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.utils.test import get_crawler
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -50,7 +50,8 @@ def statements():
 @pytest.fixture
 def crawler(db_url):
     crawler = get_crawler(settings_dict={"MONITOR_DATABASE_URL": db_url})
-    return crawler
+    yield crawler
+    crawler.signals.send_catch_log(signals.engine_stopped)  # closes the crawl's storage
 
 
 def _pipelines(crawler):
@@ -89,7 +90,7 @@ def test_a_link_to_an_article_stored_under_its_canonical_key_is_not_fetched(craw
     assert statements["select"] == 1  # one query for the whole list page
     assert kept == [*links[2:], next_page]
     assert crawler.stats.get_value("monitor/s/skipped_stored") == 2
-    middleware.spider_closed()
+    assert middleware.storage is store.storage  # the crawl's one storage
 
 
 def test_stored_url_keys(db_url):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from scrapy import Request, signals
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
-from monitor.storage import Storage
+from monitor.crawling.database import crawler_storage
 
 
 class HorizonMiddleware(BaseSpiderMiddleware):
@@ -30,16 +30,13 @@ class HorizonMiddleware(BaseSpiderMiddleware):
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
 
     def spider_opened(self, spider) -> None:
-        storage = Storage.from_settings(self.crawler.settings)
-        try:
-            for source in getattr(spider, "sources", ()):
-                last = storage.last_successful_run(source.name)
-                self.last_runs[source.name] = last.started_at if last else None
-                self.days_of[source.name] = (
-                    source.horizon_days if source.horizon_days is not None else self.days
-                )
-        finally:
-            storage.close()
+        storage = crawler_storage(self.crawler)
+        for source in getattr(spider, "sources", ()):
+            last = storage.last_successful_run(source.name)
+            self.last_runs[source.name] = last.started_at if last else None
+            self.days_of[source.name] = (
+                source.horizon_days if source.horizon_days is not None else self.days
+            )
 
     def horizon(self, source: str, list_fetched_at: datetime | None) -> datetime | None:
         last = self.last_runs.get(source)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from scrapy import signals
 
+from monitor.crawling.database import crawler_storage
 from monitor.storage import Storage, StorageError
 
 
@@ -54,7 +55,7 @@ class RunRecorder:
         """Open each source's run record. A database that cannot take it fails the sources
         and stops the crawl: nothing it fetched could be stored."""
         try:
-            self.storage = Storage.from_settings(self.crawler.settings)
+            self.storage = crawler_storage(self.crawler)
             for source in getattr(spider, "sources", ()):
                 run_id = self.storage.start_run(source.name, spider.name)
                 self.runs[source.name] = run_id
@@ -118,17 +119,13 @@ class RunRecorder:
         if self.storage is None:
             return
         stats = self.stats.get_stats()
-        try:
-            for source, run_id in self.runs.items():
-                try:
-                    self._finish(source, run_id, reason, source_stats(stats, source))
-                except StorageError as exc:  # the run stays open: the next crawl closes it
-                    self._inc(source, "errors/storage")
-                    self.stats.set_value(f"monitor/{source}/last_error",
-                                         f"could not record the end of the run: {exc}")
-        finally:
-            self.storage.close()
-            self.storage = None
+        for source, run_id in self.runs.items():
+            try:
+                self._finish(source, run_id, reason, source_stats(stats, source))
+            except StorageError as exc:  # the run stays open: the next crawl closes it
+                self._inc(source, "errors/storage")
+                self.stats.set_value(f"monitor/{source}/last_error",
+                                     f"could not record the end of the run: {exc}")
 
     def _finish(self, source: str, run_id: int, reason: str, counters: dict) -> None:
         self.storage.finish_run(

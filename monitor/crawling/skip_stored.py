@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from scrapy import Request, signals
 
+from monitor.crawling.database import crawler_storage
 from monitor.storage import Storage
 from monitor.urls import url_key
 
@@ -21,18 +22,13 @@ class SkipStoredMiddleware:
         self.crawler = crawler
         self.storage: Storage | None = None
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
-        crawler.signals.connect(self.spider_closed, signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        self.storage = Storage.from_settings(self.crawler.settings)
-
-    def spider_closed(self) -> None:
-        if self.storage is not None:
-            self.storage.close()
+        self.storage = crawler_storage(self.crawler)
 
     def process_spider_output(self, response, result):
         yield from self.unstored(list(result))
