@@ -8,7 +8,9 @@ For each cluster size: a fresh PostgreSQL database and Redis prefix, the workers
 and registered, then ``monitor dispatch --all``; the time runs from the end of the dispatch to
 the last article stored (it includes the workers' wait for their next idle check, up to
 5 s, before they take the first start requests). ``MONITOR_DOWNLOAD_DELAY`` is 0: this
-measures the cluster (Redis queue, database, pipelines), not the sites' politeness.
+measures the cluster (Redis queue, database, pipelines), not the sites' politeness. Each row
+also shows the 1-minute load average when the last article was stored and how long the
+workers took to start (every one registered in Redis), which is not in the time.
 
 Needs PostgreSQL and Redis: the throw-away servers of ``scripts/postgres-test.sh`` and
 ``scripts/redis-test.sh`` (started if needed), or ``MONITOR_TEST_POSTGRES_URL`` /
@@ -95,7 +97,23 @@ def build_site(root: Path) -> Path:
     return path
 
 
+def _wait(condition, what: str, deadline: float, processes: list) -> None:
+    """Poll ``condition`` until true; a worker that exits meanwhile, or the deadline, fails."""
+    while not condition():
+        ended = [p for p in processes if p.poll() is not None]
+        if ended:
+            raise RuntimeError(f"a worker exited while waiting for {what}:\n"
+                               + ended[0].communicate()[0][-2000:])
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"gave up waiting for {what} after {BOUND} s")
+        time.sleep(0.05)
+
+
 def run(workers: int, site: Path, sources: Path, postgres: str, redis_url: str) -> dict:
+    """One cluster size. The workers run without ``--until-idle``: on a loaded machine the
+    last of four may register long after the first, which would have found the queue empty
+    for its whole idle time and left before the dispatch. They are stopped with SIGTERM
+    once every article is stored and the queues are empty, and print their last line."""
     import redis
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
@@ -113,43 +131,48 @@ def run(workers: int, site: Path, sources: Path, postgres: str, redis_url: str) 
     processes = []
     try:
         subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
-        processes = [subprocess.Popen([*command, "worker", "--replay", str(site),
-                                       "--until-idle", "10"],
+        spawned = time.monotonic()
+        processes = [subprocess.Popen([*command, "worker", "--replay", str(site)],
                                       env={**env, "MONITOR_WORKER_ID": f"w{i}"}, cwd=ROOT,
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True)
                      for i in range(workers)]
-        deadline = time.monotonic() + BOUND
-        while client.hlen(f"{prefix}:workers") < workers:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the workers did not start")
-            time.sleep(0.1)
+        deadline = spawned + BOUND
+        _wait(lambda: client.hlen(f"{prefix}:workers") >= workers, "the workers to start",
+              deadline, processes)
+        startup = time.monotonic() - spawned
         subprocess.run([*command, "dispatch", "--all"], env=env, cwd=ROOT, check=True,
                        capture_output=True)
         started = time.monotonic()
         engine = create_engine(url)
         expected = SITES * ARTICLES
-        while True:
+
+        def stored() -> bool:
             with engine.connect() as connection:
-                stored = connection.execute(text("select count(*) from articles")).scalar()
-            if stored >= expected:
-                break
-            if time.monotonic() > deadline or all(p.poll() is not None for p in processes):
-                raise RuntimeError(f"only {stored} of {expected} articles were stored")
-            time.sleep(0.05)
+                return connection.execute(text("select count(*) from articles")).scalar() \
+                    >= expected
+
+        _wait(stored, f"{expected} stored articles", deadline, processes)
         seconds = time.monotonic() - started
+        load = os.getloadavg()[0]
         engine.dispose()
+        _wait(lambda: not client.exists(f"{prefix}:start", f"{prefix}:requests"),
+              "empty queues", deadline, processes)
+        for process in processes:
+            process.terminate()
         outputs = [p.communicate(timeout=BOUND)[0] for p in processes]
         pages = sum(int(m[1]) for out in outputs
                     for m in re.finditer(r"^worker \S+: (\d+) pages", out, re.MULTILINE))
         busy = sum(bool(re.search(r"^worker \S+: [1-9]\d* pages", out, re.MULTILINE))
                    for out in outputs)
         return {"workers": workers, "pages": pages, "seconds": seconds,
-                "pages_per_second": pages / seconds, "workers_with_work": busy}
+                "pages_per_second": pages / seconds, "workers_with_work": busy,
+                "startup_seconds": startup, "load": load}
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
+                process.wait()
         keys = list(client.scan_iter(f"{prefix}:*"))
         if keys:
             client.delete(*keys)
@@ -167,14 +190,15 @@ def main() -> int:
         sources = build_site(site)
         print(f"Synthetic saved web: {SITES} sites x {ARTICLES} articles + {SITES} list pages; "
               f"{os.cpu_count()} CPU(s)")
-        print(f"{'workers':>7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'busy':>5}")
+        print(f"{'workers':>7} {'pages':>6} {'seconds':>8} {'pages/s':>8} {'busy':>5} "
+              f"{'load':>5} {'start-up s':>10}")
         results = []
         for workers in WORKERS:
             result = run(workers, site, sources, postgres, redis_url)
             results.append(result)
             print(f"{result['workers']:>7} {result['pages']:>6} {result['seconds']:>8.1f} "
-                  f"{result['pages_per_second']:>8.1f} {result['workers_with_work']:>5}",
-                  flush=True)
+                  f"{result['pages_per_second']:>8.1f} {result['workers_with_work']:>5} "
+                  f"{result['load']:>5.1f} {result['startup_seconds']:>10.1f}", flush=True)
     print(json.dumps(results))
     return 0
 
