@@ -359,11 +359,15 @@ def cmd_dispatch(args) -> int:
     finally:
         storage.close()
         client.close()
+    failed = [item for item in queued if item.error]
+    queued = [item for item in queued if not item.error]
     for item in queued:
         print(f"  {item.source:<22} run {item.run_id}: {len(item.urls)} start request(s) queued")
+    for item in failed:  # released: the next dispatch takes them again
+        print(f"FAILED {item.source}: {item.error}", file=sys.stderr)
     print(f"Queued {len(queued)} of {len(sources)} source(s); the others are not due or "
           "were claimed by another dispatcher.")
-    return EXIT_OK
+    return EXIT_FAILED_SOURCES if failed else EXIT_OK
 
 
 def cmd_worker(args) -> int:

@@ -19,9 +19,10 @@ authority.
   and refetches none.
 - Story grouping (the LSH bands are in the database) is done under a PostgreSQL advisory
   lock in ``Storage.add_article``, so two copies of one story stored at once end in one.
-- Politeness: Scrapy's per-domain limits hold per worker, so a site gets at most
-  workers × ``CONCURRENT_REQUESTS_PER_DOMAIN`` requests at once (README: run fewer workers,
-  or raise ``MONITOR_DOWNLOAD_DELAY``, for the big sites).
+- Politeness holds across workers: before each download a worker takes a slot of the
+  site in Redis (``monitor.crawling.domain_slots``): at most
+  ``MONITOR_CONCURRENCY_PER_DOMAIN`` downloads of a site at once in the whole cluster, and
+  ``MONITOR_DOWNLOAD_DELAY`` seconds between two of them; a killed worker's slots expire.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import redis
 from scrapy import Request, signals
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -95,6 +97,11 @@ class Keys:
     def workers(self) -> str:  # worker id -> JSON (host, pid, started), while it runs
         return f"{self.prefix}:workers"
 
+    def domain(self, host: str) -> tuple[str, str]:
+        """A site's download slots (lease -> expiry) and its next free time
+        (``monitor.crawling.domain_slots``)."""
+        return f"{self.prefix}:domain:{host}:slots", f"{self.prefix}:domain:{host}:next"
+
     @classmethod
     def from_settings(cls, settings) -> Keys:
         return cls(settings.get("MONITOR_REDIS_PREFIX") or DEFAULT_PREFIX)
@@ -107,8 +114,6 @@ def node_id() -> str:
 
 def redis_client(settings):
     """A client of the cluster's Redis, checked to answer (else a ClusterError)."""
-    import redis
-
     url = settings.get("MONITOR_REDIS_URL")
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30)
@@ -134,13 +139,15 @@ class Dispatched:
     source: str
     run_id: int
     urls: list[str]
+    error: str | None = None  # the start requests could not be queued: claim released
 
 
 def dispatch(storage: Storage, client, sources: list[Source], *, settings,
              force: bool = False, now: datetime | None = None) -> list[Dispatched]:
     """Claim the due sources (every one of ``sources`` with ``force``) and queue their
-    start requests; what was queued. A source another dispatcher claimed first, here or
-    on another machine, is left out."""
+    start requests; what was claimed. A source another dispatcher claimed first, here or
+    on another machine, is left out. A source whose start requests Redis did not take is
+    released (``Storage.release_claim``) and comes back with its ``error``."""
     from monitor.scheduler import is_due
 
     now = now or datetime.now(UTC)
@@ -158,8 +165,16 @@ def dispatch(storage: Storage, client, sources: list[Source], *, settings,
     queued = []
     for name, run_id in sorted(runs.items()):
         urls = list(by_name[name].start_urls)
-        client.rpush(keys.start, *[json.dumps({"url": url, "source": name, "run_id": run_id,
-                                               "cycle": cycle}) for url in urls])
+        try:
+            client.rpush(keys.start, *[json.dumps({"url": url, "source": name,
+                                                   "run_id": run_id, "cycle": cycle})
+                                       for url in urls])
+        except redis.RedisError as exc:  # no worker will ever see them: undo the claim
+            error = " ".join(f"could not queue the start requests in Redis: {exc}".split())
+            storage.release_claim(name, previous=seen[name], cycle=cycle, run_id=run_id,
+                                  reason=error)
+            queued.append(Dispatched(name, run_id, urls, error=error))
+            continue
         queued.append(Dispatched(name, run_id, urls))
     return queued
 
@@ -316,8 +331,9 @@ class WorkerRecorder(RunRecorder):
 
 def worker_settings(settings, *, until_idle: float | None = None):
     """The project's settings turned into a worker's: scrapy-redis scheduler on the
-    cluster's keys (persistent: a closing worker must not delete the shared queue) and the
-    worker's run recorder; the pipelines are the usual ones."""
+    cluster's keys (persistent: a closing worker must not delete the shared queue), the
+    cluster's per-site slots and the worker's run recorder; the pipelines are the usual
+    ones."""
     keys = Keys.from_settings(settings)
     settings = settings.copy()
     overrides = {
@@ -332,6 +348,11 @@ def worker_settings(settings, *, until_idle: float | None = None):
         "MONITOR_PROGRESS": False,
         "SPIDER_MIDDLEWARES": {**settings.getdict("SPIDER_MIDDLEWARES"),
                                "monitor.distributed.CycleMetaMiddleware": 530},
+        # per-site politeness is the cluster's (domain slots), not each worker's own
+        "DOWNLOADER_MIDDLEWARES": {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                                   "monitor.crawling.domain_slots.DomainSlotMiddleware": 900},
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
         "EXTENSIONS": {**{k: v for k, v in settings.getdict("EXTENSIONS").items()
                           if k != "monitor.crawling.run_record.RunRecorder"},
                        "monitor.distributed.WorkerRecorder": 100},

@@ -617,9 +617,13 @@ class Daemon:
         finally:
             client.close()
         for item in queued:
-            logger.info("dispatch: %s (run %d): %d start request(s) queued", item.source,
-                        item.run_id, len(item.urls))
-        return queued
+            if item.error:
+                logger.error("dispatch: %s (run %d): %s; released for the next dispatch",
+                             item.source, item.run_id, item.error)
+            else:
+                logger.info("dispatch: %s (run %d): %d start request(s) queued", item.source,
+                            item.run_id, len(item.urls))
+        return [item for item in queued if not item.error]
 
     def write_digest(self, now: datetime | None = None) -> Path | None:
         """``write_digest_now``, and in distributed mode only on the first node that gets

@@ -158,7 +158,12 @@ MONITOR_AUTOTHROTTLE = _env("MONITOR_AUTOTHROTTLE", "1")  # 1 / 0 (true / false)
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = MONITOR_CONCURRENCY
 CONCURRENT_REQUESTS_PER_DOMAIN = MONITOR_CONCURRENCY_PER_DOMAIN
-DOWNLOAD_DELAY = _float("MONITOR_DOWNLOAD_DELAY", "0.5")
+# seconds between two downloads of one site (in distributed mode: across all workers)
+MONITOR_DOWNLOAD_DELAY = _float("MONITOR_DOWNLOAD_DELAY", "0.5")
+# distributed mode: a worker's per-site download slot in Redis is freed after this many
+# seconds at the latest (the slots of a killed worker; downloads end after DOWNLOAD_TIMEOUT)
+MONITOR_DOMAIN_LEASE = _float("MONITOR_DOMAIN_LEASE", "120")
+DOWNLOAD_DELAY = MONITOR_DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = MONITOR_AUTOTHROTTLE.strip().lower() in ("1", "true")
 # items of one response processed at once: a page gives one article and the pipelines are
 # synchronous, and Scrapy starts this many tasks for every response (default 100)

@@ -899,6 +899,26 @@ class Storage:
                 return runs
         return self._retry(work, "claim the due sources")
 
+    def release_claim(self, source: str, *, previous: datetime | None, cycle: str,
+                      run_id: int, reason: str, now: datetime | None = None) -> None:
+        """Undo a claim whose start requests could not be queued: the source's last claim
+        is ``previous`` again (so the next dispatch takes it at once if it was due) and its
+        run ends as "not queued", ``reason`` its one-line error. A claim another dispatcher
+        has made since is left alone."""
+        now = now or datetime.now(UTC)
+
+        def work():
+            with self.session() as s:
+                s.execute(update(SourceClaim)
+                          .where(SourceClaim.source == source, SourceClaim.cycle == cycle)
+                          .values(claimed_at=previous))
+                run = s.get(CrawlRun, run_id, with_for_update=True)
+                if run is not None and run.finished_at is None:
+                    run.finished_at, run.finish_reason = now, "not queued"
+                    run.errors = {**(run.errors or {}), "queue": 1}
+                    run.stats = {**(run.stats or {}), "last_error": reason}
+        self._retry(work, f"release the claim of {source}")
+
     def join_run(self, run_id: int, worker: str) -> None:
         """A worker took a request of the run: the run is not finished before that worker
         has reported (a run another worker had ended is open again)."""

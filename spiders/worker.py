@@ -10,6 +10,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
 from monitor.config import Source
+from monitor.crawling.horizon import source_started
 from spiders.base import SourceSpider
 
 
@@ -39,7 +40,8 @@ class WorkerSpider(RedisMixin, SourceSpider):
             yield request
 
     def make_request_from_data(self, data):
-        """A start request pushed by ``monitor.distributed.dispatch``."""
+        """A start request pushed by ``monitor.distributed.dispatch``; the source's horizon
+        is read again (this worker may have run since before the source's last run)."""
         try:
             task = json.loads(data)
             source = self.source_named(task["source"])
@@ -47,6 +49,8 @@ class WorkerSpider(RedisMixin, SourceSpider):
             self.logger.warning("ignored a start request this worker cannot read: %r",
                                 data[:200])
             return []
+        # a new crawl of the source: the horizon middleware reads its latest run again
+        self.crawler.signals.send_catch_log(source_started, source=source)
         return self.list_request(task["url"], source, 1, run_id=task.get("run_id"),
                                  cycle=task.get("cycle"))
 

@@ -14,6 +14,8 @@ import threading
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from conftest import NO_POSTGRES, POSTGRES_URL, ROOT, SITE, new_postgres_database
@@ -31,6 +33,15 @@ pytestmark = [pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES),
 BOUND = 600  # seconds: the most any step may take on a loaded machine before it fails
 LAST_LINE = re.compile(r"^worker (\S+): (\d+) pages, (\d+) new articles$")
 FETCHED = re.compile(r"^worker \S+: (\d+) article page\(s\) fetched")
+LOG_FILE = re.compile(r"\(full log: (.+)\)$")
+# the replay server's request log (monitor.replay, at MONITOR_LOG_LEVEL=DEBUG)
+REPLAYED = re.compile(r'replay: "GET /fetch\?url=(\S+) HTTP/[\d.]+" \d+')
+
+
+def replayed_urls(log: str) -> list[str]:
+    """The pages a worker's replay server was asked for, robots.txt left out."""
+    urls = [unquote(m[1]) for m in REPLAYED.finditer(log)]
+    return [url for url in urls if not url.endswith("/robots.txt")]
 
 
 def saved_article_keys() -> set[str]:
@@ -54,8 +65,10 @@ class Worker:
         last = LAST_LINE.match(lines[-1]) if lines else None
         assert self.process.returncode == 0 and last, output[-3000:]
         fetched = next(int(m[1]) for m in map(FETCHED.match, lines) if m)
+        log = Path(next(m[1] for m in map(LOG_FILE.search, lines) if m))
         return {"name": self.name, "pages": int(last[2]), "new": int(last[3]),
-                "articles_fetched": fetched, "output": output}
+                "articles_fetched": fetched, "output": output,
+                "replayed": replayed_urls(log.read_text("utf-8", errors="replace"))}
 
 
 class Cluster:
@@ -67,7 +80,9 @@ class Cluster:
         self.tmp = tmp_path
         self.env = {**os.environ, "MONITOR_DATABASE_URL": self.url,
                     "MONITOR_REDIS_URL": REDIS_URL, "MONITOR_REDIS_PREFIX": self.prefix,
-                    "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_DOWNLOAD_DELAY": "0"}
+                    "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_DOWNLOAD_DELAY": "0",
+                    # the site slots of the worker killed mid-run free themselves after this
+                    "MONITOR_DOMAIN_LEASE": "20"}
 
     def monitor(self, *args, **env):
         return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT,
@@ -79,19 +94,21 @@ class Cluster:
         assert result.returncode == 0, result.stdout + result.stderr
         return result
 
-    def start_worker(self, name: str, until_idle: float = 10, **env) -> Worker:
+    def start_worker(self, name: str, until_idle: float = 10, replay: bool = True,
+                     **env) -> Worker:
+        """A worker on the saved site (``replay``) or on the live sources' addresses."""
         out = open(self.tmp / f"{name}-{uuid.uuid4().hex[:6]}.out", "w+", encoding="utf-8")
         process = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "worker", "--replay", str(SITE),
-             "--until-idle", str(until_idle)],
+            [sys.executable, "-m", "monitor.cli", "worker",
+             *(["--replay", str(SITE)] if replay else []), "--until-idle", str(until_idle)],
             cwd=ROOT, env={**self.env, "MONITOR_WORKER_ID": name, **env}, stdout=out,
             stderr=subprocess.STDOUT, text=True, start_new_session=True)
         return Worker(process, name, out)
 
-    def cycle(self, names: list[str]) -> list[dict]:
+    def cycle(self, names: list[str], **env) -> list[dict]:
         """dispatch, then the workers at once, until each has found the queue empty."""
         self.dispatch()
-        workers = [self.start_worker(name) for name in names]
+        workers = [self.start_worker(name, **env) for name in names]
         return [w.finish() for w in workers]
 
     def rows(self, query: str, **params) -> list[dict]:
@@ -133,7 +150,8 @@ def cycles(cluster):
     first = cluster.cycle(["w1", "w2", "w3"])
     stored_after_first = cluster.rows("select url_key from articles")
     flushed = cluster.flush_redis()
-    second = cluster.cycle(["w1", "w2", "w3"])
+    # the second cycle's replay servers log every request they answer
+    second = cluster.cycle(["w1", "w2", "w3"], MONITOR_LOG_LEVEL="DEBUG")
     return {"first": first, "second": second, "flushed": flushed,
             "stored_after_first": stored_after_first}
 
@@ -155,18 +173,15 @@ def test_at_least_two_workers_did_work(cycles):
 def test_the_second_cycle_fetches_list_pages_only_even_after_redis_is_flushed(cycles, cluster):
     assert cycles["flushed"] > 0  # the first cycle's dedup set was there, and is gone
     second = cycles["second"]
+    # what the sites were asked for: each source's list page once, nothing else
+    sources = replayed_sources()
+    fetched = sorted(url for w in second for url in w["replayed"])
+    assert fetched == sorted(url for s in sources for url in s.start_urls)
     assert sum(w["articles_fetched"] for w in second) == 0
     assert sum(w["new"] for w in second) == 0
-    sources = replayed_sources()
-    assert sum(w["pages"] for w in second) == sum(len(s.start_urls) for s in sources)
+    assert sum(w["pages"] for w in second) == len(fetched)
     assert len(cluster.rows("select id from articles")) == len(saved_article_keys())
-    runs = cluster.rows("select * from crawl_runs order by id")
-    assert len(runs) == 2 * len(sources)
-    # every link was dropped before download: by the database (stored URL keys) or, when
-    # dated before the last run, by the date horizon
-    stats = [r["stats"] for r in runs[len(sources):]]
-    assert sum(s.get("skipped_stored", 0) + s.get("skipped_old", 0) for s in stats) >= len(
-        saved_article_keys())
+    assert len(cluster.rows("select id from crawl_runs")) == 2 * len(sources)
 
 
 def test_the_run_records_add_up_what_the_workers_did(cycles, cluster):
@@ -264,6 +279,41 @@ def test_a_worker_killed_mid_run_loses_no_article_by_the_next_cycle(tmp_path):
         cluster.close()
 
 
+def test_a_long_running_worker_reads_the_horizons_again_for_each_cycle(tmp_path):
+    """One worker across two dispatch cycles: in the second, each source's horizon is its
+    first cycle's run (a day before it), not what the worker read when it started."""
+    cluster = Cluster(tmp_path)
+    sources = replayed_sources()
+    try:
+        cluster.dispatch()
+        worker = cluster.start_worker("long", until_idle=BOUND)
+
+        def finished_runs():
+            rows = cluster.rows("select * from crawl_runs where finished_at is not null "
+                                "order by id")
+            return rows if worker.process.poll() is None else ["the worker ended"]
+
+        first = wait_for(lambda: len(finished_runs()) == len(sources) and finished_runs(),
+                         "the first cycle's runs")
+        cluster.dispatch()
+        runs = wait_for(lambda: len(finished_runs()) == 2 * len(sources) and finished_runs(),
+                        "the second cycle's runs")
+        worker.process.terminate()
+        assert worker.finish()["new"] == len(saved_article_keys())
+    finally:
+        cluster.close()
+    second = runs[len(sources):]
+    assert {r["finish_reason"] for r in runs} == {"finished"}
+
+    def dropped(rows, counter):
+        return sum(r["stats"].get(counter, 0) for r in rows)
+    # a horizon read only when the worker started would be the first cycle's again
+    assert dropped(second, "skipped_old") > dropped(first, "skipped_old")
+    assert dropped(second, "skipped_old") + dropped(second, "skipped_stored") >= len(
+        saved_article_keys())
+    assert sum(r["new_articles"] for r in second) == 0
+
+
 # ---------------------------------------------------------------- the database's guarantees
 
 
@@ -300,6 +350,53 @@ def test_four_dispatchers_at_once_claim_each_source_exactly_once(postgres_url):
     finally:
         storage.close()
     assert len(runs) == len(names)
+
+
+class PushFails:
+    """A Redis client whose RPUSH fails: the server went away after the claim was made."""
+
+    def rpush(self, *args):
+        import redis
+
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:63799. "
+                                    "Connection refused.")
+
+
+def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url):
+    import redis
+
+    from monitor.crawl import project_settings
+    from monitor.distributed import dispatch
+    from monitor.storage import Storage
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    settings = project_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
+                                MONITOR_REDIS_PREFIX=prefix)
+    sources = replayed_sources()
+    storage = Storage(postgres_url)
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        failed = dispatch(storage, PushFails(), sources, settings=settings)
+        again = dispatch(storage, client, sources, settings=settings)  # not forced
+        queued = client.llen(f"{prefix}:start")
+        runs = storage.runs()
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+        storage.close()
+    names = {s.name for s in sources}
+    assert {d.source for d in failed} == names
+    assert all(d.error == "could not queue the start requests in Redis: Error 111 connecting "
+               "to 127.0.0.1:63799. Connection refused." for d in failed)
+    # due at once again, not at the next due time of the claim that failed
+    assert {d.source for d in again} == names and not any(d.error for d in again)
+    assert queued == sum(len(s.start_urls) for s in sources)
+    released = {r.id: r for r in runs if r.finish_reason == "not queued"}
+    assert set(released) == {d.run_id for d in failed}
+    assert all(r.finished_at and r.stats["last_error"] == failed[0].error
+               for r in released.values())
+    assert {r.source for r in runs if r.finished_at is None} == names  # the queued runs
 
 
 def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(postgres_url):

@@ -36,3 +36,4 @@ def test_every_key_of_a_cluster_has_its_prefix():
     keys = Keys("east")
     assert {keys.start, keys.requests, keys.seen, keys.workers} == {
         "east:start", "east:requests", "east:seen", "east:workers"}
+    assert all(key.startswith("east:") for key in keys.domain("www.163.com"))

@@ -8,6 +8,10 @@ any successful run it is the list page's own fetch time minus ``MONITOR_FIRST_RU
 Spiders mark article requests with ``meta["listed_date"]``, next-page requests with
 ``meta["oldest_listed"]`` (the oldest date on the page that links them), and both with
 ``meta["list_fetched_at"]``. The page limit of the source applies in every case.
+
+Horizons are read when the spider opens, and again for a source whenever a long-running
+crawl starts it anew (``source_started``: the distributed worker taking a start request),
+so a worker running for days uses each source's latest run.
 """
 
 from __future__ import annotations
@@ -19,6 +23,10 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
 from monitor.crawling.database import crawler_storage
 
+# a signal, sent with ``source=`` (a Source) when a crawl of the source starts in a crawl
+# that is already running: its horizon is read again
+source_started = object()
+
 
 class HorizonMiddleware(BaseSpiderMiddleware):
     def __init__(self, crawler):
@@ -28,15 +36,19 @@ class HorizonMiddleware(BaseSpiderMiddleware):
         self.last_runs: dict[str, datetime | None] = {}
         self.days_of: dict[str, float] = {}
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        crawler.signals.connect(self.read_horizon, source_started)
 
     def spider_opened(self, spider) -> None:
-        storage = crawler_storage(self.crawler)
         for source in getattr(spider, "sources", ()):
-            last = storage.last_successful_run(source.name)
-            self.last_runs[source.name] = last.started_at if last else None
-            self.days_of[source.name] = (
-                source.horizon_days if source.horizon_days is not None else self.days
-            )
+            self.read_horizon(source)
+
+    def read_horizon(self, source) -> None:
+        """The source's last successful run, from the database."""
+        last = crawler_storage(self.crawler).last_successful_run(source.name)
+        self.last_runs[source.name] = last.started_at if last else None
+        self.days_of[source.name] = (
+            source.horizon_days if source.horizon_days is not None else self.days
+        )
 
     def horizon(self, source: str, list_fetched_at: datetime | None) -> datetime | None:
         last = self.last_runs.get(source)
