@@ -35,6 +35,7 @@ class _Rule:
 @dataclass(frozen=True)
 class _Config:
     rules: dict[str, tuple[_Rule, ...]]
+    any_rule: dict[str, re.Pattern[str]]  # matches where one of the flag's rules matches
     veto: dict[str, re.Pattern[str]]
     context: dict[str, re.Pattern[str]]
     threshold: float
@@ -63,6 +64,8 @@ def _config() -> _Config:
             )
             for flag in FLAGS
         },
+        any_rule={flag: re.compile("|".join(f"(?:{r['pattern']})" for r in data[flag]))
+                  for flag in FLAGS},
         veto={flag: re.compile(data["veto"][flag]) for flag in FLAGS},
         context={k: re.compile(v) for k, v in ctx.items() if isinstance(v, str)},
         threshold=float(data["threshold"]),
@@ -126,6 +129,8 @@ def _sentence_score(flag: str, sentences: list[str], index: int) -> tuple[float,
     """The best rule weight in one sentence, and every term matched there."""
     cfg = _config()
     sentence = sentences[index]
+    if not cfg.any_rule[flag].search(sentence):  # most sentences: one search, not one per rule
+        return 0.0, []
     vetoed = bool(cfg.veto[flag].search(sentence))
     best, terms = 0.0, []
     for rule in cfg.rules[flag]:

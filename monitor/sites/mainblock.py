@@ -83,7 +83,6 @@ _UNIT_TAGS = frozenset({"p", "pre", "blockquote"})
 _LEAF_UNIT_TAGS = frozenset({"div", "section", "td", "article", "span", "font", "li", "dd"})
 _PUNCTUATION = re.compile(r"[，。！？；、,]")
 _SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
-_WORD_SPLIT = re.compile(r"[\s_\-]+")
 _NOT_WORD = re.compile(r"[\W_]+")
 _TIME_LABEL = re.compile(r"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*")
 _FULL_STOP = re.compile(r"[。！？!?]")
@@ -91,13 +90,18 @@ _LABELLED = re.compile(r"^\S{1,6}\s*[：:]")  # 来源：X, 时长：01:45, 作�
 _ENDNOTE = re.compile(r"^\s*(?:[\[［【(（]\d{1,3}[\]］】)）]|注释|参考文献|注\s*[：:])")
 
 
-@dataclass
 class _Stats:
-    chars: int = 0  # non-space characters, furniture and skipped tags left out
-    link_chars: int = 0
-    punctuation: int = 0
-    direct_chars: int = 0  # text of the element itself, between its children
-    has_block: bool = False
+    """Text statistics of an element and all under it (furniture and skipped tags left out)."""
+
+    __slots__ = ("chars", "direct_chars", "has_block", "link_chars", "punctuation")
+
+    def __init__(self, chars: int, link_chars: int, punctuation: int, direct_chars: int,
+                 has_block: bool):
+        self.chars = chars  # non-space characters
+        self.link_chars = link_chars
+        self.punctuation = punctuation
+        self.direct_chars = direct_chars  # text of the element itself, between its children
+        self.has_block = has_block
 
 
 @dataclass
@@ -116,21 +120,21 @@ def find_main_block(root: etree._Element, meta_titles: Iterable[str]) -> MainBlo
     """The article's text block, headline and shown time on the page under ``root``."""
     body_tag = root.find(".//body")
     top = body_tag if body_tag is not None else root
-    stats: dict = {}
-    _measure(top, stats, set())
-    total = stats[top].chars if top in stats else 0
+    survey = _Survey(top)
+    stats = survey.stats
+    total = stats[top].chars
     if not total:
         return None
-    skip = {element for element in stats
-            if _is_furniture(element) and stats[element].chars < NOISE_KEEP_SHARE * total
+    skip = {element for element, names in survey.named
+            if (element.tag in _FURNITURE_TAGS or _FURNITURE_NAME.search(names))
+            and stats[element].chars < NOISE_KEEP_SHARE * total
             and element.find(".//h1") is None}
-    stats = {}
-    _measure(top, stats, skip)
+    _leave_out(stats, skip)
     body = _best_element(top, stats, skip)
     if body is None:
         return None
     block = MainBlock(body=body, skip=skip)
-    block.title, block.title_element = _headline(root, top, body, skip, list(meta_titles))
+    block.title, block.title_element = _headline(root, survey, body, skip, list(meta_titles))
     block.header = _header_text(top, block.title_element, block.title, body, skip)
     found = find_shown_date(block.header) or _labelled_date_below(body)
     block.shown_time = found[0] if found else None
@@ -139,43 +143,119 @@ def find_main_block(root: etree._Element, meta_titles: Iterable[str]) -> MainBlo
 
 # ---------------------------------------------------------------- measuring
 
-
-def _words(element) -> list[str]:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
-    return [word for word in _WORD_SPLIT.split(names) if word]
-
-
-def _is_furniture(element) -> bool:
-    if element.tag in ("footer", "aside", "nav"):
-        return True
-    return any(word in NOISE_WORDS or word.startswith(NOISE_PREFIXES) for word in _words(element))
+# a class / id word (split at spaces, - and _) equal to a NOISE_WORDS entry or starting with a
+# NOISE_PREFIXES entry; a word that is or starts / ends with a title word
+_SEP = r"[\s_\-]"
+_FURNITURE_NAME = re.compile(
+    rf"(?:^|{_SEP})(?:(?:{'|'.join(sorted(map(re.escape, NOISE_WORDS)))})(?={_SEP}|$)"
+    rf"|{'|'.join(map(re.escape, NOISE_PREFIXES))})"
+)
+_TITLE_NAME = re.compile(
+    rf"(?:^|{_SEP})(?:(?:{'|'.join(map(re.escape, TITLE_WORDS))})(?={_SEP}|$)|title)"
+    rf"|title(?={_SEP}|$)"
+)
+_FURNITURE_TAGS = frozenset({"footer", "aside", "nav"})
+_HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_NAMED_HEADING_TAGS = frozenset({"div", "p", "span", "td", "strong", "header"})
 
 
 def _chars(text: str | None) -> int:
-    return len(without_spaces(text))
+    return len("".join(text.split())) if text else 0
 
 
-def _measure(element, stats: dict, skip: set) -> _Stats:
-    """Text statistics of ``element`` and every element under it, into ``stats``."""
-    found = _Stats()
-    text = element.text or ""
-    found.direct_chars = _chars(text)
-    found.chars = found.direct_chars
-    found.punctuation = len(_PUNCTUATION.findall(text))
-    for child in element:
-        tail = child.tail or ""
-        found.direct_chars += _chars(tail)
-        found.chars += _chars(tail)
-        found.punctuation += len(_PUNCTUATION.findall(tail))
-        if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS or child in skip:
+class _Survey:
+    """One walk over the page under ``top`` (skipped tags left out): each element's text
+    statistics (``stats``, children before their parent), its place in document order
+    (``position``, counted as ``top.iter()`` does), the elements with a class or id or a
+    furniture tag with their lower-cased names (``named``), and the elements that may be
+    headings (``headings``, in document order)."""
+
+    def __init__(self, top):
+        self.stats: dict = {}
+        self.position: dict = {}
+        self.named: list[tuple[etree._Element, str]] = []
+        self.headings: list[etree._Element] = []
+        self._next = 0
+        self._measure(top)
+
+    def _measure(self, element) -> _Stats:
+        self.position[element] = self._next
+        self._next += 1
+        tag = element.tag
+        if element.get("class") is not None or element.get("id") is not None \
+                or tag in _FURNITURE_TAGS:
+            names = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+            self.named.append((element, names))
+            if tag in _NAMED_HEADING_TAGS and _TITLE_NAME.search(names):
+                self.headings.append(element)
+        if tag in _HEADING_TAGS:
+            self.headings.append(element)
+        text = element.text
+        if text:
+            direct = len("".join(text.split()))
+            marks = len(_PUNCTUATION.findall(text)) if direct else 0
+        else:
+            direct = marks = 0
+        chars, links, block = direct, 0, False
+        for child in element:
+            tail = child.tail
+            if tail:
+                count = len("".join(tail.split()))
+                if count:
+                    direct += count
+                    chars += count
+                    marks += len(_PUNCTUATION.findall(tail))
+            tag = child.tag
+            if not isinstance(tag, str):  # a comment
+                self._next += 1
+                continue
+            if tag in _SKIP_TAGS:
+                self._next += sum(1 for _ in child.iter())
+                continue
+            inner = self._measure(child)
+            chars += inner.chars
+            links += inner.chars if tag == "a" else inner.link_chars
+            marks += inner.punctuation
+            if not block and (inner.has_block or tag in _BLOCK_TAGS):
+                block = True
+        found = self.stats[element] = _Stats(chars, links, marks, direct, block)
+        return found
+
+
+def _leave_out(stats: dict, skip: set) -> None:
+    """``stats`` as if the elements of ``skip`` (and all under them) were not on the page:
+    their entries removed, their text taken off their ancestors' counts."""
+    dirty: set = set()
+    for element in skip:
+        if element not in stats:  # under another skipped element
             continue
-        inner = _measure(child, stats, skip)
-        found.chars += inner.chars
-        found.link_chars += inner.chars if child.tag == "a" else inner.link_chars
-        found.punctuation += inner.punctuation
-        found.has_block = found.has_block or inner.has_block or child.tag in _BLOCK_TAGS
-    stats[element] = found
-    return found
+        for inner in element.iter():
+            stats.pop(inner, None)
+        dirty.update(element.iterancestors())
+    for element in [e for e in stats if e in dirty]:  # children before their parent
+        _recount(element, stats)
+
+
+def _recount(element, stats: dict) -> None:
+    """``element``'s statistics again from its (already counted) children's."""
+    text = element.text
+    direct = _chars(text)
+    marks = len(_PUNCTUATION.findall(text)) if direct else 0
+    chars, links, block = direct, 0, False
+    for child in element:
+        count = _chars(child.tail)
+        if count:
+            direct += count
+            chars += count
+            marks += len(_PUNCTUATION.findall(child.tail))
+        inner = stats.get(child)
+        if inner is None:  # a skipped tag or element
+            continue
+        chars += inner.chars
+        links += inner.chars if child.tag == "a" else inner.link_chars
+        marks += inner.punctuation
+        block = block or inner.has_block or child.tag in _BLOCK_TAGS
+    stats[element] = _Stats(chars, links, marks, direct, block)
 
 
 def _best_element(top, stats: dict, skip: set):
@@ -248,7 +328,7 @@ def _squash(text: str) -> str:
     return without_spaces(text)
 
 
-def _headline(root, top, body, skip: set, meta_titles: list[str]):
+def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
     page_title = ""
     title_tag = root.find(".//title")
     if title_tag is not None:
@@ -256,18 +336,14 @@ def _headline(root, top, body, skip: set, meta_titles: list[str]):
     references = [_key(text) for text in [*meta_titles, page_title] if text]
     prefixes = [_key(trim_site_suffix(text)) for text in [*meta_titles, page_title] if text]
     candidates = []
-    body_position = None
-    for position, element in enumerate(top.iter()):
-        if element is body:
-            body_position = position
-        if not isinstance(element.tag, str) or not _heading_like(element):
-            continue
-        if any(ancestor in skip for ancestor in element.iterancestors()) or element in skip:
+    body_position = survey.position.get(body)
+    for element in survey.headings:
+        if element in skip or any(ancestor in skip for ancestor in element.iterancestors()):
             continue
         text = element_text(element, skip)
         if not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS or text in SECTION_HEADINGS:
             continue
-        candidates.append((position, element, text))
+        candidates.append((survey.position[element], element, text))
     best = None
     for position, element, text in candidates:
         flat = _key(text)
@@ -315,15 +391,6 @@ def _prefix_with_key(text: str, key: str) -> str:
         if _key(text[:end]) == key:
             return text[:end].strip()
     return text
-
-
-def _heading_like(element) -> bool:
-    if element.tag in ("h1", "h2", "h3"):
-        return True
-    if element.tag in ("div", "p", "span", "td", "strong", "header"):
-        return any(word in TITLE_WORDS or word.startswith("title") or word.endswith("title")
-                   for word in _words(element))
-    return False
 
 
 # ---------------------------------------------------------------- shown time
