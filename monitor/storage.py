@@ -430,22 +430,21 @@ class Storage:
         """Store ``article`` and put it in its story (``group_story``), in one transaction;
         returns its id, or None when its URL is already stored. An article with the text
         of a stored one gets ``duplicate_of`` (the first such); ``article.story_of`` is set
-        to the stored article it was grouped with, if any."""
+        to the stored article it was grouped with, if any. Core statements, not the ORM's
+        unit of work: this runs once per crawled article."""
         def work():
-            row = _row_from_article(article, run_id=run_id)
+            values = _article_values(article, run_id=run_id)
             try:
                 with self.session() as s:
-                    if s.bind.dialect.name == "postgresql":
+                    connection = s.connection()
+                    if connection.dialect.name == "postgresql":
                         # processes on several machines may store copies of one story at
                         # once: grouping and indexing are serialised (held to the commit)
-                        s.execute(select(func.pg_advisory_xact_lock(STORY_LOCK_KEY)))
-                    if _known_url(s, row):
+                        connection.execute(select(func.pg_advisory_xact_lock(STORY_LOCK_KEY)))
+                    if _known_url(connection, values):
                         return None
-                    s.add(row)
-                    s.flush()
-                    article.duplicate_of = row.duplicate_of
-                    group_story(s, row, article)
-                    return row.id
+                    article.duplicate_of = values["duplicate_of"]
+                    return group_story(connection, values, article)
             except IntegrityError:
                 return None
         return self._retry(work, f"store {article.url}")
@@ -515,7 +514,7 @@ class Storage:
     def replace_processed(self, article_id: int, article: Article) -> None:
         """Overwrite what processing derived from the raw page (keeps identity and history:
         URL key, first-seen time, run, raw bytes)."""
-        fresh = _row_from_article(article, run_id=None)
+        fresh = _article_values(article, run_id=None)
         derived = ("canonical_url", "site", "title", "outlet", "author", "body", "images",
                    "extractor", "field_origins", "published_at", "published_origin",
                    "low_quality", "quality_reasons", "fingerprint", "medical_aid",
@@ -525,7 +524,7 @@ class Storage:
             with self.session() as s:
                 row = s.get(StoredArticle, article_id)
                 for name in derived:
-                    setattr(row, name, getattr(fresh, name))
+                    setattr(row, name, fresh[name])
                 s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
                 add_story_bands(s, article_id, row.story_signature)
         self._retry(work, f"update article {article_id}")
@@ -1029,24 +1028,25 @@ class StoryView:
                 if any(getattr(m, n) for m in self.members)]
 
 
-def _known_url(session: Session, row: StoredArticle) -> bool:
-    """Whether ``row``'s page is stored (its URL key); else set its ``duplicate_of`` to the
-    first stored article with its text. One query."""
-    same = StoredArticle.url_key == row.url_key
-    if row.fingerprint:
-        same = same | (StoredArticle.fingerprint == row.fingerprint)
-    found = session.execute(select(StoredArticle.id, StoredArticle.url_key,
-                                   StoredArticle.fingerprint)
-                            .where(same).order_by(StoredArticle.id)).all()
-    if any(r.url_key == row.url_key for r in found):
+def _known_url(connection, values: dict) -> bool:
+    """Whether the page of an article's ``values`` is stored (its URL key); else set their
+    ``duplicate_of`` to the first stored article with its text. One query."""
+    same = StoredArticle.url_key == values["url_key"]
+    if values["fingerprint"]:
+        same = same | (StoredArticle.fingerprint == values["fingerprint"])
+    found = connection.execute(select(StoredArticle.id, StoredArticle.url_key,
+                                      StoredArticle.fingerprint)
+                               .where(same).order_by(StoredArticle.id)).all()
+    if any(r.url_key == values["url_key"] for r in found):
         return True
-    if row.fingerprint:
-        row.duplicate_of = next((r.id for r in found if r.fingerprint == row.fingerprint),
-                                row.duplicate_of)
+    if values["fingerprint"]:
+        values["duplicate_of"] = next(
+            (r.id for r in found if r.fingerprint == values["fingerprint"]),
+            values["duplicate_of"])
     return False
 
 
-def match_story(session: Session, sig: Signature) -> int | None:
+def match_story(session, sig: Signature) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.stories.best_match`` over the
     articles sharing an LSH band with it), or None."""
     from monitor.stories import band_keys, best_match
@@ -1062,7 +1062,7 @@ def match_story(session: Session, sig: Signature) -> int | None:
     return best_match(sig, candidates)
 
 
-def add_story_bands(session: Session, article_id: int, signature: bytes | None) -> None:
+def add_story_bands(session, article_id: int, signature: bytes | None) -> None:
     """Index an article's story signature (nothing for a text too short to be matched)."""
     if not signature:
         return
@@ -1074,44 +1074,50 @@ def add_story_bands(session: Session, article_id: int, signature: bytes | None) 
                         [{"band": key, "article_id": article_id} for key in keys])
 
 
-def group_story(session: Session, row: StoredArticle, article: Article) -> None:
-    """Put the new ``row`` in its story: the one of ``article.story_of`` if set, else of
-    the article with the same text, else of the stored article its signature matches,
-    else a new one; then index its signature. Run inside the transaction that adds the
-    row, so that an article is grouped and indexed at once (concurrent workers take a
-    lock around it)."""
+def group_story(connection, values: dict, article: Article) -> int:
+    """Insert the article of ``values`` into its story: the one of ``article.story_of`` if
+    set, else of the article with the same text, else of the stored article its signature
+    matches, else a new one; then index its signature. Its id. Run inside the transaction
+    that checked the URL, so that an article is stored, grouped and indexed at once
+    (concurrent workers take a lock around it)."""
     story_of = article.story_of or article.duplicate_of
-    if story_of is None and row.story_signature:
+    if story_of is None and values["story_signature"]:
         from monitor.stories import Signature
 
-        story_of = match_story(session, Signature.from_bytes(row.story_signature))
+        story_of = match_story(connection, Signature.from_bytes(values["story_signature"]))
         article.story_of = story_of
-    _join_story(session, row, story_of)
-    add_story_bands(session, row.id, row.story_signature)
+    story_id = None
+    if story_of is not None:  # its story, if the row is there
+        story_id = connection.scalar(select(Story.id).where(
+            Story.id == select(StoredArticle.story_id).where(StoredArticle.id == story_of)
+            .scalar_subquery()))
+    stories = Story.__table__
+    if story_id is None:  # a story of its own: it is its representative
+        story_id = connection.execute(insert(stories).values(
+            first_seen_at=values["first_seen_at"], members=1,
+            earliest_published_at=values["published_at"])).inserted_primary_key[0]
+        article_id = _insert_article(connection, values, story_id)
+        connection.execute(update(stories).where(stories.c.id == story_id)
+                           .values(representative_id=article_id))
+    else:
+        article_id = _insert_article(connection, values, story_id)
+        _refresh_story(connection, story_id)
+    add_story_bands(connection, article_id, values["story_signature"])
+    return article_id
 
 
-def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> None:
-    """Put the new ``row`` in the story of article ``story_of`` (or a new story) and refresh
-    the story's representative, earliest publication and member count."""
-    story = None
-    if story_of is not None:
-        story_id = session.scalar(select(StoredArticle.story_id)
-                                  .where(StoredArticle.id == story_of))
-        story = session.get(Story, story_id) if story_id is not None else None
-    if story is None:  # a story of its own: it is its representative
-        story = Story(first_seen_at=row.first_seen_at, members=1, representative_id=row.id,
-                      earliest_published_at=row.published_at)
-        session.add(story)
-        session.flush()
-        row.story_id = story.id
-        return
-    row.story_id = story.id
-    session.flush()
-    members = session.execute(select(  # the columns a representative is chosen by
+def _insert_article(connection, values: dict, story_id: int) -> int:
+    return connection.execute(insert(StoredArticle.__table__)
+                              .values(**values, story_id=story_id)).inserted_primary_key[0]
+
+
+def _refresh_story(connection, story_id: int) -> None:
+    """A story's representative, earliest publication and member count, from its members."""
+    members = connection.execute(select(  # the columns a representative is chosen by
         StoredArticle.id, StoredArticle.outlet, StoredArticle.site, StoredArticle.url,
         func.length(StoredArticle.body).label("body_length"), StoredArticle.low_quality,
         StoredArticle.published_at,
-    ).where(StoredArticle.story_id == story.id)).all()
+    ).where(StoredArticle.story_id == story_id)).all()
     from monitor.stories import Member, choose_representative, is_repost
 
     chosen = choose_representative([
@@ -1121,14 +1127,16 @@ def _join_story(session: Session, row: StoredArticle, story_of: int | None) -> N
         for m in members
     ])
     dates = [m.published_at for m in members if m.published_at is not None]
-    story.representative_id = chosen.id
-    story.earliest_published_at = min(dates) if dates else None
-    story.members = len(members)
+    stories = Story.__table__
+    connection.execute(update(stories).where(stories.c.id == story_id).values(
+        representative_id=chosen.id, earliest_published_at=min(dates) if dates else None,
+        members=len(members)))
 
 
-def _row_from_article(article: Article, *, run_id: int | None) -> StoredArticle:
+def _article_values(article: Article, *, run_id: int | None) -> dict:
+    """The ``articles`` columns of ``article`` (all but ``id`` and ``story_id``)."""
     flags = article.flags
-    return StoredArticle(
+    return dict(
         url=article.url,
         url_key=article.url_key,
         fetched_key=fetched if (fetched := url_key(article.url)) != article.url_key else None,

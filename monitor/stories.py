@@ -139,7 +139,8 @@ class Signature:
 def signature(text: str) -> Signature:
     """Signature of a ``story_text``."""
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32,
+                      permutations=_permutations(), scheme="affine32")  # not drawn again
     minhash.update_batch([gram.encode("utf-8") for gram in grams])
     return Signature(minhash.hashvalues, len(grams))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
@@ -464,7 +465,8 @@ def _from_main_block(
         return None
     info = labelled_fields(block.header, INFO_LABELS)
     pattern = next((name for name, template in TEMPLATES.items()
-                    if any(node.root is block.body for node in page.selector.css(template.body))),
+                    if _may_select(template.body, block.body)
+                    and any(node.root is block.body for node in page.selector.css(template.body))),
                    None)
     return Fields(
         rule=f"generic:pattern:{pattern}" if pattern else "generic:text-density",
@@ -480,6 +482,41 @@ def _from_main_block(
         ),
         notes=notes + body_notes + _author_notes(info),
     )
+
+
+def _may_select(css: str, element) -> bool:
+    """False when no selector of ``css`` can select ``element`` (its tag, classes or id differ
+    from every selector's last part): the cheap test before the query over the page."""
+    classes = set((element.get("class") or "").split())
+    return any(tag in (None, element.tag) and needed <= classes
+               and name in (None, element.get("id"))
+               for tag, needed, name in _last_parts(css)) if _last_parts(css) else True
+
+
+@cache
+def _last_parts(css: str) -> tuple[tuple[str | None, frozenset[str], str | None], ...]:
+    """(tag, classes, id) each comma-separated selector of ``css`` requires of the element it
+    selects; () when one of them uses more than these (the test then always passes)."""
+    import cssselect
+
+    parts = []
+    for selector in cssselect.parse(css):
+        node, tag, classes, name = selector.parsed_tree, None, set(), None
+        while isinstance(node, cssselect.parser.CombinedSelector):
+            node = node.subselector
+        while True:
+            if isinstance(node, cssselect.parser.Class):
+                classes.add(node.class_name)
+                node = node.selector
+            elif isinstance(node, cssselect.parser.Hash):
+                name, node = node.id, node.selector
+            elif isinstance(node, cssselect.parser.Element):
+                tag = None if node.element in (None, "*") else node.element
+                break
+            else:
+                return ()
+        parts.append((tag, frozenset(classes), name))
+    return tuple(parts)
 
 
 def from_selectors(page: Page, selectors: Selectors) -> Fields | None:
