@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    bindparam,
     cast,
     column,
     create_engine,
@@ -35,7 +37,6 @@ from sqlalchemy import (
     event,
     exists,
     func,
-    insert,
     inspect,
     or_,
     select,
@@ -433,7 +434,7 @@ class Storage:
         to the stored article it was grouped with, if any. Core statements, not the ORM's
         unit of work: this runs once per crawled article."""
         def work():
-            values = _article_values(article, run_id=run_id)
+            row = _article_values(article, run_id=run_id)
             try:
                 with self.session() as s:
                     connection = s.connection()
@@ -441,10 +442,10 @@ class Storage:
                         # processes on several machines may store copies of one story at
                         # once: grouping and indexing are serialised (held to the commit)
                         connection.execute(select(func.pg_advisory_xact_lock(STORY_LOCK_KEY)))
-                    if _known_url(connection, values):
+                    if _known_url(connection, row):
                         return None
-                    article.duplicate_of = values["duplicate_of"]
-                    return group_story(connection, values, article)
+                    article.duplicate_of = row["duplicate_of"]
+                    return group_story(connection, row, article)
             except IntegrityError:
                 return None
         return self._retry(work, f"store {article.url}")
@@ -1028,25 +1029,64 @@ class StoryView:
                 if any(getattr(m, n) for m in self.members)]
 
 
-def _known_url(connection, values: dict) -> bool:
-    """Whether the page of an article's ``values`` is stored (its URL key); else set their
-    ``duplicate_of`` to the first stored article with its text. One query."""
-    same = StoredArticle.url_key == values["url_key"]
-    if values["fingerprint"]:
-        same = same | (StoredArticle.fingerprint == values["fingerprint"])
-    found = connection.execute(select(StoredArticle.id, StoredArticle.url_key,
-                                      StoredArticle.fingerprint)
-                               .where(same).order_by(StoredArticle.id)).all()
-    if any(r.url_key == values["url_key"] for r in found):
+class _StoreStatements:
+    """The statements storing an article runs, built once (building them costs more CPU
+    than running them on SQLite): values are bound at execution."""
+
+    def __init__(self):
+        articles, stories, bands = (StoredArticle.__table__, Story.__table__,
+                                    StoryBand.__table__)
+        seen = select(articles.c.id, articles.c.url_key, articles.c.fingerprint) \
+            .order_by(articles.c.id)
+        self.same_url = seen.where(articles.c.url_key == bindparam("url_key"))
+        self.same_url_or_text = seen.where((articles.c.url_key == bindparam("url_key"))
+                                           | (articles.c.fingerprint == bindparam("fingerprint")))
+        sharing = select(bands.c.article_id).where(
+            bands.c.band.in_(bindparam("bands", expanding=True))).distinct()
+        self.candidates = select(articles.c.id, articles.c.story_signature,
+                                 articles.c.published_at).where(
+            articles.c.id.in_(sharing), articles.c.story_signature.is_not(None))
+        self.story_of = select(stories.c.id).where(stories.c.id == select(
+            articles.c.story_id).where(articles.c.id == bindparam("article_id"))
+            .scalar_subquery())
+        self.new_story = stories.insert()
+        self.new_article = articles.insert()
+        self.representative = update(stories).where(stories.c.id == bindparam("story")) \
+            .values(representative_id=bindparam("representative"))
+        self.members = select(  # the columns a representative is chosen by
+            articles.c.id, articles.c.outlet, articles.c.site, articles.c.url,
+            func.length(articles.c.body).label("body_length"), articles.c.low_quality,
+            articles.c.published_at,
+        ).where(articles.c.story_id == bindparam("story"))
+        self.story_summary = update(stories).where(stories.c.id == bindparam("story")).values(
+            representative_id=bindparam("representative"),
+            earliest_published_at=bindparam("earliest"), members=bindparam("count"))
+        self.new_bands = bands.insert()
+
+
+@cache
+def _statements() -> _StoreStatements:
+    return _StoreStatements()
+
+
+def _known_url(connection, row: dict) -> bool:
+    """Whether the page of an article's column values ``row`` is stored (its URL key);
+    else set their ``duplicate_of`` to the first stored article with its text. One query."""
+    statements = _statements()
+    if row["fingerprint"]:
+        found = connection.execute(statements.same_url_or_text, {
+            "url_key": row["url_key"], "fingerprint": row["fingerprint"]}).all()
+    else:
+        found = connection.execute(statements.same_url, {"url_key": row["url_key"]}).all()
+    if any(r.url_key == row["url_key"] for r in found):
         return True
-    if values["fingerprint"]:
-        values["duplicate_of"] = next(
-            (r.id for r in found if r.fingerprint == values["fingerprint"]),
-            values["duplicate_of"])
+    if row["fingerprint"]:
+        row["duplicate_of"] = next((r.id for r in found if r.fingerprint == row["fingerprint"]),
+                                   row["duplicate_of"])
     return False
 
 
-def match_story(session, sig: Signature) -> int | None:
+def match_story(connection, sig: Signature) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.stories.best_match`` over the
     articles sharing an LSH band with it), or None."""
     from monitor.stories import band_keys, best_match
@@ -1054,15 +1094,10 @@ def match_story(session, sig: Signature) -> int | None:
     keys = band_keys(sig)
     if not keys:
         return None
-    sharing = select(StoryBand.article_id).where(StoryBand.band.in_(keys)).distinct()
-    candidates = session.execute(
-        select(StoredArticle.id, StoredArticle.story_signature, StoredArticle.published_at)
-        .where(StoredArticle.id.in_(sharing), StoredArticle.story_signature.is_not(None))
-    )
-    return best_match(sig, candidates)
+    return best_match(sig, connection.execute(_statements().candidates, {"bands": keys}))
 
 
-def add_story_bands(session, article_id: int, signature: bytes | None) -> None:
+def add_story_bands(connection, article_id: int, signature: bytes | None) -> None:
     """Index an article's story signature (nothing for a text too short to be matched)."""
     if not signature:
         return
@@ -1070,56 +1105,50 @@ def add_story_bands(session, article_id: int, signature: bytes | None) -> None:
 
     keys = set(band_keys(Signature.from_bytes(signature)))
     if keys:
-        session.execute(insert(StoryBand),
-                        [{"band": key, "article_id": article_id} for key in keys])
+        connection.execute(_statements().new_bands,
+                           [{"band": key, "article_id": article_id} for key in keys])
 
 
-def group_story(connection, values: dict, article: Article) -> int:
-    """Insert the article of ``values`` into its story: the one of ``article.story_of`` if
-    set, else of the article with the same text, else of the stored article its signature
-    matches, else a new one; then index its signature. Its id. Run inside the transaction
-    that checked the URL, so that an article is stored, grouped and indexed at once
-    (concurrent workers take a lock around it)."""
+def group_story(connection, row: dict, article: Article) -> int:
+    """Insert the article of column values ``row`` into its story: the one of
+    ``article.story_of`` if set, else of the article with the same text, else of the stored
+    article its signature matches, else a new one; then index its signature. Its id. Run
+    inside the transaction that checked the URL, so that an article is stored, grouped and
+    indexed at once (concurrent workers take a lock around it)."""
+    statements = _statements()
     story_of = article.story_of or article.duplicate_of
-    if story_of is None and values["story_signature"]:
+    if story_of is None and row["story_signature"]:
         from monitor.stories import Signature
 
-        story_of = match_story(connection, Signature.from_bytes(values["story_signature"]))
+        story_of = match_story(connection, Signature.from_bytes(row["story_signature"]))
         article.story_of = story_of
     story_id = None
     if story_of is not None:  # its story, if the row is there
-        story_id = connection.scalar(select(Story.id).where(
-            Story.id == select(StoredArticle.story_id).where(StoredArticle.id == story_of)
-            .scalar_subquery()))
-    stories = Story.__table__
+        story_id = connection.scalar(statements.story_of, {"article_id": story_of})
     if story_id is None:  # a story of its own: it is its representative
-        story_id = connection.execute(insert(stories).values(
-            first_seen_at=values["first_seen_at"], members=1,
-            earliest_published_at=values["published_at"])).inserted_primary_key[0]
-        article_id = _insert_article(connection, values, story_id)
-        connection.execute(update(stories).where(stories.c.id == story_id)
-                           .values(representative_id=article_id))
+        story_id = connection.execute(statements.new_story, {
+            "first_seen_at": row["first_seen_at"], "members": 1,
+            "earliest_published_at": row["published_at"]}).inserted_primary_key[0]
+        article_id = _insert_article(connection, row, story_id)
+        connection.execute(statements.representative,
+                           {"story": story_id, "representative": article_id})
     else:
-        article_id = _insert_article(connection, values, story_id)
+        article_id = _insert_article(connection, row, story_id)
         _refresh_story(connection, story_id)
-    add_story_bands(connection, article_id, values["story_signature"])
+    add_story_bands(connection, article_id, row["story_signature"])
     return article_id
 
 
-def _insert_article(connection, values: dict, story_id: int) -> int:
-    return connection.execute(insert(StoredArticle.__table__)
-                              .values(**values, story_id=story_id)).inserted_primary_key[0]
+def _insert_article(connection, row: dict, story_id: int) -> int:
+    return connection.execute(_statements().new_article,
+                              {**row, "story_id": story_id}).inserted_primary_key[0]
 
 
 def _refresh_story(connection, story_id: int) -> None:
     """A story's representative, earliest publication and member count, from its members."""
-    members = connection.execute(select(  # the columns a representative is chosen by
-        StoredArticle.id, StoredArticle.outlet, StoredArticle.site, StoredArticle.url,
-        func.length(StoredArticle.body).label("body_length"), StoredArticle.low_quality,
-        StoredArticle.published_at,
-    ).where(StoredArticle.story_id == story_id)).all()
     from monitor.stories import Member, choose_representative, is_repost
 
+    members = connection.execute(_statements().members, {"story": story_id}).all()
     chosen = choose_representative([
         Member(id=m.id, outlet=m.outlet, site=m.site, url=m.url,
                body_length=m.body_length or 0, low_quality=m.low_quality,
@@ -1127,10 +1156,9 @@ def _refresh_story(connection, story_id: int) -> None:
         for m in members
     ])
     dates = [m.published_at for m in members if m.published_at is not None]
-    stories = Story.__table__
-    connection.execute(update(stories).where(stories.c.id == story_id).values(
-        representative_id=chosen.id, earliest_published_at=min(dates) if dates else None,
-        members=len(members)))
+    connection.execute(_statements().story_summary, {
+        "story": story_id, "representative": chosen.id,
+        "earliest": min(dates) if dates else None, "count": len(members)})
 
 
 def _article_values(article: Article, *, run_id: int | None) -> dict:
