@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from datasketch import MinHash
+from datasketch.minhash import _fmix
 
 from monitor.simplified import to_simplified
 
@@ -137,12 +138,26 @@ class Signature:
 
 
 def signature(text: str) -> Signature:
-    """Signature of a ``story_text``."""
+    """Signature of a ``story_text``: datasketch's ``MinHash`` (affine32 scheme, CRC-32 of
+    each shingle) computed in blocks of shingles in place, about twice as fast as its
+    ``update_batch`` (``tests/test_stories.py`` checks they agree)."""
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32,
-                      permutations=_permutations(), scheme="affine32")  # not drawn again
-    minhash.update_batch([gram.encode("utf-8") for gram in grams])
-    return Signature(minhash.hashvalues, len(grams))
+    hashes = np.fromiter((zlib.crc32(gram.encode("utf-8")) for gram in grams),
+                         dtype=np.uint32, count=len(grams))
+    hashes = _fmix(hashes, 32)  # datasketch's pre-mix of the affine32 scheme
+    a, b = _permutations()
+    values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    block = np.empty((_BLOCK, NUM_PERM), dtype=np.uint32)
+    for start in range(0, len(hashes), _BLOCK):
+        chunk = hashes[start:start + _BLOCK, None]
+        permuted = block[:len(chunk)]
+        np.multiply(chunk, a, out=permuted)  # (h * a + b) mod 2^32, as datasketch's
+        permuted += b
+        np.minimum(values, permuted.min(axis=0), out=values)
+    return Signature(values, len(grams))
+
+
+_BLOCK = 64  # shingles permuted at once (the block stays in the CPU cache)
 
 
 def _containment(jaccard, size_a, size_b):
