@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
@@ -311,7 +312,13 @@ def find_generic_date(page: Page, notes: list[str], *, tree=None) -> str | None:
 def _fill_title(article: Article, fields: Fields | None, steps: _Fallbacks) -> None:
     candidates = []
     if fields and fields.title:
-        candidates.append((squash(fields.title), f"site:{fields.rule}"))
+        title = squash(fields.title)
+        if title and len(title) <= MAX_TITLE_CHARS and not _ELLIPSIS.search(title):
+            # a site rule's headline that is not visibly cut is kept: no other is needed
+            article.title = title
+            article.field_origins["title"] = f"site:{fields.rule}"
+            return
+        candidates.append((title, f"site:{fields.rule}"))
     candidates.extend(steps.titles())
     usable = [(text, origin) for text, origin in candidates
               if text and len(text) <= MAX_TITLE_CHARS]
@@ -393,10 +400,9 @@ def _fill_simple(
 
 
 def _fill_canonical(article: Article, fields: Fields | None, steps: _Fallbacks) -> None:
-    candidates = []
-    if fields and fields.canonical_url:
-        candidates.append((fields.canonical_url, f"site:{fields.rule}"))
-    candidates.extend(steps.canonicals())
+    site = [(fields.canonical_url, f"site:{fields.rule}")] if fields and fields.canonical_url \
+        else []
+    candidates = chain(site, steps.canonicals())  # the page's own looked at only if needed
     page_path = urlsplit(article.url).path.strip("/")
     for href, origin in candidates:
         if not href:
