@@ -411,8 +411,16 @@ def _find_spots(lines: list[str], material: _Title) -> tuple[list[_Spot], dict]:
     """(certain spots, {(line, start): fitting mid-sentence fragments, shortest first})."""
     certain: list[_Spot] = []
     sites: dict[tuple[int, int], list[str]] = {}
+    if not material.chars:
+        return certain, sites
+    # the places a fragment can start: a title character after a sentence end or a
+    # mid-sentence mark (a search in C instead of a look at every character)
+    places = re.compile(
+        f"(?<=[{re.escape(''.join(sorted(_SENTENCE_END | _MID_SENTENCE_LEFT)))}])"
+        f"[{re.escape(''.join(sorted(material.chars)))}]")
     for number, line in enumerate(lines):
-        for start in range(1, len(line)):
+        for place in places.finditer(line):
+            start = place.start()
             left = line[start - 1]
             if left in _SENTENCE_END:
                 for fragment in material.prefixes(line, start):
