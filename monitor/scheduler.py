@@ -448,6 +448,14 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
 
 
+class _Undelivered(Exception):
+    """A digest some channel did not take: its day must not be marked done."""
+
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self.path = path
+
+
 class Daemon:
     """``monitor schedule``. ``crawl`` (names → ChildResult) is replaceable for tests."""
 
@@ -634,11 +642,19 @@ class Daemon:
         from monitor.distributed import node_id
 
         day = now.astimezone(TZ).date()
-        with self.storage.once_a_day("digest", day, node_id()) as mine:
-            if not mine:
-                logger.info("digest of %s: already done by another node", day)
-                return None
-            return self.write_digest_now(now)
+        try:
+            with self.storage.once_a_day("digest", day, node_id()) as mine:
+                if not mine:
+                    logger.info("digest of %s: already done by another node", day)
+                    return None
+                path, delivered = self._digest(now)
+                if not delivered:  # the day is not marked done: the next node tries again
+                    raise _Undelivered(path)
+                return path
+        except _Undelivered as undelivered:
+            logger.error("digest of %s: not every channel delivered; the day stays open for "
+                         "the next node", day)
+            return undelivered.path
 
     def write_digest_now(self, now: datetime | None = None) -> Path:
         """The morning digest: the stories new since the last digest, written to
@@ -647,6 +663,11 @@ class Daemon:
         or posted where delivery is configured (``MONITOR_SMTP_*``, ``MONITOR_WEBHOOK_*``).
         Without delivery it is recorded as written, so the next one starts where it ends;
         a failed delivery leaves its stories new for the next digest."""
+        return self._digest(now)[0]
+
+    def _digest(self, now: datetime | None = None) -> tuple[Path, bool]:
+        """``write_digest_now``'s work: the digest's text file, and whether every channel
+        delivered it (True without delivery)."""
         from monitor.delivery import DeliveryConfig, record, send_digest, write_feed
         from monitor.digest import build_digest, digest_options
         from monitor.render import render_html, render_json, render_text
@@ -663,11 +684,13 @@ class Daemon:
         feed = write_feed(self.storage, self.settings, now=now)
         logger.info("digest: Atom feed -> %s", feed)
         config = DeliveryConfig.from_settings(self.settings)
+        delivered = True
         if config.channels():
             report = send_digest(self.storage, digest, config)
             for outcome in report.outcomes:
                 (logger.info if outcome.ok else logger.error)("digest: %s", outcome.line())
+            delivered = report.ok
         else:
             record(self.storage, digest, "recorded", {f"file {path}": "ok"})
         logger.info("digest: %d flagged stories -> %s", len(digest.entries), path)
-        return path
+        return path, delivered

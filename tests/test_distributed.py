@@ -436,7 +436,10 @@ def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(po
     assert len(stories) == 1
 
 
-def test_two_nodes_sending_the_daily_digest_at_once_send_it_once(postgres_url, tmp_path):
+@pytest.fixture
+def digest_nodes(postgres_url, tmp_path):
+    """Two distributed-mode daemons posting their digests to a webhook on 127.0.0.1:
+    (the receiver, the nodes)."""
     from test_delivery import Receiver
 
     from monitor.crawl import project_settings
@@ -450,6 +453,15 @@ def test_two_nodes_sending_the_daily_digest_at_once_send_it_once(postgres_url, t
         MONITOR_DATA_DIR=str(tmp_path), MONITOR_WEBHOOK_JSON=receiver.url("/hook"),
         MONITOR_DELIVERY_ATTEMPTS=1, MONITOR_SMTP_HOST="")
     nodes = [Daemon(settings, [], distributed=True) for _ in range(2)]
+    yield receiver, nodes
+    for node in nodes:
+        node.storage.close()
+    receiver.shutdown()
+    receiver.server_close()
+
+
+def test_two_nodes_sending_the_daily_digest_at_once_send_it_once(digest_nodes, postgres_url):
+    receiver, nodes = digest_nodes
     now = datetime(2026, 5, 4, 0, 0, tzinfo=UTC)  # 08:00 in Asia/Shanghai
     written: list = []
     barrier = threading.Barrier(2)
@@ -458,19 +470,13 @@ def test_two_nodes_sending_the_daily_digest_at_once_send_it_once(postgres_url, t
         barrier.wait(timeout=BOUND)
         written.append(node.write_digest(now=now))
 
-    try:
-        threads = [threading.Thread(target=digest, args=(node,)) for node in nodes]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=BOUND)
-        later = nodes[0].write_digest(now=now.replace(hour=5))  # same day, a restarted node
-        next_day = nodes[1].write_digest(now=now.replace(day=5))
-    finally:
-        for node in nodes:
-            node.storage.close()
-        receiver.shutdown()
-        receiver.server_close()
+    threads = [threading.Thread(target=digest, args=(node,)) for node in nodes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=BOUND)
+    later = nodes[0].write_digest(now=now.replace(hour=5))  # same day, a restarted node
+    next_day = nodes[1].write_digest(now=now.replace(day=5))
     assert len(written) == 2 and sum(path is not None for path in written) == 1
     assert later is None and next_day is not None
     assert len(receiver.requests) == 2  # one for 2026-05-04, one for 2026-05-05
@@ -481,6 +487,24 @@ def test_two_nodes_sending_the_daily_digest_at_once_send_it_once(postgres_url, t
         assert [str(d[0]) for d in days] == ["2026-05-04", "2026-05-05"]
         assert sent.scalar() == 2
     engine.dispose()
+
+
+def test_a_digest_day_is_done_only_when_every_channel_delivered(digest_nodes, postgres_url):
+    receiver, nodes = digest_nodes
+    receiver.script["/hook"] = [(500, {"errcode": 1, "errmsg": "down"})]  # then 200
+    now = datetime(2026, 5, 4, 0, 0, tzinfo=UTC)
+    failed = nodes[0].write_digest(now=now)  # the channel answers 500
+    retried = nodes[1].write_digest(now=now.replace(minute=1))  # the day is still open
+    after = nodes[0].write_digest(now=now.replace(hour=5))
+    assert failed is not None and retried is not None and after is None
+    assert len(receiver.requests) == 2
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        statuses = connection.execute(text("select status from digests order by id")).all()
+        days = connection.execute(text("select day from daily_jobs")).all()
+    engine.dispose()
+    assert [s[0] for s in statuses] == ["failed", "sent"]
+    assert [str(d[0]) for d in days] == ["2026-05-04"]
 
 
 def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
