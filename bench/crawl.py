@@ -18,11 +18,13 @@
 3. **Crawl.** ``monitor.crawl.crawl_sources`` (what ``monitor crawl`` runs: the project's
    spiders, middlewares, pipelines, run records) in a child process on a fresh SQLite
    database, with delays and AutoThrottle off, ``--concurrency`` requests at once (default
-   16, the same as ``scrapy bench``), then a second crawl on the same database. The CPU of
-   the crawl's thread is measured per stage (exclusive: a stage nested in another is not
-   counted twice): list pages, extraction (ours / trafilatura), clean, dates, dedup keys,
-   dedup look-ups, classify, store, the skip-stored middleware; the rest (Scrapy, Twisted,
-   start-up) is the whole process's CPU minus the stages.
+   16, the same as ``scrapy bench``): first with extraction in the crawl process, then on
+   another fresh database with ``MONITOR_EXTRACT_PROCESSES`` = ``--extract-processes``
+   (default 1), then a second crawl on that database. The CPU of the crawl's thread is
+   measured per stage (exclusive: a stage nested in another is not counted twice): list
+   pages, extraction, clean, dates, dedup keys, dedup look-ups, classify, store, the
+   skip-stored middleware; the rest (Scrapy, Twisted, start-up) is the whole process's CPU
+   minus the stages. The extraction processes' CPU is measured apart (their rusage).
 4. **Baseline.** ``scrapy bench`` (plain Scrapy following links on its own local server)
    before and after the crawls, in the same run; the ratio is our stored pages per second
    over its pages per second (mean of the two).
@@ -374,7 +376,9 @@ def instrument(settings) -> Stages:
     stages = Stages()
     base = importlib.import_module("spiders.base")
     stages.patch(base.SourceSpider, "parse_list", "list pages", generator=True)
-    stages.patch(base.SourceSpider, "parse_article", "extraction", generator=True)
+    # in the crawl process (with extraction processes it runs there, not timed here)
+    stages.patch(importlib.import_module("monitor.crawling.extraction"), "extract_article",
+                 "extraction")
     extract = importlib.import_module("monitor.extract")
     stages.patch(extract, "run_trafilatura", "trafilatura")
     stages.patch(extract, "find_generic_date", "htmldate")
@@ -438,6 +442,7 @@ def crawl_child(config: dict) -> dict:
         AUTOTHROTTLE_ENABLED=False,
         CONCURRENT_REQUESTS=config["concurrency"],
         CONCURRENT_REQUESTS_PER_DOMAIN=config["concurrency"],
+        MONITOR_EXTRACT_PROCESSES=config["extract_processes"],
     )
     Storage(config["database"]).close()  # the schema, before the crawlers open it
     stages = instrument(settings)
@@ -448,6 +453,8 @@ def crawl_child(config: dict) -> dict:
         profiler = cProfile.Profile()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = usage.ru_utime + usage.ru_stime
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the extraction processes
+    children_before = children.ru_utime + children.ru_stime
     started = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -457,9 +464,11 @@ def crawl_child(config: dict) -> dict:
         profiler.dump_stats(config["profile"])
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
         "cpu_s": usage.ru_utime + usage.ru_stime - cpu_before,
+        "extract_cpu_s": children.ru_utime + children.ru_stime - children_before,
         "peak_mb": usage.ru_maxrss / 1024,
         "new_articles": sum(r.new_articles for r in results),
         "pages": sum(r.pages for r in results),
@@ -500,6 +509,8 @@ class CrawlReport:
     stages_s: dict[str, float]
     server_cpu_s: float
     failed: list[str]
+    extract_processes: int = 0
+    extract_cpu_s: float = 0.0  # CPU of the extraction processes
 
     @property
     def pages_per_s(self) -> float:
@@ -511,10 +522,12 @@ STAGE_ORDER = ("list pages", "extraction", "trafilatura", "htmldate", "clean", "
 
 
 def run_crawl(label: str, folder: Path, port: int, concurrency: int,
-              profile: str | None) -> CrawlReport:
+              profile: str | None, *, extract_processes: int = 0,
+              database: str = "bench.db") -> CrawlReport:
     config = {
         "sources": str(folder / "sources.toml"),
-        "database": f"sqlite:///{folder / 'bench.db'}",
+        "database": f"sqlite:///{folder / database}",
+        "extract_processes": extract_processes,
         "folder": str(folder),
         "log": str(folder / f"{label}.log"),
         "server": f"http://127.0.0.1:{port}",
@@ -535,53 +548,74 @@ def run_crawl(label: str, folder: Path, port: int, concurrency: int,
         print(f"  {label} crawl: no page for {url}")
     return CrawlReport(label, measured["seconds"], measured["cpu_s"], measured["peak_mb"],
                        measured["new_articles"], served, measured["stages_s"], server_cpu,
-                       measured["failed"])
+                       measured["failed"], extract_processes, measured["extract_cpu_s"])
 
 
 def print_report(site: Site, reports: list[CrawlReport], bench: list[float], load: str,
                  concurrency: int) -> None:
-    first, second = reports
-    new = first.new_articles or 1
+    """The table: each first crawl (on a fresh database; extraction in the crawl process,
+    then in ``MONITOR_EXTRACT_PROCESSES`` processes) and the second crawl (again, on the
+    last one's database)."""
+    *firsts, second = reports
     lists = sum(site.list_pages.values())
     print(f"\nSite: {site.articles} article pages from {site.templates} real pages "
           f"(mean {site.article_bytes / max(site.articles, 1) / 1024:.0f} KB), "
           f"{lists} list pages; {concurrency} requests at once, no delay, no AutoThrottle.")
     print(f"Load average before the run: {load}\n")
-    print("| | first crawl | second crawl |")
-    print("|---|--:|--:|")
-    print(f"| new articles stored | {first.new_articles} | {second.new_articles} |")
-    print(f"| wall time, s | {first.seconds:.1f} | {second.seconds:.1f} |")
-    print(f"| **stored pages/s** | **{first.pages_per_s:.1f}** | - |")
-    print(f"| CPU of the crawl process, s | {first.cpu_s:.1f} | {second.cpu_s:.1f} |")
-    print(f"| **CPU ms per stored page** | **{first.cpu_s / new * 1000:.1f}** | - |")
-    stages = first.stages_s
+
+    def row(name: str, values: list[str]) -> None:
+        print(f"| {name} | " + " | ".join(values) + " |")
+
+    def per_page(report: CrawlReport, seconds: float) -> str:
+        return f"{seconds / (report.new_articles or 1) * 1000:.1f}"
+
+    row("", [f"first crawl, {_extraction_words(r)}" for r in firsts] + ["second crawl"])
+    print("|---|" + "--:|" * len(reports))
+    row("new articles stored", [str(r.new_articles) for r in reports])
+    row("wall time, s", [f"{r.seconds:.1f}" for r in reports])
+    row("**stored pages/s**", [f"**{r.pages_per_s:.1f}**" for r in firsts] + ["-"])
+    row("CPU of the crawl process, s", [f"{r.cpu_s:.1f}" for r in reports])
+    row("CPU of the extraction processes, s", [f"{r.extract_cpu_s:.1f}" for r in reports])
+    row("**CPU ms per stored page, all processes**",
+        [f"**{per_page(r, r.cpu_s + r.extract_cpu_s)}**" for r in firsts] + ["-"])
+    row("CPU ms per stored page, crawl process", [per_page(r, r.cpu_s) for r in firsts]
+        + ["-"])
     for name in STAGE_ORDER:
-        if name in stages:
-            print(f"| &nbsp; {name}, ms/page | {stages[name] / new * 1000:.1f} | "
-                  f"{second.stages_s.get(name, 0) * 1000:.0f} ms in all |")
-    rest = first.cpu_s - sum(stages.values())
-    print(f"| &nbsp; Scrapy, Twisted, start-up (the rest), ms/page | {rest / new * 1000:.1f} | "
-          f"{(second.cpu_s - sum(second.stages_s.values())) * 1000:.0f} ms in all |")
-    print(f"| peak memory (RSS), MB | {first.peak_mb:.0f} | {second.peak_mb:.0f} |")
-    for report in reports:
-        report.requests.setdefault("article", 0)
-    print("| requests: article / list / robots.txt / other | "
-          + " | ".join(f"{r.requests.get('article', 0)} / {r.requests.get('list', 0)} / "
-                       f"{r.requests.get('robots.txt', 0)} / {r.requests.get('not found', 0)}"
-                       for r in reports) + " |")
-    fetched = first.requests.get("article", 0) + first.requests.get("list", 0)
-    print(f"| requests (articles + lists) per new article | {fetched / new:.3f} "
-          f"(bound 1 + {lists}/{new} = {1 + lists / new:.3f}) | "
-          f"{second.requests.get('article', 0)} article pages fetched |")
-    print(f"| server CPU, s | {first.server_cpu_s:.1f} | - |")
+        if any(name in r.stages_s for r in reports):
+            row(f"&nbsp; {name}, ms/page",
+                [per_page(r, r.stages_s.get(name, 0)) for r in firsts]
+                + [f"{second.stages_s.get(name, 0) * 1000:.0f} ms in all"])
+    row("&nbsp; extraction in the extraction processes, ms/page",
+        [per_page(r, r.extract_cpu_s) for r in firsts] + ["-"])
+    row("&nbsp; Scrapy, Twisted, start-up (the rest), ms/page",
+        [per_page(r, r.cpu_s - sum(r.stages_s.values())) for r in firsts]
+        + [f"{(second.cpu_s - sum(second.stages_s.values())) * 1000:.0f} ms in all"])
+    row("peak memory of the crawl process (RSS), MB", [f"{r.peak_mb:.0f}" for r in reports])
+    row("requests: article / list / robots.txt / other",
+        [f"{r.requests.get('article', 0)} / {r.requests.get('list', 0)} / "
+         f"{r.requests.get('robots.txt', 0)} / {r.requests.get('not found', 0)}"
+         for r in reports])
+    fetched = [r.requests.get("article", 0) + r.requests.get("list", 0) for r in firsts]
+    row("requests (articles + lists) per new article",
+        [f"{f / (r.new_articles or 1):.3f} (bound 1 + {lists}/{r.new_articles} = "
+         f"{1 + lists / (r.new_articles or 1):.3f})" for f, r in zip(fetched, firsts, strict=True)]
+        + [f"{second.requests.get('article', 0)} article pages fetched"])
+    row("server CPU, s", [f"{r.server_cpu_s:.1f}" for r in firsts] + ["-"])
     mean = statistics.mean(bench)
     print(f"\nscrapy bench: {' and '.join(f'{b:.1f}' for b in bench)} pages/s "
           f"(before and after the crawls); mean {mean:.1f}")
-    print(f"**Ratio to scrapy bench: {first.pages_per_s / mean:.2f}** "
-          f"({first.pages_per_s:.1f} / {mean:.1f})")
+    for report in firsts:
+        print(f"**Ratio to scrapy bench, {_extraction_words(report)}: "
+              f"{report.pages_per_s / mean:.2f}** ({report.pages_per_s:.1f} / {mean:.1f})")
     for report in reports:
         for line in report.failed:
             print(f"FAILED in the {report.label} crawl: {line}")
+
+
+def _extraction_words(report: CrawlReport) -> str:
+    if not report.extract_processes:
+        return "extraction in the crawl process"
+    return f"MONITOR_EXTRACT_PROCESSES={report.extract_processes}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -591,6 +625,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16,
                         help="requests at once (default 16, as scrapy bench)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the first crawl into FILE")
+    parser.add_argument("--extract-processes", type=int, default=1, metavar="N",
+                        help="MONITOR_EXTRACT_PROCESSES of the second first crawl (default 1; "
+                             "0: only the crawl with extraction in the crawl process)")
     parser.add_argument("--json", metavar="FILE", help="also write the measures as JSON")
     parser.add_argument("--keep", action="store_true",
                         help="keep the database, sources file and crawl logs")
@@ -624,11 +661,16 @@ def main(argv: list[str] | None = None) -> int:
             bench.append(scrapy_bench())
             print(f"scrapy bench: {bench[-1]:.1f} pages/s", flush=True)
         reports = []
-        for label in ("first", "second"):
-            reports.append(run_crawl(label, folder, port, args.concurrency,
-                                     args.profile if label == "first" else None))
-            print(f"{label} crawl: {reports[-1].new_articles} new articles in "
-                  f"{reports[-1].seconds:.1f} s", flush=True)
+        runs = [("first", 0, "inline.db", args.profile)]
+        if args.extract_processes:
+            runs.append(("first-processes", args.extract_processes, "bench.db", None))
+        runs.append(("second", args.extract_processes, runs[-1][2], None))
+        for label, processes, database, profile in runs:
+            reports.append(run_crawl(label, folder, port, args.concurrency, profile,
+                                     extract_processes=processes, database=database))
+            print(f"{label} crawl ({_extraction_words(reports[-1])}): "
+                  f"{reports[-1].new_articles} new articles in {reports[-1].seconds:.1f} s",
+                  flush=True)
         if not args.no_scrapy_bench:
             bench.append(scrapy_bench())
             print(f"scrapy bench: {bench[-1]:.1f} pages/s", flush=True)

@@ -45,6 +45,10 @@ class Page:
             fetched_at=saved.fetched_at or fetch_time(saved.header("Date")),
         )
 
+    def __getstate__(self) -> dict:
+        """Pickled (for an extraction process) without what is computed from the bytes."""
+        return {name: getattr(self, name) for name in ("url", "body", "headers", "fetched_at")}
+
     def header(self, name: str) -> str | None:
         return header_value(self.headers, name)
 

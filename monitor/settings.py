@@ -155,6 +155,9 @@ USER_AGENT = _env(
 MONITOR_CONCURRENCY = _int("MONITOR_CONCURRENCY", "8")  # requests at once in all
 MONITOR_CONCURRENCY_PER_DOMAIN = _int("MONITOR_CONCURRENCY_PER_DOMAIN", "2")  # per site
 MONITOR_AUTOTHROTTLE = _env("MONITOR_AUTOTHROTTLE", "1")  # 1 / 0 (true / false)
+# processes extracting articles besides the crawl process (0: the crawl process does it;
+# monitor.crawling.extraction): at most the machine's spare cores
+MONITOR_EXTRACT_PROCESSES = _int("MONITOR_EXTRACT_PROCESSES", "0")
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = MONITOR_CONCURRENCY
 CONCURRENT_REQUESTS_PER_DOMAIN = MONITOR_CONCURRENCY_PER_DOMAIN

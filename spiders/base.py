@@ -3,11 +3,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 import scrapy
+from scrapy import signals
 
 from monitor.config import ConfigError, Source, load_sources
+from monitor.crawling.extraction import Extractor
 from monitor.crawling.failures import classify_failure
 from monitor.dates import parse_date
-from monitor.extract import extract_article
 from monitor.items import DateCandidate
 from monitor.page import Page
 from monitor.sites import family_for_kind
@@ -27,6 +28,7 @@ class SourceSpider(scrapy.Spider):
         self.source_names = [n.strip() for n in (source or "").split(",") if n.strip()]
         self.sources: list[Source] = []
         self.max_links = 200
+        self.extractor = Extractor()  # in this process; from_crawler reads the setting
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -40,6 +42,8 @@ class SourceSpider(scrapy.Spider):
             domains.update(source.domains)
         spider.allowed_domains = sorted(domains)
         spider.max_parse_bytes = crawler.settings.getint("MONITOR_MAX_PARSE_BYTES") or None
+        spider.extractor = Extractor.from_settings(crawler.settings)
+        crawler.signals.connect(spider.extractor.close, signals.spider_closed)
         return spider
 
     @classmethod
@@ -107,12 +111,12 @@ class SourceSpider(scrapy.Spider):
         elif listing.next_pages:
             self.crawler.stats.inc_value(f"monitor/{source.name}/stopped_at_page_limit")
 
-    def parse_article(self, response):
+    async def parse_article(self, response):
         source = self.source_named(response.meta["source"])
         selectors = dict(source.selectors)
-        article = extract_article(Page.from_response(response), source=source.name,
-                                  kind=source.kind, selectors=selectors,
-                                  max_bytes=self.max_parse_bytes)
+        article = await self.extractor.extract(
+            Page.from_response(response), source=source.name, kind=source.kind,
+            selectors=selectors, max_bytes=self.max_parse_bytes)
         listed = response.meta.get("listed_date")
         if listed is not None:  # the list's shown time: the last tier before the URL date
             article.date_candidates.append(DateCandidate(listed.isoformat(), "listed"))

@@ -3,6 +3,7 @@ candidate (the last tier before the URL date), resolved against the list's fetch
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LIST_URL = "https://news.163.com/domestic/"
 ARTICLE_URL = "https://caozhi.news.163.com/24/0715/18/J6ABCDEF12345678.html"
 FETCHED = "Tue, 16 Jul 2024 01:00:00 GMT"  # 09:00 in Shanghai
+
+
+async def _collect(results) -> list:
+    return [item async for item in results]
 
 
 def spider() -> NeteaseSpider:
@@ -39,7 +44,7 @@ def test_a_listed_relative_time_reaches_the_article_as_its_last_date_tier():
     page = "<html><body><p>没有日期的页面。</p></body></html>"
     response = HtmlResponse(ARTICLE_URL, body=page.encode(), encoding="utf-8",
                             headers={"Date": FETCHED}, request=request)
-    [article] = list(crawler.parse_article(response))
+    [article] = asyncio.run(_collect(crawler.parse_article(response)))
     assert ("2024-07-16T08:30:00+08:00", "listed") in [
         (c.text, c.origin) for c in article.date_candidates
     ]
