@@ -313,7 +313,9 @@ def cmd_run(args) -> int:
         print(f"{len(report.selected)} of {report.enabled} enabled source(s) due.", flush=True)
     for name, why in report.skipped.items():
         print(f"  {name:<22} skipped: {why}")
-    if report.child is None:
+    if report.dispatched is not None:  # distributed mode: the workers crawl
+        _print_dispatched(report, args.source)
+    elif report.child is None:
         print("Nothing to crawl now (schedules are in the sources file; --all crawls "
               "every enabled source).")
     for name, why in report.failures.items():
@@ -338,36 +340,37 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_dispatch(args) -> int:
-    """Distributed mode: claim the due sources and queue their start requests in Redis."""
-    from monitor.distributed import dispatch, redis_client, require_distributed
+    """Distributed mode: claim the due sources and queue their start requests in Redis
+    (``scheduler.run_cycle`` without its digest)."""
+    from monitor.distributed import require_distributed
+    from monitor.scheduler import run_cycle
 
     settings = _settings(args)
     require_distributed(settings, "dispatch")
     all_sources = load_sources(settings.get("MONITOR_SOURCES"))
-    if args.source:
-        sources = [get_source(all_sources, name) for name in args.source]
-    else:
-        sources = [s for s in all_sources if s.enabled]
-    if args.replay:
-        sources = _replayable(sources, args.replay)
+    for name in args.source or []:
+        get_source(all_sources, name)
+    if args.replay and not Path(args.replay).is_dir():
+        raise CommandError(f"replay folder {args.replay} does not exist")
     _upgrade_schema(settings)
-    client = redis_client(settings)
-    storage = _storage(settings)
-    try:
-        queued = dispatch(storage, client, sources, settings=settings,
-                          force=args.all or bool(args.source))
-    finally:
-        storage.close()
-        client.close()
-    failed = [item for item in queued if item.error]
-    queued = [item for item in queued if not item.error]
+    report = run_cycle(settings, all_sources, names=args.source, everything=args.all,
+                       digest=False)
+    for name, why in report.skipped.items():
+        print(f"  {name:<22} skipped: {why}")
+    for name, why in report.failures.items():  # released: the next dispatch takes them
+        print(f"FAILED {name}: {why}", file=sys.stderr)
+    _print_dispatched(report, args.source)
+    return EXIT_FAILED_SOURCES if report.failures else EXIT_OK
+
+
+def _print_dispatched(report, names: list[str] | None) -> None:
+    """What a distributed cycle queued for the workers, one line a source."""
+    queued = [item for item in report.dispatched if not item.error]
     for item in queued:
         print(f"  {item.source:<22} run {item.run_id}: {len(item.urls)} start request(s) queued")
-    for item in failed:  # released: the next dispatch takes them again
-        print(f"FAILED {item.source}: {item.error}", file=sys.stderr)
-    print(f"Queued {len(queued)} of {len(sources)} source(s); the others are not due or "
+    candidates = (len(names) if names else report.enabled) - len(report.skipped)
+    print(f"Queued {len(queued)} of {candidates} source(s); the others are not due or "
           "were claimed by another dispatcher.")
-    return EXIT_FAILED_SOURCES if failed else EXIT_OK
 
 
 def cmd_worker(args) -> int:

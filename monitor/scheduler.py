@@ -300,6 +300,9 @@ class CycleReport:
     forced: bool = False  # sources named or --all: not chosen by their schedules
     skipped: dict[str, str] = field(default_factory=dict)  # source -> why not crawled
     child: ChildResult | None = None
+    # distributed mode: the sources claimed and queued for the workers instead of a crawl
+    # (monitor.distributed.Dispatched; one with an error was released), None otherwise
+    dispatched: list | None = None
     failures: dict[str, str] = field(default_factory=dict)  # failed source -> why, one line
     checks: list = field(default_factory=list)  # the crawled sources' health checks
     digest: object | None = None  # monitor.digest.Digest when asked for
@@ -321,6 +324,9 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     """One cycle: the due sources (or ``names``, or every enabled one with ``everything``)
     → one crawl of them in a child process under the time limit (``crawl`` replaces it in
     tests) → their health checks → the digest of what is new (``digest=False``: none).
+    In distributed mode the sources are claimed and queued for the workers instead
+    (``monitor.distributed.dispatch``: due by their claims, whoever dispatched them), and
+    the workers check their health.
     The child reports through a JSON file (``ChildResult.results``), not its output.
     ``sources`` is the whole sources file; ``options``: the child's ``-s NAME=VALUE``
     settings; the database schema must be current."""
@@ -331,11 +337,12 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     now = now or datetime.now(UTC)
     enabled = [s for s in sources if s.enabled]
     report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
+    distributed = bool(settings.get("MONITOR_REDIS_URL"))  # checked by the CLI and Daemon
     storage = Storage.from_settings(settings)
     try:
         if names:
             chosen = [get_source(sources, name) for name in names]
-        elif everything:
+        elif everything or distributed:  # distributed: the claims say which are due
             chosen = enabled
         else:
             slack = timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK", 300))
@@ -346,7 +353,12 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
             chosen, without = replayable(chosen, replay)
             for source in without:
                 report.skipped[source.name] = f"no saved page for its start URLs in {replay}"
-        if chosen:
+        if distributed:
+            report.dispatched = _dispatch(storage, chosen, settings, force=report.forced,
+                                          now=now)
+            report.selected = [d.source for d in report.dispatched]
+            report.failures = {d.source: d.error for d in report.dispatched if d.error}
+        elif chosen:
             crawl_names = [s.name for s in chosen]
             if crawl is None:
                 with _sigterm_ends_the_cycle():
@@ -369,6 +381,20 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     finally:
         storage.close()
     return report
+
+
+def _dispatch(storage: Storage, sources: list[Source], settings, *, force: bool,
+              now: datetime) -> list:
+    """``run_cycle``'s step in distributed mode: claim and queue ``sources``."""
+    from monitor.distributed import dispatch, redis_client
+
+    if not sources:
+        return []
+    client = redis_client(settings)
+    try:
+        return dispatch(storage, client, sources, settings=settings, force=force, now=now)
+    finally:
+        client.close()
 
 
 class _sigterm_ends_the_cycle:
@@ -610,20 +636,17 @@ class Daemon:
                 self._idle.notify_all()
 
     def run_dispatch(self) -> list:
-        """Distributed mode: claim the due sources and queue them for the workers."""
-        from monitor.distributed import ClusterError, dispatch, redis_client
+        """Distributed mode: claim the due sources and queue them for the workers (the
+        cycle of ``run_cycle`` without its digest)."""
+        from monitor.distributed import ClusterError
 
         if self.stop.is_set():
             return []
         try:
-            client = redis_client(self.settings)
+            queued = run_cycle(self.settings, self.all_sources, digest=False).dispatched
         except ClusterError as exc:
             logger.error("dispatch: %s", exc)
             return []
-        try:
-            queued = dispatch(self.storage, client, self.sources, settings=self.settings)
-        finally:
-            client.close()
         for item in queued:
             if item.error:
                 logger.error("dispatch: %s (run %d): %s; released for the next dispatch",

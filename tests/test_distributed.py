@@ -212,6 +212,30 @@ def test_dispatch_claims_nothing_that_is_not_due(cycles, cluster):
     assert f"Queued 0 of {len(replayed_sources())} source(s)" in result.stdout
 
 
+def test_monitor_run_in_distributed_mode_dispatches_instead_of_crawling(tmp_path):
+    """cron's `monitor run` on a cluster node goes through the same cycle as `monitor
+    dispatch`: the due sources are claimed and queued for the workers, nothing is crawled
+    here, and a second run a moment later finds them claimed."""
+    cluster = Cluster(tmp_path)
+    try:
+        first = cluster.monitor("run", "--replay", str(SITE))
+        again = cluster.monitor("run", "--replay", str(SITE))
+        client = cluster.redis()
+        queued = client.llen(f"{cluster.prefix}:start")
+        client.close()
+        articles = cluster.rows("select id from articles")
+        runs = cluster.rows("select * from crawl_runs")
+    finally:
+        cluster.close()
+    sources = replayed_sources()
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert f"Queued {len(sources)} of {len(sources)} source(s)" in first.stdout, first.stdout
+    assert f"Queued 0 of {len(sources)} source(s)" in again.stdout, again.stdout
+    assert queued == sum(len(s.start_urls) for s in sources)
+    assert articles == [] and len(runs) == len(sources)
+    assert all(r["finished_at"] is None for r in runs)  # open until the workers report
+
+
 def test_distributed_mode_is_refused_on_sqlite(tmp_path):
     env = {**os.environ, "MONITOR_REDIS_URL": "redis://127.0.0.1:1/0",
            "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
