@@ -426,11 +426,12 @@ def crawl_child(config: dict) -> dict:
     """One crawl in this (fresh) process; returns what it measured."""
     import monitor.crawl as crawl
     from monitor.config import load_sources
+    from monitor.projectsettings import project_settings
     from monitor.storage import Storage
 
     globals()["BenchReplayHandler"] = _handler_class()
     crawl.PLAIN_HTTP_HANDLER = f"{__name__}.BenchReplayHandler"
-    settings = crawl.project_settings(
+    settings = project_settings(
         MONITOR_SOURCES=config["sources"],
         MONITOR_DATABASE_URL=config["database"],
         MONITOR_DATA_DIR=config["folder"],

@@ -28,7 +28,7 @@ class CommandError(Exception):
 
 
 def _settings(args):
-    from monitor.crawl import parse_setting_options, project_settings
+    from monitor.projectsettings import parse_setting_options, project_settings
 
     settings = project_settings(
         MONITOR_REPLAY_DIR=getattr(args, "replay", None),

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
-from scrapy.utils.project import get_project_settings
 
-from monitor.config import ConfigError, Source
+from monitor.config import Source
 from monitor.crawling.run_record import grouped, source_stats
 from monitor.replay import ReplayIndex
 
@@ -81,63 +80,6 @@ def read_report(path: str | os.PathLike) -> tuple[list[SourceResult], dict[str, 
     except (OSError, ValueError):
         return None
     return [SourceResult(**r) for r in data.get("results", [])], dict(data.get("busy", {}))
-
-
-# Scrapy settings that follow a monitor setting unless they are given themselves, e.g.
-# `monitor crawl -s CONCURRENT_REQUESTS=32` wins over MONITOR_CONCURRENCY
-FOLLOWING = {
-    "CONCURRENT_REQUESTS": ("MONITOR_CONCURRENCY", "getint"),
-    "CONCURRENT_REQUESTS_PER_DOMAIN": ("MONITOR_CONCURRENCY_PER_DOMAIN", "getint"),
-    "AUTOTHROTTLE_ENABLED": ("MONITOR_AUTOTHROTTLE", "getbool"),
-}
-
-
-def project_settings(**overrides) -> Settings:
-    """The project's settings; ``MONITOR_*`` environment variables are read now (not only
-    when the settings module was first imported), then ``overrides`` win (Scrapy settings
-    too: ``-s NAME=VALUE``)."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "monitor.settings")
-    try:
-        settings = get_project_settings()
-    except ValueError as exc:  # a MONITOR_* variable that does not parse
-        raise ConfigError(f"wrong setting in the environment: {exc}") from None
-    for key in list(settings.attributes):
-        if key.startswith("MONITOR_") and key in os.environ:
-            default = settings.get(key)
-            if isinstance(default, int | float) and not isinstance(default, bool):
-                try:
-                    type(default)(os.environ[key])
-                except ValueError:
-                    raise ConfigError(
-                        f"wrong setting in the environment: {key}={os.environ[key]!r} is not "
-                        f"{'a whole number' if isinstance(default, int) else 'a number'}"
-                    ) from None
-            settings.set(key, os.environ[key], priority="cmdline")
-    for key, value in overrides.items():
-        if value is not None:
-            settings.set(key, value, priority="cmdline")
-    for key, (monitor_key, getter) in FOLLOWING.items():
-        if settings.getpriority(monitor_key) > (settings.getpriority(key) or 0):
-            try:
-                value = getattr(settings, getter)(monitor_key)
-            except ValueError:
-                kind = "a whole number" if getter == "getint" else "1 or 0 (true or false)"
-                raise ConfigError(f"{monitor_key}={settings.get(monitor_key)!r} is not "
-                                  f"{kind}") from None
-            settings.set(key, value, priority=settings.getpriority(monitor_key))
-    return settings
-
-
-def parse_setting_options(options: list[str] | None) -> dict[str, str]:
-    """``-s NAME=VALUE`` options as a dict; ``ConfigError`` for one without ``=``."""
-    found = {}
-    for option in options or []:
-        name, equals, value = option.partition("=")
-        if not equals or not name.strip():
-            raise ConfigError(f"-s {option!r}: expected NAME=VALUE, e.g. -s "
-                              "CONCURRENT_REQUESTS=16")
-        found[name.strip()] = value
-    return found
 
 
 def replayable(sources: list[Source], replay_dir: str | Path) -> tuple[list[Source], list[Source]]:

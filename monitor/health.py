@@ -237,7 +237,7 @@ def evaluate(history: History) -> list[Check]:
 
 
 def _default_settings():
-    from monitor.crawl import project_settings
+    from monitor.projectsettings import project_settings
 
     return project_settings()
 

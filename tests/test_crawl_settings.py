@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import ConfigError
-from monitor.crawl import parse_setting_options, project_settings
+from monitor.projectsettings import parse_setting_options, project_settings
 from monitor.scheduler import crawl_command
 
 ROOT = Path(__file__).resolve().parents[1]

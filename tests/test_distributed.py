@@ -389,8 +389,8 @@ class PushFails:
 def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url):
     import redis
 
-    from monitor.crawl import project_settings
     from monitor.distributed import dispatch
+    from monitor.projectsettings import project_settings
     from monitor.storage import Storage
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
@@ -466,7 +466,7 @@ def digest_nodes(postgres_url, tmp_path):
     (the receiver, the nodes)."""
     from test_delivery import Receiver
 
-    from monitor.crawl import project_settings
+    from monitor.projectsettings import project_settings
     from monitor.scheduler import Daemon
 
     receiver = Receiver()
@@ -533,7 +533,7 @@ def test_a_digest_day_is_done_only_when_every_channel_delivered(digest_nodes, po
 
 def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
     from monitor.config import load_sources
-    from monitor.crawl import project_settings
+    from monitor.projectsettings import project_settings
     from monitor.scheduler import Daemon
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"

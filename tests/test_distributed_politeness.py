@@ -158,8 +158,8 @@ def test_three_workers_never_send_a_site_more_requests_at_once_than_its_limit(tm
 
 
 def test_the_worker_settings_turn_the_slots_on_and_the_local_delay_off():
-    from monitor.crawl import project_settings
     from monitor.distributed import worker_settings
+    from monitor.projectsettings import project_settings
 
     settings = worker_settings(project_settings(MONITOR_REDIS_URL="redis://127.0.0.1:1/0"))
     assert "monitor.crawling.domain_slots.DomainSlotMiddleware" in settings.getdict(

@@ -119,7 +119,7 @@ def record(storage, source, *, new=0, errors=None, reason="finished", started=No
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MONITOR_HEALTH_EMPTY_RUNS", "3")
-    from monitor.crawl import project_settings
+    from monitor.projectsettings import project_settings
 
     return project_settings()
 

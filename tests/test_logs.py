@@ -7,7 +7,8 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from monitor.crawl import log_file_path, project_settings
+from monitor.crawl import log_file_path
+from monitor.projectsettings import project_settings
 from monitor.scheduler import DaemonLogFormatter, run_child
 
 

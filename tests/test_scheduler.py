@@ -23,8 +23,9 @@ from apscheduler.events import (
 )
 
 from monitor.config import Source
-from monitor.crawl import SourceResult, project_settings
+from monitor.crawl import SourceResult
 from monitor.locks import Lock, source_lock_name
+from monitor.projectsettings import project_settings
 from monitor.scheduler import (
     KILLED,
     STOPPED,

@@ -12,10 +12,10 @@ from lxml import html
 from test_web import Server, fetch
 
 from monitor.cli import main
-from monitor.crawl import project_settings
 from monitor.delivery import webhook_payload
 from monitor.digest import build_digest
 from monitor.items import Article, Evidence, Flag, Flags
+from monitor.projectsettings import project_settings
 from monitor.storage import Storage
 from monitor.web import create_app
 

@@ -20,8 +20,8 @@ import uvicorn
 from lxml import html
 
 from monitor.cli import main
-from monitor.crawl import project_settings
 from monitor.items import Article, Evidence, Flag, Flags, Image
+from monitor.projectsettings import project_settings
 from monitor.storage import Storage
 from monitor.web import check_binding, create_app
 
