@@ -142,6 +142,7 @@ MAX_CYCLE_SPOTS, MAX_CYCLES = 60, 10  # farms cycle through a short list, a few 
 # is often a title word: fragments there are never removed (except at paragraph end).
 _MID_SENTENCE_LEFT = frozenset("，,、；;：:的")
 _SENTENCE_END = frozenset("。！？!?")
+_FRAGMENT_LEFT = re.compile(f"[{re.escape(''.join(sorted(_SENTENCE_END | _MID_SENTENCE_LEFT)))}]")
 _PHOTO_CREDIT = re.compile(r"(?!记者|通讯员)[\u4e00-\u9fff]{2,3}\s*摄")
 
 _CJK_CHAR = re.compile(rf"[{CJK}]")
@@ -393,14 +394,15 @@ class _Title:
     def _find_use(self, fragment: str, lines: list[str], spots: set) -> bool:
         size = len(fragment)
         for number, line in enumerate(lines):
-            for found in re.finditer(re.escape(fragment), line):
-                start = found.start()
-                if (number, start) in spots:
+            start = line.find(fragment)
+            while start >= 0:  # each occurrence, not overlapping
+                at, start = start, line.find(fragment, start + size)
+                if (number, at) in spots:
                     continue
                 if not any(
                     line[a:b] in self.pieces
-                    for a in range(max(0, start - self.longest), start + 1)
-                    for b in range(start + size, min(len(line), a + self.longest) + 1)
+                    for a in range(max(0, at - self.longest), at + 1)
+                    for b in range(at + size, min(len(line), a + self.longest) + 1)
                     if b - a > size
                 ):
                     return True
@@ -413,14 +415,13 @@ def _find_spots(lines: list[str], material: _Title) -> tuple[list[_Spot], dict]:
     sites: dict[tuple[int, int], list[str]] = {}
     if not material.chars:
         return certain, sites
-    # the places a fragment can start: a title character after a sentence end or a
-    # mid-sentence mark (a search in C instead of a look at every character)
-    places = re.compile(
-        f"(?<=[{re.escape(''.join(sorted(_SENTENCE_END | _MID_SENTENCE_LEFT)))}])"
-        f"[{re.escape(''.join(sorted(material.chars)))}]")
     for number, line in enumerate(lines):
-        for place in places.finditer(line):
-            start = place.start()
+        # a fragment starts with a title character after a sentence end or a mid-sentence
+        # mark: only those marks are looked at, found by one search
+        for mark in _FRAGMENT_LEFT.finditer(line, 0, len(line) - 1):
+            start = mark.end()
+            if line[start] not in material.chars:
+                continue
             left = line[start - 1]
             if left in _SENTENCE_END:
                 for fragment in material.prefixes(line, start):
