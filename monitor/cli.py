@@ -154,7 +154,7 @@ def cmd_digest(args) -> int:
         raise CommandError(f"--since {args.since!r} is not a date or time (expected "
                            "YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
     if args.format == "atom" and day is None and since is None:  # a feed: its recent entries
-        since = datetime.now(UTC) - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS", 7))
+        since = datetime.now(UTC) - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
     config = _delivery_config(args, settings)
     _check_out(args)
     try:

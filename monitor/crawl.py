@@ -92,9 +92,9 @@ def replayable(sources: list[Source], replay_dir: str | Path) -> tuple[list[Sour
 def log_file_path(settings: Settings, now: float | None = None) -> Path:
     """A new crawl log under ``<MONITOR_DATA_DIR>/logs``; logs last written more than
     ``MONITOR_LOG_KEEP_DAYS`` ago are deleted."""
-    folder = Path(settings.get("MONITOR_DATA_DIR", "data")) / "logs"
+    folder = Path(settings.get("MONITOR_DATA_DIR")) / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    prune_logs(folder, settings.getfloat("MONITOR_LOG_KEEP_DAYS", 14), now=now)
+    prune_logs(folder, settings.getfloat("MONITOR_LOG_KEEP_DAYS"), now=now)
     return folder / f"crawl-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
 
 

@@ -80,19 +80,19 @@ class DeliveryConfig:
                              f"not {security!r}")
         return cls(
             smtp_host=settings.get("MONITOR_SMTP_HOST") or "",
-            smtp_port=settings.getint("MONITOR_SMTP_PORT", 587),
+            smtp_port=settings.getint("MONITOR_SMTP_PORT"),
             smtp_security=security,
             smtp_user=settings.get("MONITOR_SMTP_USER") or "",
             smtp_password=settings.get("MONITOR_SMTP_PASSWORD") or "",
             smtp_from=settings.get("MONITOR_SMTP_FROM") or "",
             smtp_to=tuple(_addresses(settings.get("MONITOR_SMTP_TO") or "")),
             smtp_cafile=settings.get("MONITOR_SMTP_CAFILE") or "",
-            timeout=settings.getfloat("MONITOR_DELIVERY_TIMEOUT", 30.0),
+            timeout=settings.getfloat("MONITOR_DELIVERY_TIMEOUT"),
             webhooks=tuple((kind, url) for kind in WEBHOOK_KINDS
                            for url in _split(settings.get(f"MONITOR_WEBHOOK_{kind.upper()}"))),
             dingtalk_secret=settings.get("MONITOR_WEBHOOK_DINGTALK_SECRET") or "",
-            attempts=max(1, settings.getint("MONITOR_DELIVERY_ATTEMPTS", 3)),
-            retry_delay=settings.getfloat("MONITOR_DELIVERY_RETRY_DELAY", 10.0),
+            attempts=max(1, settings.getint("MONITOR_DELIVERY_ATTEMPTS")),
+            retry_delay=settings.getfloat("MONITOR_DELIVERY_RETRY_DELAY"),
             public_url=settings.get("MONITOR_PUBLIC_URL") or "",
             notify=tuple(_checked_apprise_urls(
                 (settings.get("MONITOR_NOTIFY") or "").split())),
@@ -372,7 +372,7 @@ def write_feed(storage: Storage, settings, now: datetime | None = None) -> Path:
     from monitor.render import render_atom
 
     now = now or datetime.now(UTC)
-    since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS", 7))
+    since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
     digest = build_digest(storage, since=since, now=now, **digest_options(settings))
     path = Path(settings.get("MONITOR_FEED_FILE")
                 or Path(settings.get("MONITOR_DATA_DIR") or "data") / "feed.atom")

@@ -35,23 +35,23 @@ TZ = ZoneInfo("Asia/Shanghai")
 
 @dataclass(frozen=True)
 class Thresholds:
-    empty_runs: int = 5
-    max_error_rate: float = 0.5
-    coverage_drop: float = 0.3
-    coverage_articles: int = 5
-    time_limit: float = 1800.0
+    """The health checks' limits; their defaults are the settings' (monitor/settings.py)."""
+
+    empty_runs: int
+    max_error_rate: float
+    coverage_drop: float
+    coverage_articles: int
+    time_limit: float
     history: int = 60  # runs read per source
 
     @classmethod
     def from_settings(cls, settings) -> Thresholds:
         return cls(
-            empty_runs=settings.getint("MONITOR_HEALTH_EMPTY_RUNS", cls.empty_runs),
-            max_error_rate=settings.getfloat("MONITOR_HEALTH_MAX_ERROR_RATE",
-                                             cls.max_error_rate),
-            coverage_drop=settings.getfloat("MONITOR_HEALTH_COVERAGE_DROP", cls.coverage_drop),
-            coverage_articles=settings.getint("MONITOR_HEALTH_COVERAGE_ARTICLES",
-                                              cls.coverage_articles),
-            time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", cls.time_limit),
+            empty_runs=settings.getint("MONITOR_HEALTH_EMPTY_RUNS"),
+            max_error_rate=settings.getfloat("MONITOR_HEALTH_MAX_ERROR_RATE"),
+            coverage_drop=settings.getfloat("MONITOR_HEALTH_COVERAGE_DROP"),
+            coverage_articles=settings.getint("MONITOR_HEALTH_COVERAGE_ARTICLES"),
+            time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT"),
         )
 
 

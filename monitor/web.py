@@ -188,7 +188,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
 
     def feed(request: Request) -> Response:
         now = datetime.now(TZ)
-        since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS", 7))
+        since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
         digest = build_digest(db(), since=since, **options)
         base = str(request.base_url).rstrip("/")
         return Response(render_atom(digest, f"{base}/feed.atom", base),

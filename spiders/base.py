@@ -36,7 +36,7 @@ class SourceSpider(scrapy.Spider):
         spider.sources = cls.select_sources(
             load_sources(crawler.settings.get("MONITOR_SOURCES")), spider.source_names
         )
-        spider.max_links = crawler.settings.getint("MONITOR_MAX_LINKS_PER_LIST", 200)
+        spider.max_links = crawler.settings.getint("MONITOR_MAX_LINKS_PER_LIST")
         domains = set(cls.kind_domains)
         for source in spider.sources:
             domains.update(source.domains)

@@ -46,7 +46,7 @@ class ProgressReporter:
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("MONITOR_PROGRESS", True):
+        if not crawler.settings.getbool("MONITOR_PROGRESS"):
             raise NotConfigured("MONITOR_PROGRESS is off")
         return cls(crawler)
 
