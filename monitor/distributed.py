@@ -154,7 +154,7 @@ def dispatch(storage: Storage, client, sources: list[Source], *, settings,
     by_name = {s.name: s for s in sources}
     seen = storage.source_claims(list(by_name))
     if not force:
-        slack = timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK", 300))
+        slack = timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK"))
         seen = {name: last for name, last in seen.items()
                 if is_due(by_name[name].schedule, last, now, slack)}
     node = node_id()
@@ -193,7 +193,7 @@ class CycleDupeFilter(RFPDupeFilter):
     @classmethod
     def from_spider(cls, spider):
         dupefilter = super().from_spider(spider)
-        dupefilter.ttl = spider.settings.getint("MONITOR_REDIS_SEEN_TTL", 86400)
+        dupefilter.ttl = spider.settings.getint("MONITOR_REDIS_SEEN_TTL")
         return dupefilter
 
     def request_seen(self, request) -> bool:

@@ -264,8 +264,8 @@ def crawl_in_child(names: list[str], settings, *, stop: threading.Event | None =
             crawl_command(names, sources_file=sources_file,
                           replay=settings.get("MONITOR_REPLAY_DIR") or None,
                           options=options, report=str(report)),
-            time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800),
-            grace=settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10),
+            time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT"),
+            grace=settings.getfloat("MONITOR_CRAWL_KILL_GRACE"),
             stop=stop, **popen,
         )
         reported = read_report(report)
@@ -345,7 +345,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
         elif everything or distributed:  # distributed: the claims say which are due
             chosen = enabled
         else:
-            slack = timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK", 300))
+            slack = timedelta(seconds=settings.getfloat("MONITOR_DUE_SLACK"))
             chosen = due_sources(enabled, storage, now=now, slack=slack)
         report.selected = [s.name for s in chosen]
         replay = settings.get("MONITOR_REPLAY_DIR")
@@ -368,7 +368,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
                 report.child = crawl(crawl_names)
             report.skipped.update(report.child.busy)
             report.failures = report.child.failures(
-                settings.getfloat("MONITOR_CRAWL_TIME_LIMIT", 1800))
+                settings.getfloat("MONITOR_CRAWL_TIME_LIMIT"))
             report.checks = check_sources(storage, sources=sources, settings=settings,
                                           only=crawl_names)
             for check in report.checks:
@@ -498,13 +498,13 @@ class Daemon:
         self.crawl = crawl or self._crawl_in_child
         self._active = 0
         self._idle = threading.Condition()
-        self.grace = settings.getint("MONITOR_MISFIRE_GRACE", 3600)
+        self.grace = settings.getint("MONITOR_MISFIRE_GRACE")
         self.scheduler = BackgroundScheduler(
             timezone=TZ,
             jobstores={"default": MemoryJobStore() if distributed else
                        SQLAlchemyJobStore(engine=self.storage.engine, tablename=JOB_TABLE)},
             executors={"default": ThreadPoolExecutor(
-                settings.getint("MONITOR_SCHEDULER_WORKERS", 4))},
+                settings.getint("MONITOR_SCHEDULER_WORKERS"))},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -590,7 +590,7 @@ class Daemon:
         self.stop.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        limit = self.settings.getfloat("MONITOR_CRAWL_KILL_GRACE", 10) + 30
+        limit = self.settings.getfloat("MONITOR_CRAWL_KILL_GRACE") + 30
         with self._idle:
             self._idle.wait_for(lambda: self._active == 0, timeout=limit)
         self.storage.close()

@@ -31,8 +31,8 @@ source_started = object()
 class HorizonMiddleware(BaseSpiderMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
-        self.days = crawler.settings.getfloat("MONITOR_HORIZON_DAYS", 1.0)
-        self.first_run_days = crawler.settings.getfloat("MONITOR_FIRST_RUN_DAYS", 7.0)
+        self.days = crawler.settings.getfloat("MONITOR_HORIZON_DAYS")
+        self.first_run_days = crawler.settings.getfloat("MONITOR_FIRST_RUN_DAYS")
         self.last_runs: dict[str, datetime | None] = {}
         self.days_of: dict[str, float] = {}
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
