@@ -39,6 +39,7 @@ from monitor.text import squash
 MIN_BODY_CHARS = 30  # a body step giving fewer characters falls through to the next step
 MAX_TITLE_CHARS = 200
 MAX_AUTHOR_CHARS = 40
+_NO_NAME = re.compile(r"[\d\W_]+")  # an outlet / author of digits and punctuation only
 
 # JSON-LD @type values that describe an article (schema.org)
 ARTICLE_TYPES = frozenset(
@@ -385,14 +386,19 @@ def _fill_simple(
     fields: Fields | None,
     fallbacks: Iterator[tuple[str, str]],
 ) -> None:
-    """outlet / author: the site's value, else the first usable fallback."""
-    if site_value and (value := squash(site_value)):
-        setattr(article, name, value)
-        article.field_origins[name] = f"site:{fields.rule}"
-        return
-    for value, origin in fallbacks:
+    """outlet / author: the site's value, else the first usable fallback. A value made of
+    digits and punctuation only (a date, a CMS user number) names nobody: it is noted and
+    the next one is tried."""
+    candidates = [(site_value, f"site:{fields.rule}")] if site_value else []
+    for value, origin in chain(candidates, fallbacks):
         value = squash(value)
-        if value and len(value) <= MAX_AUTHOR_CHARS and not value.startswith(("http:", "https:")):
+        if not value:
+            continue
+        if _NO_NAME.fullmatch(value):
+            article.notes.append(f"{name}: {origin} {value!r} names nobody; ignored")
+            continue
+        if origin.startswith("site:") or (
+                len(value) <= MAX_AUTHOR_CHARS and not value.startswith(("http:", "https:"))):
             setattr(article, name, value)
             article.field_origins[name] = origin
             return

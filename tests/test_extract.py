@@ -211,6 +211,22 @@ def test_author_tag_naming_the_site_is_ignored(family):
     assert "author: none found" in article.notes
 
 
+@pytest.mark.parametrize("value", ["105464", "2023-12-01", "2909 / 12"])
+def test_an_author_of_digits_and_punctuation_names_nobody(family, value):
+    """A CMS user number or a date in the author tag (people.com.cn, news.cn) is no byline."""
+    family(None)
+    article = extract_article(page(article_html(f'<meta name="author" content="{value}">')))
+    assert article.author is None
+    assert f"author: meta:author {value!r} names nobody; ignored" in article.notes
+
+
+def test_a_site_rule_giving_a_date_as_author_falls_through_to_the_next_one(family):
+    family(Fields(rule="t:x", title="标题", paragraphs=["正文第一段，足够长的一句话。" * 3],
+                  author="2023-12-01"))
+    article = extract_article(page(article_html('<meta name="author" content="李明">')))
+    assert (article.author, article.field_origins["author"]) == ("李明", "meta:author")
+
+
 def test_description_is_never_the_body(family):
     family(None)
     description = "浙江大学医学院6家附属医院充分发挥优势，打出组合拳，全力帮扶第一师医院。" * 3
