@@ -34,19 +34,17 @@ def project_settings(**overrides) -> Settings:
         raise ConfigError(f"wrong setting in the environment: {exc}") from None
     for key in list(settings.attributes):
         if key.startswith("MONITOR_") and key in os.environ:
-            default = settings.get(key)
-            if isinstance(default, int | float) and not isinstance(default, bool):
-                try:
-                    type(default)(os.environ[key])
-                except ValueError:
-                    raise ConfigError(
-                        f"wrong setting in the environment: {key}={os.environ[key]!r} is not "
-                        f"{'a whole number' if isinstance(default, int) else 'a number'}"
-                    ) from None
+            _check(settings, key, os.environ[key], "wrong setting in the environment: ")
             settings.set(key, os.environ[key], priority="cmdline")
     for key, value in overrides.items():
-        if value is not None:
-            settings.set(key, value, priority="cmdline")
+        if value is None:
+            continue
+        if key.startswith("MONITOR_"):
+            if key not in settings.attributes:
+                raise ConfigError(f"-s {key}: no such setting (the MONITOR_* settings are "
+                                  "listed in the README's Configuration section)")
+            _check(settings, key, value, "-s ")
+        settings.set(key, value, priority="cmdline")
     for key, (monitor_key, getter) in FOLLOWING.items():
         if settings.getpriority(monitor_key) > (settings.getpriority(key) or 0):
             try:
@@ -57,6 +55,20 @@ def project_settings(**overrides) -> Settings:
                                   f"{kind}") from None
             settings.set(key, value, priority=settings.getpriority(monitor_key))
     return settings
+
+
+def _check(settings: Settings, key: str, value: object, where: str) -> None:
+    """``ConfigError`` when ``value`` is text that a numeric setting cannot take."""
+    default = settings.get(key)
+    if not isinstance(value, str) or isinstance(default, bool) \
+            or not isinstance(default, int | float):
+        return
+    try:
+        type(default)(value)
+    except ValueError:
+        raise ConfigError(
+            f"{where}{key}={value!r} is not "
+            f"{'a whole number' if isinstance(default, int) else 'a number'}") from None
 
 
 def parse_setting_options(options: list[str] | None) -> dict[str, str]:

@@ -57,6 +57,16 @@ def test_a_wrong_value_is_one_plain_error(name, value):
         project_settings(**{name: value})
 
 
+@pytest.mark.parametrize("name, value, message", [
+    ("MONITOR_FEED_DAYS", "a week", "-s MONITOR_FEED_DAYS='a week' is not a number"),
+    ("MONITOR_MAX_LINKS_PER_LIST", "2.5", "is not a whole number"),
+    ("MONITOR_CONCURENCY", "4", "-s MONITOR_CONCURENCY: no such setting"),
+])
+def test_a_set_option_that_cannot_be_taken_is_one_plain_error(name, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        project_settings(**{name: value})
+
+
 def test_set_options():
     assert parse_setting_options(["A=1", "B = x=y", "C="]) == {"A": "1", "B": " x=y", "C": ""}
     with pytest.raises(ConfigError, match="expected NAME=VALUE"):

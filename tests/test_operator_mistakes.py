@@ -91,6 +91,8 @@ CASES = [
     ("downgrade-unknown-revision", ["db", "downgrade", "nosuchrevision"], {}, SOURCE, ""),
     ("sources-not-utf8", ["sources"], {}, b'[[source]]\nname = "\xe9t\xe9"\n', ""),
     ("replay-folder-missing", ["run", "--replay", "{tmp}/nosite"], {}, SOURCE, ""),
+    ("set-option-misspelt", ["crawl", "-s", "MONITOR_CONCURENCY=4"], {}, SOURCE, ""),
+    ("set-option-not-a-number", ["run", "-s", "MONITOR_FEED_DAYS=week"], {}, SOURCE, ""),
 ]
 
 
