@@ -178,7 +178,7 @@ class _Survey:
         self._next = 0
         self._measure(top)
 
-    def _measure(self, element) -> _Stats:
+    def _measure(self, element) -> None:
         self.position[element] = self._next
         self._next += 1
         tag = element.tag
@@ -190,36 +190,15 @@ class _Survey:
                 self.headings.append(element)
         if tag in _HEADING_TAGS:
             self.headings.append(element)
-        text = element.text
-        if text:
-            direct = len("".join(text.split()))
-            marks = len(_PUNCTUATION.findall(text)) if direct else 0
-        else:
-            direct = marks = 0
-        chars, links, block = direct, 0, False
         for child in element:
-            tail = child.tail
-            if tail:
-                count = len("".join(tail.split()))
-                if count:
-                    direct += count
-                    chars += count
-                    marks += len(_PUNCTUATION.findall(tail))
             tag = child.tag
             if not isinstance(tag, str):  # a comment
                 self._next += 1
-                continue
-            if tag in _SKIP_TAGS:
+            elif tag in _SKIP_TAGS:
                 self._next += sum(1 for _ in child.iter())
-                continue
-            inner = self._measure(child)
-            chars += inner.chars
-            links += inner.chars if tag == "a" else inner.link_chars
-            marks += inner.punctuation
-            if not block and (inner.has_block or tag in _BLOCK_TAGS):
-                block = True
-        found = self.stats[element] = _Stats(chars, links, marks, direct, block)
-        return found
+            else:
+                self._measure(child)
+        _count(element, self.stats)
 
 
 def _leave_out(stats: dict, skip: set) -> None:
@@ -233,11 +212,12 @@ def _leave_out(stats: dict, skip: set) -> None:
             stats.pop(inner, None)
         dirty.update(element.iterancestors())
     for element in [e for e in stats if e in dirty]:  # children before their parent
-        _recount(element, stats)
+        _count(element, stats)
 
 
-def _recount(element, stats: dict) -> None:
-    """``element``'s statistics again from its (already counted) children's."""
+def _count(element, stats: dict) -> None:
+    """``element``'s statistics from its text and its children's (already counted; a child
+    without statistics, a skipped tag or element, counts for its tail only)."""
     text = element.text
     direct = _chars(text)
     marks = len(_PUNCTUATION.findall(text)) if direct else 0
