@@ -332,8 +332,6 @@ def _fill_title(article: Article, fields: Fields | None, steps: _Fallbacks) -> N
     title, origin = usable[0]
     stem = _ELLIPSIS.sub("", title).strip()
     cut = stem != title  # "…" at the end: surely cut; else the rest must not be a site name
-    if origin.startswith("site:") and not cut:  # a site rule's headline is only replaced
-        usable = usable[:1]                     # when it is visibly cut
     longer = [(text, where) for text, where in usable[1:]
               if text.startswith(stem) and len(text) > len(stem) and not _ELLIPSIS.search(text)
               and (cut or not _SEPARATOR_START.match(text[len(stem):]))]

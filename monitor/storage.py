@@ -1051,8 +1051,6 @@ class _StoreStatements:
             .scalar_subquery())
         self.new_story = stories.insert()
         self.new_article = articles.insert()
-        self.representative = update(stories).where(stories.c.id == bindparam("story")) \
-            .values(representative_id=bindparam("representative"))
         self.members = select(  # the columns a representative is chosen by
             articles.c.id, articles.c.outlet, articles.c.site, articles.c.url,
             func.length(articles.c.body).label("body_length"), articles.c.low_quality,
@@ -1127,11 +1125,11 @@ def group_story(connection, row: dict, article: Article) -> int:
         story_id = connection.scalar(statements.story_of, {"article_id": story_of})
     if story_id is None:  # a story of its own: it is its representative
         story_id = connection.execute(statements.new_story, {
-            "first_seen_at": row["first_seen_at"], "members": 1,
-            "earliest_published_at": row["published_at"]}).inserted_primary_key[0]
+            "first_seen_at": row["first_seen_at"]}).inserted_primary_key[0]
         article_id = _insert_article(connection, row, story_id)
-        connection.execute(statements.representative,
-                           {"story": story_id, "representative": article_id})
+        connection.execute(statements.story_summary, {
+            "story": story_id, "representative": article_id,
+            "earliest": row["published_at"], "count": 1})
     else:
         article_id = _insert_article(connection, row, story_id)
         _refresh_story(connection, story_id)

@@ -487,10 +487,12 @@ def _from_main_block(
 def _may_select(css: str, element) -> bool:
     """False when no selector of ``css`` can select ``element`` (its tag, classes or id differ
     from every selector's last part): the cheap test before the query over the page."""
+    parts = _last_parts(css)
+    if not parts:
+        return True
     classes = set((element.get("class") or "").split())
     return any(tag in (None, element.tag) and needed <= classes
-               and name in (None, element.get("id"))
-               for tag, needed, name in _last_parts(css)) if _last_parts(css) else True
+               and name in (None, element.get("id")) for tag, needed, name in parts)
 
 
 @cache
