@@ -58,17 +58,20 @@ def project_settings(**overrides) -> Settings:
 
 
 def _check(settings: Settings, key: str, value: object, where: str) -> None:
-    """``ConfigError`` when ``value`` is text that a numeric setting cannot take."""
+    """``ConfigError`` when ``value`` is text that a numeric setting cannot take: not a
+    number of its kind, or below zero (no monitor count, duration or share is negative)."""
     default = settings.get(key)
     if not isinstance(value, str) or isinstance(default, bool) \
             or not isinstance(default, int | float):
         return
     try:
-        type(default)(value)
+        number = type(default)(value)
     except ValueError:
         raise ConfigError(
             f"{where}{key}={value!r} is not "
             f"{'a whole number' if isinstance(default, int) else 'a number'}") from None
+    if number < 0:
+        raise ConfigError(f"{where}{key}={value!r} is negative")
 
 
 def parse_setting_options(options: list[str] | None) -> dict[str, str]:

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from monitor.config import ConfigError
 from monitor.crawling.extraction import ExtractionCrashed, Extractor, extract_in_worker
 from monitor.page import Page
+from monitor.projectsettings import project_settings
 from monitor.savedpages import iter_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,8 +74,8 @@ def test_a_worker_that_dies_fails_its_page_only_and_the_next_pages_get_a_new_poo
 
 
 def test_a_negative_number_of_processes_is_refused():
-    with pytest.raises(ConfigError, match="MONITOR_EXTRACT_PROCESSES=-1"):
-        Extractor(-1)
+    with pytest.raises(ConfigError, match="-s MONITOR_EXTRACT_PROCESSES='-1' is negative"):
+        project_settings(MONITOR_EXTRACT_PROCESSES="-1")
 
 
 def stored(database: str) -> list[tuple]:

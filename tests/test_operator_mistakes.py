@@ -93,6 +93,8 @@ CASES = [
     ("replay-folder-missing", ["run", "--replay", "{tmp}/nosite"], {}, SOURCE, ""),
     ("set-option-misspelt", ["crawl", "-s", "MONITOR_CONCURENCY=4"], {}, SOURCE, ""),
     ("set-option-not-a-number", ["run", "-s", "MONITOR_FEED_DAYS=week"], {}, SOURCE, ""),
+    ("set-option-negative", ["crawl", "-s", "MONITOR_EXTRACT_PROCESSES=-1"], {}, SOURCE, ""),
+    ("setting-negative", ["run"], {"MONITOR_CONCURRENCY": "-4"}, SOURCE, ""),
 ]
 
 

@@ -20,7 +20,6 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from monitor.config import ConfigError
 from monitor.extract import extract_article
 from monitor.items import Article
 from monitor.page import Page
@@ -41,10 +40,7 @@ class Extractor:
     """Extracts articles in this process (``processes`` = 0) or in a pool of processes."""
 
     def __init__(self, processes: int = 0, *, target=extract_in_worker):
-        if processes < 0:
-            raise ConfigError(f"MONITOR_EXTRACT_PROCESSES={processes}: expected 0 (extract in "
-                              "the crawl process) or a number of processes")
-        self.processes = processes
+        self.processes = processes  # at least 0 (checked with the settings)
         self.target = target  # the worker's function (a test gives one that dies)
         self.pool: ProcessPoolExecutor | None = None
         self._retrying: asyncio.Lock | None = None  # one retry after a crash at a time
