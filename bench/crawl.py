@@ -15,7 +15,7 @@
    crawl reaches it through the project's replay path (``ReplayingHTTPHandler``: the
    request goes to ``/fetch?url=<original>`` on 127.0.0.1, the spider sees the original
    URL) pointed at this server instead of the in-process replay server.
-3. **Crawl.** ``monitor.crawl.crawl_sources`` (what ``monitor crawl`` runs: the project's
+3. **Crawl.** ``monitor.ops.crawl.crawl_sources`` (what ``monitor crawl`` runs: the project's
    spiders, middlewares, pipelines, run records) in a child process on a fresh SQLite
    database, with delays and AutoThrottle off, ``--concurrency`` requests at once (default
    16, the same as ``scrapy bench``): first with extraction in the crawl process, then on
@@ -102,7 +102,7 @@ def templates() -> list[Template]:
 
 
 def real_templates() -> list[Template]:
-    from monitor.urls import canonical_host
+    from monitor.page.urls import canonical_host
 
     found = []
     truth = REALPAGES / "truth.tsv"
@@ -119,7 +119,7 @@ def real_templates() -> list[Template]:
 
 
 def saved_templates() -> list[Template]:
-    from monitor.savedpages import iter_pages
+    from monitor.page.saved import iter_pages
 
     found = []
     for saved in iter_pages(SITE):
@@ -166,7 +166,7 @@ class Copier:
     content: list[str] = field(default_factory=list)
 
     def __post_init__(self):
-        from monitor.encoding import decode_html
+        from monitor.page.encoding import decode_html
 
         self.text, self.encoding = decode_html(self.template.body, self.template.content_type)
         self.token = _id_token(self.template.url)
@@ -218,7 +218,7 @@ def build_site(pages: int, originals: list[Template] | None = None) -> Site:
     """``pages`` copies of ``originals`` (default: every template) and their list pages."""
     from w3lib.url import safe_url_string
 
-    from monitor.urls import url_key
+    from monitor.page.urls import url_key
 
     date = formatdate(usegmt=True)
     copiers = [Copier(t) for t in (originals if originals is not None else templates())]
@@ -276,7 +276,7 @@ NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
 def serve(site: Site, ready) -> None:
     """Serve ``site`` on a free port of 127.0.0.1 until killed; ``ready`` gets the port."""
-    from monitor.urls import url_key
+    from monitor.page.urls import url_key
 
     counts: Counter = Counter()
     missing: list[str] = []
@@ -379,7 +379,7 @@ def instrument(settings) -> Stages:
     # in the crawl process (with extraction processes it runs there, not timed here)
     stages.patch(importlib.import_module("monitor.crawling.extraction"), "extract_article",
                  "extraction")
-    extract = importlib.import_module("monitor.extract")
+    extract = importlib.import_module("monitor.extraction.chain")
     stages.patch(extract, "run_trafilatura", "trafilatura")
     stages.patch(extract, "find_generic_date", "htmldate")
     for path in sorted(settings.getdict("ITEM_PIPELINES"),
@@ -424,10 +424,10 @@ def _handler_class():
 
 def crawl_child(config: dict) -> dict:
     """One crawl in this (fresh) process; returns what it measured."""
-    import monitor.crawl as crawl
-    from monitor.config import load_sources
-    from monitor.projectsettings import project_settings
-    from monitor.storage import Storage
+    import monitor.ops.crawl as crawl
+    from monitor.config.loader import project_settings
+    from monitor.config.sources import load_sources
+    from monitor.storage.database import Storage
 
     globals()["BenchReplayHandler"] = _handler_class()
     crawl.PLAIN_HTTP_HANDLER = f"{__name__}.BenchReplayHandler"

@@ -48,10 +48,9 @@ from opencc import OpenCC
 from sqlalchemy import insert, select, text
 
 from bench.scores import Score
-from monitor.dedup import dedup_keys
-from monitor.items import Article
-from monitor.storage import Storage, StoredArticle, Story, StoryBand
-from monitor.stories import (
+from monitor.article.item import Article
+from monitor.judgement.dedup import dedup_keys
+from monitor.judgement.stories import (
     Signature,
     band_keys,
     best_match,
@@ -59,6 +58,7 @@ from monitor.stories import (
     signature,
     story_text,
 )
+from monitor.storage.database import Storage, StoredArticle, Story, StoryBand
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "data" / "story_pairs.jsonl"

@@ -22,8 +22,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.items import Article, Evidence, Flag, Flags, Image
-from monitor.storage import Storage
+from monitor.article.item import Article, Evidence, Flag, Flags, Image
+from monitor.storage.database import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
@@ -76,7 +76,7 @@ def run_digest(path: Path, out: Path, since: datetime) -> tuple[float, float, fl
     child process."""
     env = {**os.environ, "MONITOR_DATABASE_URL": f"sqlite:///{path}",
            "MONITOR_SOURCES": str(ROOT / "sources.toml")}
-    code = ("import resource, sys; from monitor.cli import main; code = main(sys.argv[1:]); "
+    code = ("import resource, sys; from monitor.cli.main import main; code = main(sys.argv[1:]); "
             "u = resource.getrusage(resource.RUSAGE_SELF); "
             "print(u.ru_utime + u.ru_stime, u.ru_maxrss, file=sys.stderr); "
             "sys.exit(code)")

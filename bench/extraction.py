@@ -26,12 +26,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from monitor.clean import normalise_line
-from monitor.config import load_sources
-from monitor.extract import run_trafilatura
-from monitor.page import Page
-from monitor.process import process_page
-from monitor.savedpages import SavedPage, iter_pages
+from monitor.article.clean import normalise_line
+from monitor.config.sources import load_sources
+from monitor.extraction.chain import run_trafilatura
+from monitor.page.fetched import Page
+from monitor.page.saved import SavedPage, iter_pages
+from monitor.processing import process_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"

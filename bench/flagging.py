@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.scores import Score
-from monitor.classify import FLAGS, classify
+from monitor.judgement.flags import FLAGS, classify
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "flagging-dev.jsonl"

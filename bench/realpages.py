@@ -21,7 +21,7 @@ Checks per page (the realpages README's suggested use):
 
 Comparisons ignore whitespace. Ours is ``process_page`` with no source (family detected
 from the page); trafilatura is ``bare_extraction`` with the same settings as our fallback
-step; GNE is ``GeneralNewsExtractor().extract``, its time read by ``monitor.dates``. Every
+step; GNE is ``GeneralNewsExtractor().extract``, its time read by ``monitor.article.dates``. Every
 page is fetched "at" ``FETCHED_AT`` (after the newest page; years of yearless dates).
 """
 
@@ -38,11 +38,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.extraction import char_f1
-from monitor.clean import normalise_line
-from monitor.dates import parse_date
-from monitor.extract import run_trafilatura
-from monitor.page import Page
-from monitor.process import process_page
+from monitor.article.clean import normalise_line
+from monitor.article.dates import parse_date
+from monitor.extraction.chain import run_trafilatura
+from monitor.page.fetched import Page
+from monitor.processing import process_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -44,9 +44,9 @@ from opencc import OpenCC
 
 from bench.flagging import DATA as DEV
 from bench.flagging import VALIDATION as DEV2
-from monitor.entities import institutions
-from monitor.simplified import to_simplified
-from monitor.stories import shingles, story_text
+from monitor.judgement.entities import institutions
+from monitor.judgement.simplified import to_simplified
+from monitor.judgement.stories import shingles, story_text
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "repost_pairs.jsonl"

@@ -59,7 +59,7 @@ def _sentences() -> list[str]:
 
 
 def _save(root: Path, url: str, html: str, fetched: datetime) -> None:
-    from monitor.savedpages import SavedPage, save_page
+    from monitor.page.saved import SavedPage, save_page
 
     save_page(SavedPage(url=url, body=html.encode("utf-8"),
                         headers={"Content-Type": "text/html; charset=utf-8"},
@@ -127,7 +127,7 @@ def run(workers: int, site: Path, sources: Path, postgres: str, redis_url: str) 
     env = {**os.environ, "MONITOR_DATABASE_URL": url, "MONITOR_REDIS_URL": redis_url,
            "MONITOR_REDIS_PREFIX": prefix, "MONITOR_DATA_DIR": str(data),
            "MONITOR_SOURCES": str(sources), "MONITOR_DOWNLOAD_DELAY": "0"}
-    command = [sys.executable, "-m", "monitor.cli"]
+    command = [sys.executable, "-m", "monitor.cli.main"]
     processes = []
     try:
         subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)

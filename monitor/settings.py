@@ -50,7 +50,7 @@ MONITOR_LOG_KEEP_DAYS = _float("MONITOR_LOG_KEEP_DAYS", "14")
 MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source on stdout
 
 # ---------------------------------------------------------------- operations
-# (monitor.scheduler, monitor.locks, monitor.health)
+# (monitor.ops.scheduler, monitor.ops.locks, monitor.ops.health)
 
 # a crawl started by `monitor run` or `monitor schedule` runs in a child process that is
 # ended after this many seconds (SIGTERM, then SIGKILL after the grace time)
@@ -74,7 +74,7 @@ MONITOR_HEALTH_COVERAGE_DROP = _float("MONITOR_HEALTH_COVERAGE_DROP", "0.3")
 MONITOR_HEALTH_COVERAGE_ARTICLES = _int("MONITOR_HEALTH_COVERAGE_ARTICLES", "5")
 
 # ---------------------------------------------------------------- distributed mode
-# (monitor.distributed) MONITOR_REDIS_URL with a PostgreSQL database switches it on
+# (monitor.ops.distributed) MONITOR_REDIS_URL with a PostgreSQL database switches it on
 
 MONITOR_REDIS_URL = _env("MONITOR_REDIS_URL", "")
 # every Redis key of the cluster starts with this (several clusters can share one Redis)
@@ -87,7 +87,7 @@ MONITOR_WORKER_ID = _env("MONITOR_WORKER_ID", "")
 MONITOR_DISPATCH_SCHEDULE = _env("MONITOR_DISPATCH_SCHEDULE", "every 1m")
 
 # ---------------------------------------------------------------- digest delivery
-# (monitor.delivery: `monitor digest --send`); nothing is sent where nothing is set
+# (monitor.digest.delivery: `monitor digest --send`); nothing is sent where nothing is set
 
 # Apprise URLs, separated by spaces (mailtos://…, feishu://…, tgram://…, wecombot://…,
 # dingtalk://…): mail gets the HTML digest, the others the Markdown message
@@ -122,7 +122,7 @@ MONITOR_FEED_URL = _env("MONITOR_FEED_URL", "")
 MONITOR_FEED_FILE = _env("MONITOR_FEED_FILE", "")
 
 # ---------------------------------------------------------------- the reviewer's outputs
-# (monitor.labels, monitor.web)
+# (monitor.digest.labels, monitor.ops.web)
 
 # the digest's and web page's labels: zh (Chinese) or en (English)
 MONITOR_LANGUAGE = _env("MONITOR_LANGUAGE", "zh")
@@ -134,7 +134,7 @@ MONITOR_PUBLIC_URL = _env("MONITOR_PUBLIC_URL", "")
 MONITOR_SERVE_TOKEN = _env("MONITOR_SERVE_TOKEN", "")
 
 # ---------------------------------------------------------------- extraction
-# (monitor.extract)
+# (monitor.extraction.chain)
 
 # a page (fetched, replayed or saved) is cut at this many bytes before it is parsed, and the
 # cut is noted on the article; the download limit is MONITOR_MAX_PAGE_BYTES below

@@ -1,5 +1,5 @@
-from monitor.classify import classify
-from monitor.simplified import simplified
+from monitor.judgement.flags import classify
+from monitor.judgement.simplified import simplified
 
 
 class ClassifyPipeline:

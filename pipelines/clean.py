@@ -1,4 +1,4 @@
-from monitor.clean import clean_article
+from monitor.article.clean import clean_article
 
 
 class CleanPipeline:

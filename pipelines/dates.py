@@ -1,4 +1,4 @@
-from monitor.dates import resolve_published
+from monitor.article.dates import resolve_published
 
 
 class DatesPipeline:

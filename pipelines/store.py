@@ -1,5 +1,5 @@
 from monitor.crawling.database import crawler_storage
-from monitor.storage import Storage, StorageError
+from monitor.storage.database import Storage, StorageError
 from pipelines import DropArticle, StoreFailed
 
 

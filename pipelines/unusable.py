@@ -1,4 +1,4 @@
-from monitor.unusable import unusable
+from monitor.article.unusable import unusable
 from pipelines import DropArticle
 
 

@@ -5,13 +5,13 @@ from typing import ClassVar
 import scrapy
 from scrapy import signals
 
-from monitor.config import ConfigError, Source, load_sources
+from monitor.article.dates import parse_date
+from monitor.article.item import DateCandidate
+from monitor.config.sources import ConfigError, Source, load_sources
 from monitor.crawling.extraction import Extractor
 from monitor.crawling.failures import classify_failure
-from monitor.dates import parse_date
-from monitor.items import DateCandidate
-from monitor.page import Page
-from monitor.sites import family_for_kind
+from monitor.extraction.registry import family_for_kind
+from monitor.page.fetched import Page
 
 
 class SourceSpider(scrapy.Spider):

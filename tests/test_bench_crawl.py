@@ -12,13 +12,13 @@ from urllib.parse import quote
 import pytest
 
 from bench import crawl
-from monitor.config import load_sources
-from monitor.dedup import dedup_keys
-from monitor.page import Page
-from monitor.process import process_page
-from monitor.sites import family_for_kind
-from monitor.stories import Signature, band_keys, best_match
-from monitor.urls import url_key
+from monitor.config.sources import load_sources
+from monitor.extraction.registry import family_for_kind
+from monitor.judgement.dedup import dedup_keys
+from monitor.judgement.stories import Signature, band_keys, best_match
+from monitor.page.fetched import Page
+from monitor.page.urls import url_key
+from monitor.processing import process_page
 
 SAVED = crawl.saved_templates()  # small pages: quick to extract; no need of ../shared
 

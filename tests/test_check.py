@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.check import describe
-from monitor.cli import main
-from monitor.items import Article
+from monitor.article.item import Article
+from monitor.cli.main import main
+from monitor.ops.check import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"

@@ -1,4 +1,4 @@
-"""monitor.classify on the seeds, on hard cases written for these tests, and the F1 floor.
+"""monitor.judgement.flags on the seeds, on hard cases written for these tests, and the F1 floor.
 
 The hand-written texts below are unit cases only; the labelled set (tests/data) is the
 measurement and is only read through bench.flagging."""
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify import classify, flags_to_dict, partners
+from monitor.judgement.flags import classify, flags_to_dict, partners
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -275,7 +275,7 @@ def test_evidence_repeating_the_title_gives_way_to_the_body():
     ("两院签署合作协议书", 2, 8, "签署合作协议书"),  # …协议 of 协议书
 ])
 def test_matched_spans_are_cut_at_word_boundaries(sentence, start, end, expected):
-    from monitor.classify import word_span
+    from monitor.judgement.flags import word_span
 
     assert word_span(sentence, start, end) == expected
 

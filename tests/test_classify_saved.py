@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.classify import classify
+from monitor.judgement.flags import classify
 
 SITE = Path(__file__).resolve().parents[1] / "seeds" / "site"
 EXPECTED = sorted(SITE.rglob("expected.json"))

@@ -1,4 +1,4 @@
-"""monitor.clean: boilerplate, ads, whitespace and content-farm detection (seeds 000-003)."""
+"""monitor.article.clean: boilerplate, ads, whitespace and content-farm detection (seeds 000-003)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.clean import clean_article, normalise_line, normalise_text
-from monitor.items import Article, DateCandidate
+from monitor.article.clean import clean_article, normalise_line, normalise_text
+from monitor.article.item import Article, DateCandidate
 
 ROOT = Path(__file__).resolve().parents[1]
 CST = timezone(timedelta(hours=8))

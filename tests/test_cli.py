@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import build_parser, main
+from monitor.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "site"
@@ -23,7 +23,7 @@ def test_every_subcommand_has_help():
     assert {"crawl", "run", "digest", "sources", "extract", "classify", "record",
             "reprocess"} <= set(names)
     for name in names:
-        result = subprocess.run([sys.executable, "-m", "monitor.cli", name, "--help"],
+        result = subprocess.run([sys.executable, "-m", "monitor.cli.main", name, "--help"],
                                 capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert result.returncode == 0, name
         assert f"usage: monitor {name}" in result.stdout
@@ -86,7 +86,7 @@ def test_classify_reads_and_writes_json_lines():
                    ensure_ascii=False),
         "not json",
     ])
-    result = subprocess.run([sys.executable, "-m", "monitor.cli", "classify"], input=lines,
+    result = subprocess.run([sys.executable, "-m", "monitor.cli.main", "classify"], input=lines,
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2  # the lines before the bad one are answered
     first, second = (json.loads(line) for line in result.stdout.splitlines())

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, check_schedule, get_source, load_sources
+from monitor.config.sources import ConfigError, check_schedule, get_source, load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.savedpages import SavedPage, save_page
+from monitor.page.saved import SavedPage, save_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_002 = ROOT / "seeds" / "site" / "www.dmu.edu.cn" / "info-1142-23456.htm"
@@ -58,7 +58,7 @@ def run(tmp_path, *args):
     env = {**os.environ, "MONITOR_DATA_DIR": str(tmp_path / "data"),
            "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
            "MONITOR_DOWNLOAD_DELAY": "0", "MONITOR_DOWNLOAD_TIMEOUT": "5"}
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "monitor.cli.main", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

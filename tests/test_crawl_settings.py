@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError
-from monitor.projectsettings import parse_setting_options, project_settings
-from monitor.scheduler import crawl_command
+from monitor.config.loader import parse_setting_options, project_settings
+from monitor.config.sources import ConfigError
+from monitor.ops.scheduler import crawl_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"
@@ -82,7 +82,7 @@ def test_run_passes_set_options_to_its_child_crawl():
 def _monitor(tmp_path, *args) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "MONITOR_DATA_DIR": str(tmp_path), "MONITOR_PROGRESS": "0",
            "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "monitor.cli.main", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -15,12 +15,12 @@ SITE = ROOT / "seeds" / "site"
 # engines are counted; the events between the start and the end of crawl_sources go to a file
 COUNTING = r"""
 import json, sys
-import monitor.crawl, monitor.storage
-from monitor.cli import main
+import monitor.ops.crawl, monitor.storage.database
+from monitor.cli.main import main
 
 events = []
-storage_init, storage_close = monitor.storage.Storage.__init__, monitor.storage.Storage.close
-make_engine, crawl_sources = monitor.storage.create_engine, monitor.crawl.crawl_sources
+storage_init, storage_close = monitor.storage.database.Storage.__init__, monitor.storage.database.Storage.close
+make_engine, crawl_sources = monitor.storage.database.create_engine, monitor.ops.crawl.crawl_sources
 
 def init(self, *args, **kwargs):
     events.append(["storage", id(self)])
@@ -41,8 +41,8 @@ def crawl(sources, settings):
     finally:
         events.append(["crawled", None])
 
-monitor.storage.Storage.__init__, monitor.storage.Storage.close = init, close
-monitor.storage.create_engine, monitor.crawl.crawl_sources = create_engine, crawl
+monitor.storage.database.Storage.__init__, monitor.storage.database.Storage.close = init, close
+monitor.storage.database.create_engine, monitor.ops.crawl.crawl_sources = create_engine, crawl
 code = main(sys.argv[2:])
 with open(sys.argv[1], "w") as out:
     json.dump(events, out)

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from monitor.dates import date_from_url, find_dateline, parse_date, resolve_published
-from monitor.items import Article, DateCandidate
+from monitor.article.dates import date_from_url, find_dateline, parse_date, resolve_published
+from monitor.article.item import Article, DateCandidate
 
 SH = ZoneInfo("Asia/Shanghai")
 FETCHED = datetime(2025, 11, 12, 10, 0, tzinfo=SH)

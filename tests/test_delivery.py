@@ -22,12 +22,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from monitor.cli import main
-from monitor.delivery import DeliveryConfig, DeliveryError, send_digest, signed_dingtalk_url
-from monitor.digest import build_digest
-from monitor.items import Article, Evidence, Flag, Flags
-from monitor.render import headline
-from monitor.storage import Storage
+from monitor.article.item import Article, Evidence, Flag, Flags
+from monitor.cli.main import main
+from monitor.digest.build import build_digest
+from monitor.digest.delivery import DeliveryConfig, DeliveryError, send_digest, signed_dingtalk_url
+from monitor.digest.render import headline
+from monitor.storage.database import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)

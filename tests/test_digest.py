@@ -3,10 +3,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import time_machine
 
-from monitor.digest import build_digest, parse_since
-from monitor.items import Article, Evidence, Flag, Flags, Image
-from monitor.render import period, render_json, render_markdown, render_text
-from monitor.storage import Storage
+from monitor.article.item import Article, Evidence, Flag, Flags, Image
+from monitor.digest.build import build_digest, parse_since
+from monitor.digest.render import period, render_json, render_markdown, render_text
+from monitor.storage.database import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)

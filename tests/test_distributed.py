@@ -22,7 +22,7 @@ from conftest import NO_POSTGRES, POSTGRES_URL, ROOT, SITE, new_postgres_databas
 from sqlalchemy import create_engine, text
 from test_end_to_end import expected_articles, replayed_sources
 
-from monitor.urls import url_key
+from monitor.page.urls import url_key
 
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL")
 NO_REDIS = ("MONITOR_TEST_REDIS_URL is not set: run `make test`, which starts a Redis server "
@@ -34,7 +34,7 @@ BOUND = 600  # seconds: the most any step may take on a loaded machine before it
 LAST_LINE = re.compile(r"^worker (\S+): (\d+) pages, (\d+) new articles$")
 FETCHED = re.compile(r"^worker \S+: (\d+) article page\(s\) fetched")
 LOG_FILE = re.compile(r"\(full log: (.+)\)$")
-# the replay server's request log (monitor.replay, at MONITOR_LOG_LEVEL=DEBUG)
+# the replay server's request log (monitor.page.replay, at MONITOR_LOG_LEVEL=DEBUG)
 REPLAYED = re.compile(r'replay: "GET /fetch\?url=(\S+) HTTP/[\d.]+" \d+')
 
 
@@ -85,7 +85,7 @@ class Cluster:
                     "MONITOR_DOMAIN_LEASE": "20"}
 
     def monitor(self, *args, **env):
-        return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT,
+        return subprocess.run([sys.executable, "-m", "monitor.cli.main", *args], cwd=ROOT,
                               env={**self.env, **env}, capture_output=True, text=True,
                               timeout=BOUND)
 
@@ -99,7 +99,7 @@ class Cluster:
         """A worker on the saved site (``replay``) or on the live sources' addresses."""
         out = open(self.tmp / f"{name}-{uuid.uuid4().hex[:6]}.out", "w+", encoding="utf-8")
         process = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "worker",
+            [sys.executable, "-m", "monitor.cli.main", "worker",
              *(["--replay", str(SITE)] if replay else []), "--until-idle", str(until_idle)],
             cwd=ROOT, env={**self.env, "MONITOR_WORKER_ID": name, **env}, stdout=out,
             stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -240,7 +240,7 @@ def test_distributed_mode_is_refused_on_sqlite(tmp_path):
     env = {**os.environ, "MONITOR_REDIS_URL": "redis://127.0.0.1:1/0",
            "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
     for command in (["dispatch"], ["worker"], ["crawl"], ["run"]):
-        result = subprocess.run([sys.executable, "-m", "monitor.cli", *command], cwd=ROOT,
+        result = subprocess.run([sys.executable, "-m", "monitor.cli.main", *command], cwd=ROOT,
                                 env=env, capture_output=True, text=True, timeout=BOUND)
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and "PostgreSQL" in result.stderr
@@ -252,7 +252,7 @@ def test_dispatch_says_plainly_when_redis_is_missing_or_down(postgres_url, tmp_p
     env = {**os.environ, "MONITOR_DATABASE_URL": postgres_url,
            "MONITOR_DATA_DIR": str(tmp_path)}
     env.pop("MONITOR_REDIS_URL", None)
-    run = [sys.executable, "-m", "monitor.cli", "dispatch", "--all"]
+    run = [sys.executable, "-m", "monitor.cli.main", "dispatch", "--all"]
     missing = subprocess.run(run, cwd=ROOT, env=env, capture_output=True, text=True,
                              timeout=BOUND)
     assert missing.returncode == 2 and "MONITOR_REDIS_URL" in missing.stderr
@@ -342,7 +342,7 @@ def test_a_long_running_worker_reads_the_horizons_again_for_each_cycle(tmp_path)
 
 
 def test_four_dispatchers_at_once_claim_each_source_exactly_once(postgres_url):
-    from monitor.storage import Storage
+    from monitor.storage.database import Storage
 
     names = [f"source-{i:05d}" for i in range(3000)]
     Storage(postgres_url).close()
@@ -389,9 +389,9 @@ class PushFails:
 def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url):
     import redis
 
-    from monitor.distributed import dispatch
-    from monitor.projectsettings import project_settings
-    from monitor.storage import Storage
+    from monitor.config.loader import project_settings
+    from monitor.ops.distributed import dispatch
+    from monitor.storage.database import Storage
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     settings = project_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
@@ -424,9 +424,9 @@ def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url
 
 
 def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(postgres_url):
-    from monitor.dedup import dedup_keys
-    from monitor.items import Article
-    from monitor.storage import Storage
+    from monitor.article.item import Article
+    from monitor.judgement.dedup import dedup_keys
+    from monitor.storage.database import Storage
 
     body = ("为深入推进医疗人才组团式援疆工作，某省第十批援疆医疗队近日抵达喀什地区第一人民医院，"
             "开展为期一年半的对口支援工作。医疗队由心内科、神经外科、儿科等十二个专业的骨干组成，"
@@ -466,8 +466,8 @@ def digest_nodes(postgres_url, tmp_path):
     (the receiver, the nodes)."""
     from test_delivery import Receiver
 
-    from monitor.projectsettings import project_settings
-    from monitor.scheduler import Daemon
+    from monitor.config.loader import project_settings
+    from monitor.ops.scheduler import Daemon
 
     receiver = Receiver()
     serving = threading.Thread(target=receiver.serve_forever, daemon=True)
@@ -532,9 +532,9 @@ def test_a_digest_day_is_done_only_when_every_channel_delivered(digest_nodes, po
 
 
 def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
-    from monitor.config import load_sources
-    from monitor.projectsettings import project_settings
-    from monitor.scheduler import Daemon
+    from monitor.config.loader import project_settings
+    from monitor.config.sources import load_sources
+    from monitor.ops.scheduler import Daemon
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     settings = project_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,

@@ -13,7 +13,7 @@ from test_distributed import NO_REDIS, REDIS_URL, Cluster, wait_for
 from test_faults import article_html, list_html
 
 from monitor.crawling.domain_slots import DomainSlots
-from monitor.distributed import Keys
+from monitor.ops.distributed import Keys
 
 LIMIT = 2  # MONITOR_CONCURRENCY_PER_DOMAIN in these tests
 ARTICLES = 6  # per source
@@ -158,8 +158,8 @@ def test_three_workers_never_send_a_site_more_requests_at_once_than_its_limit(tm
 
 
 def test_the_worker_settings_turn_the_slots_on_and_the_local_delay_off():
-    from monitor.distributed import worker_settings
-    from monitor.projectsettings import project_settings
+    from monitor.config.loader import project_settings
+    from monitor.ops.distributed import worker_settings
 
     settings = worker_settings(project_settings(MONITOR_REDIS_URL="redis://127.0.0.1:1/0"))
     assert "monitor.crawling.domain_slots.DomainSlotMiddleware" in settings.getdict(

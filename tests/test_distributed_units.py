@@ -6,8 +6,8 @@ import pytest
 from scrapy import Request
 from scrapy.settings import Settings
 
-from monitor.config import ConfigError
-from monitor.distributed import CycleDupeFilter, Keys, distributed_mode
+from monitor.config.sources import ConfigError
+from monitor.ops.distributed import CycleDupeFilter, Keys, distributed_mode
 
 
 def test_requests_in_flight_are_deduplicated_per_cycle_and_the_sets_expire():

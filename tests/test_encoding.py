@@ -1,11 +1,11 @@
-"""monitor.encoding: GBK / GB2312 / GB18030 pages with wrong or missing declarations."""
+"""monitor.page.encoding: GBK / GB2312 / GB18030 pages with wrong or missing declarations."""
 
 import codecs
 import random
 
 import pytest
 
-from monitor.encoding import declared_encodings, decode_html
+from monitor.page.encoding import declared_encodings, decode_html
 
 TEXT = (
     "中新网乌鲁木齐5月4日电 (戚亚平 林国强)各科室诊疗水平逐年提升，实现新生儿科、急诊外科"

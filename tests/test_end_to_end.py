@@ -11,10 +11,10 @@ import pytest
 from conftest import NO_POSTGRES, POSTGRES_URL, new_postgres_database
 from sqlalchemy import create_engine, text
 
-from monitor.config import load_sources
-from monitor.replay import ReplayIndex
-from monitor.savedpages import iter_pages
-from monitor.urls import url_key
+from monitor.config.sources import load_sources
+from monitor.page.replay import ReplayIndex
+from monitor.page.saved import iter_pages
+from monitor.page.urls import url_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "site"
@@ -38,7 +38,7 @@ TOO_OLD = {
 
 def monitor(*args, env, timeout=600):
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args], cwd=ROOT, env=env,
+        [sys.executable, "-m", "monitor.cli.main", *args], cwd=ROOT, env=env,
         capture_output=True, text=True, timeout=timeout,
     )
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import entities
-from monitor.simplified import to_simplified
+from monitor.judgement import entities
+from monitor.judgement.simplified import to_simplified
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

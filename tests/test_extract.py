@@ -1,4 +1,4 @@
-"""monitor.extract: the per-field fallback chain site rules → JSON-LD / meta → trafilatura."""
+"""monitor.extraction.chain: the per-field fallback chain site rules → JSON-LD / meta → trafilatura."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-import monitor.extract as extract_module
-from monitor.extract import extract_article
-from monitor.items import DateCandidate
-from monitor.page import Page
-from monitor.sites import Fields
+import monitor.extraction.chain as extract_module
+from monitor.article.item import DateCandidate
+from monitor.extraction.chain import extract_article
+from monitor.extraction.family import Fields
+from monitor.page.fetched import Page
 
 FETCHED = datetime(2025, 5, 10, 8, 0, tzinfo=UTC)
 URL = "https://news.example.cn/2025/05-04/123.html"

@@ -11,8 +11,8 @@ import htmldate
 import trafilatura
 from lxml.html import HtmlElement
 
-from monitor.extract import _Fallbacks, extract_article
-from monitor.page import Page
+from monitor.extraction.chain import _Fallbacks, extract_article
+from monitor.page.fetched import Page
 
 PARAGRAPH = "援疆医疗队队员在当地医院开展义诊活动，为群众检查身体并讲解健康知识。" * 4
 PAGE = f"""<html><head><title>援疆医疗队开展义诊_新闻中心</title></head><body>

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.config import ConfigError
+from monitor.config.loader import project_settings
+from monitor.config.sources import ConfigError
 from monitor.crawling.extraction import ExtractionCrashed, Extractor, extract_in_worker
-from monitor.page import Page
-from monitor.projectsettings import project_settings
-from monitor.savedpages import iter_pages
+from monitor.page.fetched import Page
+from monitor.page.saved import iter_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "site"
@@ -97,7 +97,7 @@ def test_a_crawl_with_extraction_processes_stores_what_a_crawl_without_them_stor
         env = {**os.environ, "MONITOR_DATA_DIR": str(data),
                "MONITOR_DATABASE_URL": databases[processes], "MONITOR_DOWNLOAD_DELAY": "0"}
         done = subprocess.run(
-            [sys.executable, "-m", "monitor.cli", "crawl", "--replay", str(SITE),
+            [sys.executable, "-m", "monitor.cli.main", "crawl", "--replay", str(SITE),
              "-s", f"MONITOR_EXTRACT_PROCESSES={processes}"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]

@@ -114,7 +114,7 @@ def monitor(tmp_path: Path, *args, database: str | None = None, env: dict | None
                    "MONITOR_DATABASE_URL": database or f"sqlite:///{tmp_path / 'm.db'}",
                    "MONITOR_DOWNLOAD_DELAY": "0", "MONITOR_DOWNLOAD_TIMEOUT": "20",
                    "MONITOR_MAX_PAGE_BYTES": str(LIMIT), **(env or {})}
-    argv = [sys.executable, "-m", "monitor.cli", "--sources-file",
+    argv = [sys.executable, "-m", "monitor.cli.main", "--sources-file",
             str(tmp_path / "sources.toml"), *args]
     if not wait:
         return subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=subprocess.PIPE,

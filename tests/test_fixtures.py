@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from monitor.clean import normalise_line, normalise_text
-from monitor.config import load_sources
-from monitor.items import Article
-from monitor.page import Page
-from monitor.process import process_page
-from monitor.savedpages import SavedPage, iter_pages
+from monitor.article.clean import normalise_line, normalise_text
+from monitor.article.item import Article
+from monitor.config.sources import load_sources
+from monitor.page.fetched import Page
+from monitor.page.saved import SavedPage, iter_pages
+from monitor.processing import process_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"

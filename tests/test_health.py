@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from monitor.cli import main
-from monitor.config import Source
-from monitor.health import Check, History, Thresholds, check_sources, evaluate, failing_checks
-from monitor.locks import Holder, Lock, source_lock_name
-from monitor.storage import CrawlRun, Storage
+from monitor.cli.main import main
+from monitor.config.sources import Source
+from monitor.ops.health import Check, History, Thresholds, check_sources, evaluate, failing_checks
+from monitor.ops.locks import Holder, Lock, source_lock_name
+from monitor.storage.database import CrawlRun, Storage
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 LIMITS = Thresholds(empty_runs=3, max_error_rate=0.5, coverage_drop=0.3, coverage_articles=5,
@@ -119,7 +119,7 @@ def record(storage, source, *, new=0, errors=None, reason="finished", started=No
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MONITOR_HEALTH_EMPTY_RUNS", "3")
-    from monitor.projectsettings import project_settings
+    from monitor.config.loader import project_settings
 
     return project_settings()
 
@@ -153,8 +153,8 @@ def test_a_crawl_going_on_is_not_reported_interrupted(tmp_path, settings):
 
 
 def test_the_digest_starts_with_the_failing_checks(db_url, settings, monkeypatch, tmp_path):
-    from monitor.digest import build_digest
-    from monitor.render import render_json, render_text
+    from monitor.digest.build import build_digest
+    from monitor.digest.render import render_json, render_text
 
     sources = tmp_path / "sources.toml"
     sources.write_text('[[source]]\nname = "quiet"\nkind = "generic"\n'

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
-from monitor.locks import Lock, LockTimeout, SourceLocks, running, source_lock_name
-from monitor.storage import Storage
+from monitor.cli.main import main
+from monitor.ops.locks import Lock, LockTimeout, SourceLocks, running, source_lock_name
+from monitor.storage.database import Storage
 
 SITE = Path(__file__).resolve().parent.parent / "seeds" / "site"
 
 HOLD = """
 import sys, time
-from monitor.locks import Lock
+from monitor.ops.locks import Lock
 lock = Lock(sys.argv[1], sys.argv[2])
 assert lock.acquire()
 print("held", flush=True)

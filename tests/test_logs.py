@@ -7,9 +7,9 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from monitor.crawl import log_file_path
-from monitor.projectsettings import project_settings
-from monitor.scheduler import DaemonLogFormatter, run_child
+from monitor.config.loader import project_settings
+from monitor.ops.crawl import log_file_path
+from monitor.ops.scheduler import DaemonLogFormatter, run_child
 
 
 def test_old_crawl_logs_are_pruned_when_a_crawl_starts(tmp_path, monkeypatch):
@@ -32,7 +32,7 @@ def test_old_crawl_logs_are_pruned_when_a_crawl_starts(tmp_path, monkeypatch):
 
 
 def test_daemon_log_times_are_in_the_schedules_time_zone():
-    record = logging.LogRecord("monitor.scheduler", logging.INFO, __file__, 1,
+    record = logging.LogRecord("monitor.ops.scheduler", logging.INFO, __file__, 1,
                                "%s: crawl starting", ("dmu-news",), None)
     record.created = datetime(2026, 11, 23, 0, 30, tzinfo=UTC).timestamp()
     line = DaemonLogFormatter("%(asctime)s %(message)s").format(record)

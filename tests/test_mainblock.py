@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from monitor.page import Page
-from monitor.process import process_page
-from monitor.sites.generic import FAMILY
-from monitor.sites.mainblock import trim_body, trim_site_suffix
+from monitor.extraction.generic import FAMILY
+from monitor.extraction.mainblock import trim_body, trim_site_suffix
+from monitor.page.fetched import Page
+from monitor.processing import process_page
 
 PARAGRAPH = "<p>{}，这是文章正文的一段话，说明了事情的经过和各方的看法。</p>"
 FETCHED = datetime.fromisoformat("2024-06-01T00:00:00+08:00")

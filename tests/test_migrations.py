@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from monitor import migrations
-from monitor.cli import main
-from monitor.storage import Base, Storage, make_engine
+from monitor.cli.main import main
+from monitor.storage import migrations
+from monitor.storage.database import Base, Storage, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,7 +105,7 @@ def test_downgrade_to_nothing_and_back(engine):
 def test_concurrent_upgrades_wait_for_each_other(db_url, engine, tmp_path):
     legacy_database(engine)
     env = {**os.environ, "MONITOR_DATABASE_URL": db_url, "MONITOR_DATA_DIR": str(tmp_path)}
-    upgrades = [subprocess.Popen([sys.executable, "-m", "monitor.cli", "db", "upgrade"],
+    upgrades = [subprocess.Popen([sys.executable, "-m", "monitor.cli.main", "db", "upgrade"],
                                  cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(u.wait(timeout=120), *u.communicate()) for u in upgrades]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = """

@@ -13,13 +13,13 @@ from conftest import NO_POSTGRES, POSTGRES_URL, ROOT, SITE, new_postgres_databas
 from sqlalchemy import create_engine, text
 from test_end_to_end import TOO_OLD, expected_articles, replayed_sources
 
-from monitor.urls import url_key
+from monitor.page.urls import url_key
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
 
 
 def monitor(*args, env):
-    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "monitor.cli.main", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 

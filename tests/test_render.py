@@ -3,8 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 import feedparser
 from lxml import etree, html
 
-from monitor.digest import Digest, DigestEntry, SourceRunSummary, Verdict
-from monitor.render import (
+from monitor.digest.build import Digest, DigestEntry, SourceRunSummary, Verdict
+from monitor.digest.render import (
     entry_id,
     headline,
     render_atom,

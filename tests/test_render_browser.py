@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.digest import Digest, DigestEntry, SourceRunSummary
-from monitor.render import headline, render_html
+from monitor.digest.build import Digest, DigestEntry, SourceRunSummary
+from monitor.digest.render import headline, render_html
 
 BROWSER = os.environ.get("MONITOR_BROWSER") or shutil.which("chromium")
 pytestmark = pytest.mark.skipif(not BROWSER, reason="no chromium on this machine "

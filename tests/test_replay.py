@@ -5,8 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
-from monitor.replay import ReplayIndex, ReplayServer
-from monitor.savedpages import SavedPage, iter_pages, load_page, save_page
+from monitor.page.replay import ReplayIndex, ReplayServer
+from monitor.page.saved import SavedPage, iter_pages, load_page, save_page
 
 GBK_BODY = '<html><meta charset="gbk"><p>对口支援</p></html>'.encode("gbk")
 
@@ -70,7 +70,7 @@ def test_missing_folder_and_broken_meta_are_reported(tmp_path):
 
 
 def test_record_saves_a_live_page_in_the_same_format(saved, tmp_path):
-    from monitor.cli import main
+    from monitor.cli.main import main
 
     with ReplayServer(ReplayIndex.from_dir(saved)) as server:
         url = server.url_for("https://www.chinanews.com/sh/2020/07-04/9229876.shtml")

@@ -1,15 +1,15 @@
 from dataclasses import replace
 from pathlib import Path
 
-from monitor.classify import classify
-from monitor.config import load_sources
-from monitor.dedup import dedup_keys
-from monitor.items import Flag, Flags
-from monitor.page import Page
-from monitor.process import process_page
-from monitor.reprocess import reprocess
-from monitor.savedpages import load_page
-from monitor.storage import Storage
+from monitor.article.item import Flag, Flags
+from monitor.config.sources import load_sources
+from monitor.judgement.dedup import dedup_keys
+from monitor.judgement.flags import classify
+from monitor.ops.reprocess import reprocess
+from monitor.page.fetched import Page
+from monitor.page.saved import load_page
+from monitor.processing import process_page
+from monitor.storage.database import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_002 = ROOT / "seeds" / "site" / "www.dmu.edu.cn" / "info-1142-23456.htm"

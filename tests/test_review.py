@@ -5,12 +5,12 @@ import pytest
 import time_machine
 
 from bench.flagging import evaluate
-from monitor.cli import main
-from monitor.digest import build_digest
-from monitor.items import Article, Evidence, Flag, Flags
-from monitor.render import render_html, render_json, render_text
-from monitor.review import ReviewError, flagged_rows, review, reviewed_rows, verdict_topics
-from monitor.storage import Storage
+from monitor.article.item import Article, Evidence, Flag, Flags
+from monitor.cli.main import main
+from monitor.digest.build import build_digest
+from monitor.digest.render import render_html, render_json, render_text
+from monitor.ops.review import ReviewError, flagged_rows, review, reviewed_rows, verdict_topics
+from monitor.storage.database import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)

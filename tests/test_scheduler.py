@@ -22,11 +22,11 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
 )
 
-from monitor.config import Source
-from monitor.crawl import SourceResult
-from monitor.locks import Lock, source_lock_name
-from monitor.projectsettings import project_settings
-from monitor.scheduler import (
+from monitor.config.loader import project_settings
+from monitor.config.sources import Source
+from monitor.ops.crawl import SourceResult
+from monitor.ops.locks import Lock, source_lock_name
+from monitor.ops.scheduler import (
     KILLED,
     STOPPED,
     ChildResult,
@@ -35,7 +35,7 @@ from monitor.scheduler import (
     due_sources,
     is_due,
 )
-from monitor.storage import Storage
+from monitor.storage.database import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "site"
@@ -274,7 +274,7 @@ def test_a_crawl_killed_at_its_time_limit_leaves_whole_articles_and_no_lock(craw
     the parent's clock jumps past the time limit at that observable event."""
     import types
 
-    import monitor.scheduler as scheduler
+    import monitor.ops.scheduler as scheduler
 
     names = ["chinanews-scroll", "dmu-news"]
     monkeypatch.setenv("MONITOR_DOWNLOAD_DELAY", "2")  # 8 articles: the crawl is mid-way
@@ -322,7 +322,7 @@ def test_sigterm_stops_the_daemon_and_its_crawl_cleanly(crawl_env, tmp_path):
                        'schedule = "every 1h"\nmax_list_pages = 10\n')
     env = {**os.environ, "MONITOR_DOWNLOAD_DELAY": "2", "MONITOR_PROGRESS": "1"}
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "--sources-file", str(sources), "schedule",
+        [sys.executable, "-m", "monitor.cli.main", "--sources-file", str(sources), "schedule",
          "--replay", str(SITE)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -361,7 +361,7 @@ def test_monitor_run_exits_1_with_one_line_per_failed_source_then_waits_for_the_
 
     def run():
         return subprocess.run(
-            [sys.executable, "-m", "monitor.cli", "--sources-file", str(sources), "run"],
+            [sys.executable, "-m", "monitor.cli.main", "--sources-file", str(sources), "run"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
     first = run()

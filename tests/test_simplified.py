@@ -1,13 +1,13 @@
-"""monitor.simplified: one conversion per article, shared by the flags and the stories."""
+"""monitor.judgement.simplified: one conversion per article, shared by the flags and the stories."""
 
 from datetime import UTC, datetime
 
-from monitor import simplified as module
-from monitor.classify import classify
-from monitor.dedup import dedup_keys
-from monitor.items import Article
-from monitor.simplified import simplified, to_simplified
-from monitor.stories import story_text
+from monitor.article.item import Article
+from monitor.judgement import simplified as module
+from monitor.judgement.dedup import dedup_keys
+from monitor.judgement.flags import classify
+from monitor.judgement.simplified import simplified, to_simplified
+from monitor.judgement.stories import story_text
 
 
 def test_traditional_characters_become_simplified():

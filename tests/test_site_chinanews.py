@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from monitor.page import Page
-from monitor.process import process_page
-from monitor.savedpages import SavedPage, iter_pages
-from monitor.sites.chinanews import (
+from monitor.extraction.chinanews import (
     FAMILY,
     canonical_article_url,
     reporters,
     url_date,
 )
+from monitor.page.fetched import Page
+from monitor.page.saved import SavedPage, iter_pages
+from monitor.processing import process_page
 
 SITE = Path(__file__).resolve().parents[1] / "seeds" / "site"
 HOSTS = ("www.chinanews.com.cn", "www.chinanews.com")
@@ -64,7 +64,7 @@ def test_article_matches_expected(saved: SavedPage):
         assert snippet in body, snippet
     for snippet in expected["must_not_contain"]:
         assert snippet not in body, snippet
-    # the displayed date line comes first, whole: monitor.dates reads the time from it
+    # the displayed date line comes first, whole: monitor.article.dates reads the time from it
     published = datetime.fromisoformat(expected["published_at"])
     assert fields.date_candidates[0].text.startswith(published.strftime("%Y年%m月%d日 %H:%M"))
     assert fields.date_candidates[0].origin.startswith("site:")
@@ -106,7 +106,7 @@ def test_2022_template_fields_seed_003():
     assert fields.rule == "chinanews:2022+"
     assert [(c.text, c.origin) for c in fields.date_candidates] == [
         ("2025年05月04日 14:29 来源：中国新闻网 分享到：", "site:div.content_left_time"),
-    ]  # the dateline of the first paragraph is a candidate added by monitor.extract
+    ]  # the dateline of the first paragraph is a candidate added by monitor.extraction.chain
     assert fields.paragraphs[0].startswith("中新网乌鲁木齐5月4日电 (戚亚平 林国强)各科室")
     assert fields.notes == ["editor: 刘欢"]
     assert len(fields.images) == 1

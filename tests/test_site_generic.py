@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.page import Page
-from monitor.savedpages import load_page
-from monitor.sites.generic import (
+from monitor.extraction.generic import (
     FAMILY,
     Block,
     drop_noise,
@@ -16,6 +14,8 @@ from monitor.sites.generic import (
     split_images,
     split_trailer,
 )
+from monitor.page.fetched import Page
+from monitor.page.saved import load_page
 
 SITE = Path(__file__).resolve().parents[1] / "seeds" / "site"
 HOSPITAL = "www.zs5h.com/news-show-3391.html"

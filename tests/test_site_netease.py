@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.page import Page
-from monitor.replay import ReplayIndex
-from monitor.savedpages import SavedPage, iter_pages
-from monitor.sites.netease import FAMILY, article_id, canonical_article_url, listed_url
+from monitor.extraction.netease import FAMILY, article_id, canonical_article_url, listed_url
+from monitor.page.fetched import Page
+from monitor.page.replay import ReplayIndex
+from monitor.page.saved import SavedPage, iter_pages
 
 SITE = Path(__file__).resolve().parents[1] / "seeds" / "site"
 HOSTS = ("www.163.com", "news.163.com", "dy.163.com", "3g.163.com")

@@ -1,4 +1,4 @@
-"""The one selector schema (monitor.sites.schema): every family's templates, and a source's
+"""The one selector schema (monitor.extraction.schema): every family's templates, and a source's
 ``selectors`` overriding any family the same way."""
 
 from __future__ import annotations
@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.page import Page
-from monitor.savedpages import iter_pages
-from monitor.sites import chinanews, family_for, generic, netease, vsb
-from monitor.sites.schema import Selectors, from_config
-from monitor.text import squash
+from monitor.article.text import squash
+from monitor.extraction import chinanews, generic, netease, vsb
+from monitor.extraction.registry import family_for
+from monitor.extraction.schema import Selectors, from_config
+from monitor.page.fetched import Page
+from monitor.page.saved import iter_pages
 
 SITE = Path(__file__).resolve().parents[1] / "seeds" / "site"
 FAMILIES = (netease, chinanews, vsb, generic)

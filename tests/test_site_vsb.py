@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.page import Page
-from monitor.savedpages import load_page
-from monitor.sites.vsb import FAMILY
+from monitor.extraction.vsb import FAMILY
+from monitor.page.fetched import Page
+from monitor.page.saved import load_page
 
 SITE = Path(__file__).resolve().parents[1] / "seeds" / "site"
 ARTICLES = [
@@ -174,7 +174,7 @@ def test_no_article_form_means_no_match():
 def test_a_sources_selectors_override_the_vsb_template():
     """A generic or university source's selectors count on a VSB page too (the same way as
     on every family): the body, and the title / date line they point at."""
-    from monitor.extract import extract_article
+    from monitor.extraction.chain import extract_article
 
     page, _ = saved("www.dmu.edu.cn/info-1142-23456.htm")
     own = FAMILY.extract(page)

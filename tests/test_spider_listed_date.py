@@ -10,8 +10,8 @@ from pathlib import Path
 import scrapy
 from scrapy.http import HtmlResponse
 
-from monitor.config import load_sources
-from monitor.dates import resolve_published
+from monitor.article.dates import resolve_published
+from monitor.config.sources import load_sources
 from spiders.netease import NeteaseSpider
 
 ROOT = Path(__file__).resolve().parents[1]

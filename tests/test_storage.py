@@ -2,8 +2,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.items import Article, Evidence, Flag, Flags
-from monitor.storage import Storage, StorageError
+from monitor.article.item import Article, Evidence, Flag, Flags
+from monitor.storage.database import Storage, StorageError
 
 CST = timezone(timedelta(hours=8))
 

@@ -13,9 +13,9 @@ from scrapy.utils.test import get_crawler
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from monitor.article.item import Article
 from monitor.crawling.skip_stored import SkipStoredMiddleware
-from monitor.items import Article
-from monitor.storage import Storage
+from monitor.storage.database import Storage
 from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 

@@ -1,4 +1,4 @@
-"""monitor.stories: seeds against reposts derived from them, different stories on the same
+"""monitor.judgement.stories: seeds against reposts derived from them, different stories on the same
 topic, signature persistence, the story index in the database (LSH bands), the
 representative rule, and the precision / recall floor on the pairs files (read through
 bench.dedup)."""
@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 from opencc import OpenCC
 
-from monitor.items import Article
-from monitor.storage import Storage
-from monitor.stories import (
+from monitor.article.item import Article
+from monitor.judgement.stories import (
     BANDS,
     NUM_PERM,
     Member,
@@ -29,6 +28,7 @@ from monitor.stories import (
     signature,
     story_text,
 )
+from monitor.storage.database import Storage
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")
@@ -257,7 +257,7 @@ def test_signature_is_datasketch_minhash(text):
     """``signature`` computes datasketch's MinHash itself (faster): the same values."""
     from datasketch import MinHash
 
-    from monitor.stories import _SEED, shingles
+    from monitor.judgement.stories import _SEED, shingles
 
     reference = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=zlib.crc32)
     reference.update_batch([gram.encode("utf-8") for gram in shingles(text)])
@@ -307,7 +307,7 @@ def test_stored_copies_join_the_story_of_their_original(db_url):
 
 
 def test_reprocessing_an_article_reindexes_its_bands(tmp_path):
-    from monitor.dedup import dedup_keys
+    from monitor.judgement.dedup import dedup_keys
 
     stored = Stored(f"sqlite:///{tmp_path / 'monitor.db'}")
     first = stored.add(*seed_article("000"))

@@ -11,13 +11,13 @@ import time_machine
 from lxml import html
 from test_web import Server, fetch
 
-from monitor.cli import main
-from monitor.delivery import webhook_payload
-from monitor.digest import build_digest
-from monitor.items import Article, Evidence, Flag, Flags
-from monitor.projectsettings import project_settings
-from monitor.storage import Storage
-from monitor.web import create_app
+from monitor.article.item import Article, Evidence, Flag, Flags
+from monitor.cli.main import main
+from monitor.config.loader import project_settings
+from monitor.digest.build import build_digest
+from monitor.digest.delivery import webhook_payload
+from monitor.ops.web import create_app
+from monitor.storage.database import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -110,7 +110,7 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
 
 
 def test_the_daemons_feed_file_and_the_digest_never_read_raw_pages(tmp_path, monkeypatch):
-    from monitor.delivery import write_feed
+    from monitor.digest.delivery import write_feed
 
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)

@@ -1,6 +1,6 @@
 import pytest
 
-from monitor.urls import url_key
+from monitor.page.urls import url_key
 
 SAME = [
     ("https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html",

@@ -19,11 +19,11 @@ import time_machine
 import uvicorn
 from lxml import html
 
-from monitor.cli import main
-from monitor.items import Article, Evidence, Flag, Flags, Image
-from monitor.projectsettings import project_settings
-from monitor.storage import Storage
-from monitor.web import check_binding, create_app
+from monitor.article.item import Article, Evidence, Flag, Flags, Image
+from monitor.cli.main import main
+from monitor.config.loader import project_settings
+from monitor.ops.web import check_binding, create_app
+from monitor.storage.database import Storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime.now(CST).replace(microsecond=0) - timedelta(hours=1)
@@ -361,7 +361,7 @@ def test_screenshots_of_the_web_page(site, browser, tmp_path, width):
 def test_behind_a_proxy_the_public_address_is_the_pages_origin():
     from starlette.requests import Request
 
-    from monitor.web import BadRequest, _same_origin
+    from monitor.ops.web import BadRequest, _same_origin
 
     def request(origin: str) -> Request:
         return Request({"type": "http", "method": "POST", "path": "/", "headers": [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from scrapy import signals
 
-from monitor.storage import Storage
+from monitor.storage.database import Storage
 
 _OPEN: dict[str, tuple[Storage, set[int]]] = {}  # database URL -> (storage, crawler ids)
 

@@ -1,7 +1,7 @@
 """HTTP(S) download handlers with the replay of saved pages.
 
 With ``MONITOR_REPLAY_DIR`` set, every request is answered by a replay server on
-127.0.0.1 (``monitor.replay``) over real HTTP, and the response keeps the original URL.
+127.0.0.1 (``monitor.page.replay``) over real HTTP, and the response keeps the original URL.
 ``MonitorDownloadHandler`` (the default) is scrapy-playwright's handler: requests marked
 ``playwright`` go through the browser, whose own requests (the page, its scripts, its
 XHR) are then fulfilled from the replay server too. ``ReplayingHTTPHandler`` is the plain
@@ -17,7 +17,7 @@ from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from monitor.replay import ReplayIndex, ReplayServer
+from monitor.page.replay import ReplayIndex, ReplayServer
 
 
 class _Replay:

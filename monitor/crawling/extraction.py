@@ -7,7 +7,7 @@ crawl process, between downloads. With N > 0 it runs in N worker processes
 while the crawl process goes on downloading, cleaning, classifying and storing: on a
 machine with spare cores the crawl is then bound by the network, not by one core.
 
-The result is the same either way: ``monitor.extract.extract_article`` on the same page.
+The result is the same either way: ``monitor.extraction.chain.extract_article`` on the same page.
 The raw page does not travel back (the crawl process has it). A worker that dies (killed,
 out of memory) fails that page as a parse error, named in the run record; the next pages
 get a new pool.
@@ -20,9 +20,9 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from monitor.extract import extract_article
-from monitor.items import Article
-from monitor.page import Page
+from monitor.article.item import Article
+from monitor.extraction.chain import extract_article
+from monitor.page.fetched import Page
 
 
 class ExtractionCrashed(Exception):

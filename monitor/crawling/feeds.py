@@ -13,7 +13,7 @@ from scrapy.exporters import (
     XmlItemExporter,
 )
 
-from monitor.items import Article
+from monitor.article.item import Article
 
 
 def exportable(item):

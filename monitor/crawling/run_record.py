@@ -11,7 +11,7 @@ from __future__ import annotations
 from scrapy import signals
 
 from monitor.crawling.database import crawler_storage
-from monitor.storage import Storage, StorageError
+from monitor.storage.database import Storage, StorageError
 
 
 def source_stats(stats: dict, source: str) -> dict:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from scrapy import Request, signals
 
 from monitor.crawling.database import crawler_storage
-from monitor.storage import Storage
-from monitor.urls import url_key
+from monitor.page.urls import url_key
+from monitor.storage.database import Storage
 
 
 class SkipStoredMiddleware:

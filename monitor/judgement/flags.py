@@ -1,0 +1,282 @@
+"""Topic flags for an article: medical aid and sister-hospital partnerships, with evidence.
+
+``classify(title, body)`` is pure. The weighted patterns and the scoring constants are data
+in ``rules/flags.toml`` (its header explains the scoring); this module applies them per
+sentence, checks who takes part (``monitor.judgement.entities``), and fills the institutions and
+places of the article.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from monitor.article.item import Evidence, Flag, Flags
+from monitor.judgement import entities
+from monitor.judgement.simplified import to_simplified
+
+FLAGS = ("medical_aid", "sister_hospital")
+LEAD_SENTENCES = 5  # places are read from the title, these first sentences and the evidence
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]+[”’」』]*")
+_NOT_WORD = re.compile(r"[\W_]+")
+REPEAT_SLACK = 8  # characters a body sentence may add to the title and still only repeat it
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    weight: float
+    needs: str | None = None  # None | "medical" | "parties" | "school"
+    otherwise: float = 0.0  # weight when a "school" rule finds no medical school
+
+
+@dataclass(frozen=True)
+class _Config:
+    rules: dict[str, tuple[_Rule, ...]]
+    any_rule: dict[str, re.Pattern[str]]  # matches where one of the flag's rules matches
+    veto: dict[str, re.Pattern[str]]
+    context: dict[str, re.Pattern[str]]
+    threshold: float
+    title_weight: float
+    max_evidence: int
+    negation_window: int
+    look_back_sentences: int
+    actions: tuple[re.Pattern[str], ...]
+    words: tuple[str, ...]  # words a matched span must not cut (rules' [evidence] words)
+
+
+@cache
+def _config() -> _Config:
+    data = tomllib.loads((entities.RULES_DIR / "flags.toml").read_text("utf-8"))
+    ctx = data["context"]
+    return _Config(
+        rules={
+            flag: tuple(
+                _Rule(
+                    re.compile(r["pattern"]),
+                    float(r["weight"]),
+                    r.get("needs"),
+                    float(r.get("otherwise", 0.0)),
+                )
+                for r in data[flag]
+            )
+            for flag in FLAGS
+        },
+        any_rule={flag: re.compile("|".join(f"(?:{r['pattern']})" for r in data[flag]))
+                  for flag in FLAGS},
+        veto={flag: re.compile(data["veto"][flag]) for flag in FLAGS},
+        context={k: re.compile(v) for k, v in ctx.items() if isinstance(v, str)},
+        threshold=float(data["threshold"]),
+        title_weight=float(data["title_weight"]),
+        max_evidence=int(data["max_evidence"]),
+        negation_window=int(data["negation_window"]),
+        look_back_sentences=int(ctx["look_back_sentences"]),
+        actions=tuple(re.compile(a) for a in data["digest"]["actions"]),
+        words=tuple(sorted(data["evidence"]["words"], key=len, reverse=True)),
+    )
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences, without their final punctuation (a closing quote after 。 included)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _medical_parties(sentence: str) -> int:
+    """How many distinct medical institutions a sentence names (resolving short forms)."""
+    ctx = _config().context
+    mentions = entities.find_institutions(sentence)
+    full = [m.name for m in mentions if m.kind != "abbreviation"]
+    count = len({entities.resolve(m.name, full) for m in mentions})
+    if ctx["both_medical"].search(sentence):
+        count = max(count, 2)
+    return count + len(ctx["one_medical"].findall(sentence))
+
+
+def _parties_ok(sentences: list[str], index: int) -> bool:
+    """At least two medical institutions take part in sentence ``index`` and no company does.
+    For 双方签订 the parties are the ones named in the nearest sentences before it, then in
+    the title; lists of who attended (出席, 参加) name guests, not parties, and are skipped."""
+    cfg = _config()
+    ctx = cfg.context
+    sentence = sentences[index]
+    if ctx["company"].search(sentence):
+        return False
+    if _medical_parties(sentence) >= 2:
+        return True
+    if index == 0 or not ctx["look_back"].search(sentence):
+        return False
+    before = sentences[max(1, index - cfg.look_back_sentences) : index][::-1] + sentences[:1]
+    for earlier in before:
+        if ctx["attendance"].search(earlier):
+            continue
+        if ctx["company"].search(earlier):
+            return False
+        if _medical_parties(earlier) >= 2:
+            return True
+    return False
+
+
+def _negated(sentence: str, start: int) -> bool:
+    cfg = _config()
+    return bool(
+        cfg.context["negation"].search(sentence[max(0, start - cfg.negation_window) : start])
+    )
+
+
+def _sentence_score(flag: str, sentences: list[str], index: int) -> tuple[float, list[str]]:
+    """The best rule weight in one sentence, and every term matched there."""
+    cfg = _config()
+    sentence = sentences[index]
+    if not cfg.any_rule[flag].search(sentence):  # most sentences: one search, not one per rule
+        return 0.0, []
+    vetoed = bool(cfg.veto[flag].search(sentence))
+    best, terms = 0.0, []
+    for rule in cfg.rules[flag]:
+        if rule.needs and vetoed:
+            continue
+        hits = [m for m in rule.pattern.finditer(sentence) if not _negated(sentence, m.start())]
+        if not hits:
+            continue
+        weight = rule.weight
+        if rule.needs == "medical" and not cfg.context["medical"].search(sentence):
+            continue
+        if rule.needs == "parties" and not _parties_ok(sentences, index):
+            continue
+        if rule.needs == "school" and not cfg.context["medical_school"].search(sentence):
+            weight = rule.otherwise
+        if weight <= 0:
+            continue
+        best = max(best, weight)
+        terms += [t for t in (word_span(sentence, m.start(), m.end()) for m in hits)
+                  if t not in terms]
+    return best, _distinct(terms)
+
+
+_QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"'}
+
+
+def word_span(sentence: str, start: int, end: int) -> str:
+    """The matched text ``sentence[start:end]`` widened so that it cuts no word of the
+    rules' ``[evidence] words`` (援疆, 医疗队 …) and leaves no quote half open: a reviewer
+    reads 组团式”医疗援疆, not 组团式”医疗援."""
+    words = _config().words
+    changed = True
+    while changed:
+        changed = False
+        for word in words:
+            for k in range(1, len(word)):  # a word straddling the end, then the start
+                if end - k >= start and sentence.startswith(word, end - k):
+                    end, changed = end - k + len(word), True
+                at = start - len(word) + k
+                if at >= 0 and sentence.startswith(word, at):
+                    start, changed = at, True
+    span = sentence[start:end]
+    for opening, closing in _QUOTES.items():
+        if opening != closing and span.count(closing) > span.count(opening):
+            if start > 0 and sentence[start - 1] == opening:
+                start -= 1
+        elif opening != closing and span.count(opening) > span.count(closing):
+            if end < len(sentence) and sentence[end] == closing:
+                end += 1
+    return sentence[start:end]
+
+
+def _repeats(sentence: str, title: str) -> bool:
+    """Whether ``sentence`` says no more than the title (the same words, give or take a few
+    characters of dateline or punctuation)."""
+    a, b = _NOT_WORD.sub("", sentence), _NOT_WORD.sub("", title)
+    return bool(a) and (a in b or (b in a and len(a) - len(b) <= REPEAT_SLACK))
+
+
+def _distinct(terms: list[str]) -> list[str]:
+    """Matched terms without those inside a longer one (援藏 within 援藏医疗队), in order."""
+    return [t for t in terms if not any(t != other and t in other for other in terms)]
+
+
+def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
+    """The flag, and every sentence that scored for it (in text order)."""
+    cfg = _config()
+    scored = []
+    for index, sentence in enumerate(sentences):
+        score, terms = _sentence_score(flag, sentences, index)
+        if score > 0:
+            weight = cfg.title_weight if index == 0 else 1.0
+            scored.append((score * weight, index, Evidence(sentence, terms)))
+    total = float(sum(s for s, _, _ in scored))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    # the digest shows the title already: the body's own sentences are the evidence, unless
+    # only the title (or the body repeating it) scored
+    body = [t for t in scored if t[1] > 0 and not _repeats(t[2].sentence, sentences[0])]
+    evidence: list[Evidence] = []
+    for _, _, item in body or scored:
+        if len(evidence) < cfg.max_evidence and all(e.sentence != item.sentence for e in evidence):
+            evidence.append(item)
+    hit = [e.sentence for _, _, e in sorted(scored, key=lambda t: t[1])]
+    return Flag(value=total >= cfg.threshold, score=round(total, 2), evidence=evidence), hit
+
+
+def classify(title: str, body: str, *, simplified: bool = False) -> Flags:
+    """Flags for one article; the title is weighted above the body (see rules/flags.toml).
+    Rules are written in simplified characters: the text is converted first, unless
+    ``simplified`` says it already is (``monitor.judgement.simplified.simplified``)."""
+    title, body = title or "", body or ""
+    if not simplified:
+        title, body = to_simplified(title), to_simplified(body)
+    title = title.strip()
+    sentences = [title, *split_sentences(body)]
+    (aid, aid_hits), (sister, sister_hits) = (_flag(f, sentences) for f in FLAGS)
+    place_text = "\n".join(sentences[: 1 + LEAD_SENTENCES] + aid_hits + sister_hits)
+    flags = Flags(
+        medical_aid=aid,
+        sister_hospital=sister,
+        institutions=entities.institutions(title + "\n" + body),
+        places=entities.places(place_text),
+    )
+    flags.partners = partners(flags, title if title in sister_hits[:1] else None)
+    return flags
+
+
+def flags_to_dict(flags: Flags) -> dict:
+    """A JSON-ready view of ``flags``: values, scores, evidence, institutions and places."""
+    out: dict = {name: getattr(flags, name).value for name in FLAGS}
+    out["scores"] = {name: getattr(flags, name).score for name in FLAGS}
+    out["evidence"] = {
+        name: [
+            {"sentence": e.sentence, "terms": list(e.terms)} for e in getattr(flags, name).evidence
+        ]
+        for name in FLAGS
+    }
+    out["institutions"] = list(flags.institutions)
+    out["places"] = list(flags.places)
+    out["partners"] = [list(p) for p in flags.partners]
+    return out
+
+
+def partners(flags: Flags, title: str | None = None) -> list[tuple[str, str, str]]:
+    """The partnerships behind a sister_hospital flag, for the digest's line
+    "A ↔ B: 签订战略合作框架协议": (A, B, what they did), one per pair of institutions,
+    read from ``title`` (when it scored for the flag: headlines name both sides) and the
+    evidence sentences."""
+    if not flags.sister_hospital.value:
+        return []
+    cfg = _config()
+    out: list[tuple[str, str, str]] = []
+    sentences = [title] if title else []
+    sentences += [e.sentence for e in flags.sister_hospital.evidence if e.sentence != title]
+    for sentence in sentences:
+        names: list[str] = []
+        for mention in entities.find_institutions(sentence):
+            name = entities.resolve(mention.name, flags.institutions)
+            if name not in names:
+                names.append(name)
+        if len(names) < 2 and cfg.context["both_medical"].search(sentence):
+            names = flags.institutions[:2]
+        found = next((m for m in (a.search(sentence) for a in cfg.actions) if m), None)
+        if len(names) < 2 or found is None:
+            continue
+        action = found.group().replace("”", "").replace('"', "")
+        if not any({a, b} == set(names[:2]) for a, b, _ in out):
+            out.append((names[0], names[1], action))
+    return out
