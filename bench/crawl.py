@@ -382,12 +382,11 @@ def instrument(settings) -> Stages:
     extract = importlib.import_module("monitor.extraction.chain")
     stages.patch(extract, "run_trafilatura", "trafilatura")
     stages.patch(extract, "find_generic_date", "htmldate")
-    for path in sorted(settings.getdict("ITEM_PIPELINES"),
-                       key=lambda p: settings.getdict("ITEM_PIPELINES")[p] or 0):
-        cls = load_object(path)
-        stage = re.sub(r"Pipeline$", "", cls.__name__).lower()
-        stages.patch(cls, "process_item", "dedup lookups" if stage == "dedupe" else stage)
-    stages.patch(importlib.import_module("pipelines.dedupe"), "dedup_keys", "dedup keys")
+    processing = importlib.import_module("monitor.processing")
+    for index, step in enumerate(processing.STEPS):  # each step of the ProcessPipeline
+        stage = "dedup keys" if step.name == "dedupe" else step.name
+        processing.STEPS[index] = processing.Step(step.name, stages.timed(stage, step.run))
+    stages.patch(load_object("pipelines.store.StorePipeline"), "process_item", "store")
     skip = importlib.import_module("monitor.crawling.skip_stored")
     for name in ("unstored", "process_request"):  # before: a query per request
         stages.patch(skip.SkipStoredMiddleware, name, "skip-stored look-ups")
@@ -425,13 +424,13 @@ def _handler_class():
 def crawl_child(config: dict) -> dict:
     """One crawl in this (fresh) process; returns what it measured."""
     import monitor.ops.crawl as crawl
-    from monitor.config.loader import project_settings
+    from monitor.config.loader import load_settings
     from monitor.config.sources import load_sources
-    from monitor.storage.database import Storage
+    from monitor.storage.migrations import open_storage
 
     globals()["BenchReplayHandler"] = _handler_class()
     crawl.PLAIN_HTTP_HANDLER = f"{__name__}.BenchReplayHandler"
-    settings = project_settings(
+    settings = load_settings(
         MONITOR_SOURCES=config["sources"],
         MONITOR_DATABASE_URL=config["database"],
         MONITOR_DATA_DIR=config["folder"],
@@ -445,7 +444,7 @@ def crawl_child(config: dict) -> dict:
         CONCURRENT_REQUESTS_PER_DOMAIN=config["concurrency"],
         MONITOR_EXTRACT_PROCESSES=config["extract_processes"],
     )
-    Storage(config["database"]).close()  # the schema, before the crawlers open it
+    open_storage(config["database"]).close()  # the schema, before the crawlers open it
     stages = instrument(settings)
     profiler = None
     if config.get("profile"):
@@ -519,7 +518,7 @@ class CrawlReport:
 
 
 STAGE_ORDER = ("list pages", "extraction", "trafilatura", "htmldate", "clean", "dates",
-               "dedup keys", "dedup lookups", "classify", "store", "skip-stored look-ups")
+               "unusable", "dedup keys", "classify", "store", "skip-stored look-ups")
 
 
 def run_crawl(label: str, folder: Path, port: int, concurrency: int,

@@ -58,7 +58,9 @@ from monitor.judgement.stories import (
     signature,
     story_text,
 )
-from monitor.storage.database import Storage, StoredArticle, Story, StoryBand
+from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
+from monitor.storage.models import StoredArticle, Story, StoryBand
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "data" / "story_pairs.jsonl"
@@ -285,7 +287,7 @@ def _candidates(storage: Storage, sig: Signature, own: int) -> int:
 
 
 def measure(size: int, stored: list[bytes], rng: random.Random, folder: Path) -> Level:
-    storage = Storage(f"sqlite:///{folder / f'bench-{size}.db'}")
+    storage = open_storage(f"sqlite:///{folder / f'bench-{size}.db'}")
     started = time.perf_counter()
     _fill(storage, stored, size)
     level = Level(size, time.perf_counter() - started, _table_mb(storage, "story_bands"),

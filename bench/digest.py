@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.article.item import Article, Evidence, Flag, Flags, Image
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
@@ -39,7 +39,7 @@ def seed_sentences() -> list[str]:
 def build(path: Path, stories: int) -> None:
     sentences = seed_sentences()
     random.seed(7)
-    storage = Storage(f"sqlite:///{path}")
+    storage = open_storage(f"sqlite:///{path}")
     now = datetime.now(UTC)
     page = ("<html><body>" + "<p>" + "医疗援疆" * (PAGE_BYTES // 12) + "</p></body></html>")
     raw = page.encode("utf-8")[:PAGE_BYTES]

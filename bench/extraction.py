@@ -35,7 +35,7 @@ from monitor.processing import process_page
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+TZ = ZoneInfo("Asia/Shanghai")
 KIND_OF_SITE = {"netease": "netease", "chinanews": "chinanews", "vsb": "university",
                 "generic": "generic"}
 
@@ -63,8 +63,8 @@ def same_time(found: datetime | None, expected: str | None, *, day: bool = False
     """Same calendar minute (or day) in Asia/Shanghai; naive times are Shanghai times."""
     if expected is None or found is None:
         return found is None and expected is None
-    gold = datetime.fromisoformat(expected).astimezone(SHANGHAI)
-    moment = (found if found.tzinfo else found.replace(tzinfo=SHANGHAI)).astimezone(SHANGHAI)
+    gold = datetime.fromisoformat(expected).astimezone(TZ)
+    moment = (found if found.tzinfo else found.replace(tzinfo=TZ)).astimezone(TZ)
     if day:
         return moment.date() == gold.date()
     return moment.replace(second=0, microsecond=0) == gold.replace(second=0, microsecond=0)

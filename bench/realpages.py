@@ -45,8 +45,8 @@ from monitor.page.fetched import Page
 from monitor.processing import process_page
 
 ROOT = Path(__file__).resolve().parents[1]
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-FETCHED_AT = datetime(2024, 12, 31, tzinfo=SHANGHAI)
+TZ = ZoneInfo("Asia/Shanghai")
+FETCHED_AT = datetime(2024, 12, 31, tzinfo=TZ)
 TAIL_SLACK = 60  # body_last within this many characters of the end (a trailing credit)
 # The all-fields share of ours on the real pages must not drop under this: the value last
 # measured (tests/test_realpages.py). Raise it when extraction improves; never above.
@@ -126,10 +126,10 @@ def _same_moment(found: datetime | None, published: str) -> bool:
     if found is None:
         return False
     if "T" not in published:  # the page shows a date only
-        return found.astimezone(SHANGHAI).date().isoformat() == published
-    gold = datetime.fromisoformat(published).astimezone(SHANGHAI)
-    moment = found if found.tzinfo else found.replace(tzinfo=SHANGHAI)
-    return moment.astimezone(SHANGHAI).strftime("%Y%m%d%H%M") == gold.strftime("%Y%m%d%H%M")
+        return found.astimezone(TZ).date().isoformat() == published
+    gold = datetime.fromisoformat(published).astimezone(TZ)
+    moment = found if found.tzinfo else found.replace(tzinfo=TZ)
+    return moment.astimezone(TZ).strftime("%Y%m%d%H%M") == gold.strftime("%Y%m%d%H%M")
 
 
 def check(truth: Truth, found: Found) -> Checked:

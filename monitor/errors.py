@@ -1,9 +1,21 @@
 """Exceptions in the words an operator needs: what failed, on which file or database, why.
-One place, used by the CLI (one line, exit 2) and the daemon's log."""
+
+Every problem the operator can act on is a ``MonitorError``: the CLI prints it as one line
+(exit 2) and the daemon logs it the same way, through ``plain_error``.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError
+
+
+class MonitorError(Exception):
+    """A problem with a message written for the operator (one line, no traceback)."""
+
+
+class ConfigError(MonitorError, ValueError):
+    """A setting or the sources file is missing or wrong; the message says where and how
+    to fix it."""
 
 
 def plain_error(exc: BaseException) -> str:

@@ -1,186 +1,164 @@
-"""Scrapy project settings. Monitor settings are ``MONITOR_*``; each can be overridden by an
-environment variable of the same name (or ``-s NAME=value`` on the scrapy command line)."""
+"""The project's settings: literal defaults only, as Scrapy's ``default_settings.py``.
 
-import os
-import shutil
+Monitor settings are ``MONITOR_*``. Nothing here reads the environment: the one loader
+(``monitor.config.loader``) applies ``MONITOR_*`` environment variables and ``-s NAME=VALUE``
+options, checks every value against the type of its default, and derives what follows from
+them (the Scrapy settings below that follow a ``MONITOR_*`` one, the browser, the paths).
+``scrapy crawl`` goes through the same loader (the ``ADDONS`` entry at the end).
+"""
 
 # ---------------------------------------------------------------- monitor settings
 
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _number(kind, name: str, default: str):
-    value = _env(name, default)
-    try:
-        return kind(value)
-    except ValueError:
-        words = "a whole number" if kind is int else "a number"
-        raise ValueError(f"{name}={value!r} is not {words}") from None
-
-
-def _float(name: str, default: str) -> float:
-    return _number(float, name, default)
-
-
-def _int(name: str, default: str) -> int:
-    return _number(int, name, default)
-
-
-MONITOR_DATA_DIR = _env("MONITOR_DATA_DIR", "data")
-MONITOR_DATABASE_URL = _env("MONITOR_DATABASE_URL", f"sqlite:///{MONITOR_DATA_DIR}/monitor.db")
-MONITOR_SOURCES = _env("MONITOR_SOURCES", "sources.toml")
+MONITOR_DATA_DIR = "data"
+# empty: sqlite:///<MONITOR_DATA_DIR>/monitor.db (monitor.config.paths)
+MONITOR_DATABASE_URL = ""
+MONITOR_SOURCES = "sources.toml"
 # replay saved pages from this folder instead of the network (see monitor/replay.py)
-MONITOR_REPLAY_DIR = _env("MONITOR_REPLAY_DIR", "")
+MONITOR_REPLAY_DIR = ""
 # list pages are followed until they reach articles older than the horizon: the last
 # successful run minus this many days
-MONITOR_HORIZON_DAYS = _float("MONITOR_HORIZON_DAYS", "1")
+MONITOR_HORIZON_DAYS = 1.0
 # before a source's first successful run: the list page's fetch time minus this many days
-MONITOR_FIRST_RUN_DAYS = _float("MONITOR_FIRST_RUN_DAYS", "7")
+MONITOR_FIRST_RUN_DAYS = 7.0
 # the browser for JavaScript pages; found on PATH when not set
-MONITOR_BROWSER = _env("MONITOR_BROWSER", "") or next(
-    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), ""
-)
+MONITOR_BROWSER = ""
 # article links taken from one list page, in list order (newest first); the rest are cut
 # and counted in the run record (a list of thousands of links would eat the time limit)
-MONITOR_MAX_LINKS_PER_LIST = _int("MONITOR_MAX_LINKS_PER_LIST", "200")
+MONITOR_MAX_LINKS_PER_LIST = 200
 # crawl logs (<MONITOR_DATA_DIR>/logs/crawl-*.log) older than this many days are deleted
-MONITOR_LOG_KEEP_DAYS = _float("MONITOR_LOG_KEEP_DAYS", "14")
-MONITOR_PROGRESS = _env("MONITOR_PROGRESS", "1") == "1"  # one line per source on stdout
+MONITOR_LOG_KEEP_DAYS = 14.0
+MONITOR_PROGRESS = True  # one line per source on stdout
 
 # ---------------------------------------------------------------- operations
-# (monitor.ops.scheduler, monitor.ops.locks, monitor.ops.health)
+# (monitor.ops: schedules, child, cycle, daemon, locks, health)
 
 # a crawl started by `monitor run` or `monitor schedule` runs in a child process that is
 # ended after this many seconds (SIGTERM, then SIGKILL after the grace time)
-MONITOR_CRAWL_TIME_LIMIT = _float("MONITOR_CRAWL_TIME_LIMIT", "1800")
-MONITOR_CRAWL_KILL_GRACE = _float("MONITOR_CRAWL_KILL_GRACE", "10")
+MONITOR_CRAWL_TIME_LIMIT = 1800.0
+MONITOR_CRAWL_KILL_GRACE = 10.0
 # per-source file locks; default <MONITOR_DATA_DIR>/locks
-MONITOR_LOCK_DIR = _env("MONITOR_LOCK_DIR", "")
+MONITOR_LOCK_DIR = ""
 # `monitor run`: an "every N" schedule counts as due this many seconds early, so that cron
 # calls a few seconds apart from the last run's start do not skip a whole period
-MONITOR_DUE_SLACK = _float("MONITOR_DUE_SLACK", "300")
+MONITOR_DUE_SLACK = 300.0
 # `monitor schedule`: crawls at once; a run missed by more than the misfire grace time
 # (seconds) is skipped, missed runs within it are coalesced into one
-MONITOR_SCHEDULER_WORKERS = _int("MONITOR_SCHEDULER_WORKERS", "4")
-MONITOR_MISFIRE_GRACE = _int("MONITOR_MISFIRE_GRACE", "3600")
+MONITOR_SCHEDULER_WORKERS = 4
+MONITOR_MISFIRE_GRACE = 3600
 # the daemon writes the digest of the previous day to <MONITOR_DATA_DIR>/digests
-MONITOR_DIGEST_SCHEDULE = _env("MONITOR_DIGEST_SCHEDULE", "0 8 * * *")
+MONITOR_DIGEST_SCHEDULE = "0 8 * * *"
 # health checks (monitor/health.py)
-MONITOR_HEALTH_EMPTY_RUNS = _int("MONITOR_HEALTH_EMPTY_RUNS", "5")
-MONITOR_HEALTH_MAX_ERROR_RATE = _float("MONITOR_HEALTH_MAX_ERROR_RATE", "0.5")
-MONITOR_HEALTH_COVERAGE_DROP = _float("MONITOR_HEALTH_COVERAGE_DROP", "0.3")
-MONITOR_HEALTH_COVERAGE_ARTICLES = _int("MONITOR_HEALTH_COVERAGE_ARTICLES", "5")
+MONITOR_HEALTH_EMPTY_RUNS = 5
+MONITOR_HEALTH_MAX_ERROR_RATE = 0.5
+MONITOR_HEALTH_COVERAGE_DROP = 0.3
+MONITOR_HEALTH_COVERAGE_ARTICLES = 5
 
 # ---------------------------------------------------------------- distributed mode
-# (monitor.ops.distributed) MONITOR_REDIS_URL with a PostgreSQL database switches it on
+# (monitor.crawling.cluster) MONITOR_REDIS_URL with a PostgreSQL database switches it on
 
-MONITOR_REDIS_URL = _env("MONITOR_REDIS_URL", "")
+MONITOR_REDIS_URL = ""
 # every Redis key of the cluster starts with this (several clusters can share one Redis)
-MONITOR_REDIS_PREFIX = _env("MONITOR_REDIS_PREFIX", "medcoop")
+MONITOR_REDIS_PREFIX = "medcoop"
 # the per-cycle dedup sets of requests in flight expire after this many seconds
-MONITOR_REDIS_SEEN_TTL = int(_env("MONITOR_REDIS_SEEN_TTL", "86400"))
+MONITOR_REDIS_SEEN_TTL = 86400
 # `monitor worker`: its name in run records and output (default host-pid)
-MONITOR_WORKER_ID = _env("MONITOR_WORKER_ID", "")
+MONITOR_WORKER_ID = ""
 # `monitor schedule` in distributed mode: when each node dispatches the due sources
-MONITOR_DISPATCH_SCHEDULE = _env("MONITOR_DISPATCH_SCHEDULE", "every 1m")
+MONITOR_DISPATCH_SCHEDULE = "every 1m"
 
 # ---------------------------------------------------------------- digest delivery
 # (monitor.digest.delivery: `monitor digest --send`); nothing is sent where nothing is set
 
 # Apprise URLs, separated by spaces (mailtos://…, feishu://…, tgram://…, wecombot://…,
 # dingtalk://…): mail gets the HTML digest, the others the Markdown message
-MONITOR_NOTIFY = _env("MONITOR_NOTIFY", "")
+MONITOR_NOTIFY = ""
 # mail: the HTML digest with a plain-text alternative; MONITOR_SMTP_TO is a comma-separated
 # list; security: starttls (port 587), ssl (implicit TLS, port 465) or none (a local relay)
-MONITOR_SMTP_HOST = _env("MONITOR_SMTP_HOST", "")
-MONITOR_SMTP_PORT = _int("MONITOR_SMTP_PORT", "587")
-MONITOR_SMTP_SECURITY = _env("MONITOR_SMTP_SECURITY", "starttls")
-MONITOR_SMTP_USER = _env("MONITOR_SMTP_USER", "")
-MONITOR_SMTP_PASSWORD = _env("MONITOR_SMTP_PASSWORD", "")
-MONITOR_SMTP_FROM = _env("MONITOR_SMTP_FROM", "")
-MONITOR_SMTP_TO = _env("MONITOR_SMTP_TO", "")
+MONITOR_SMTP_HOST = ""
+MONITOR_SMTP_PORT = 587
+MONITOR_SMTP_SECURITY = "starttls"
+MONITOR_SMTP_USER = ""
+MONITOR_SMTP_PASSWORD = ""
+MONITOR_SMTP_FROM = ""
+MONITOR_SMTP_TO = ""
 # a CA bundle (PEM) for a server certificate the system does not trust
-MONITOR_SMTP_CAFILE = _env("MONITOR_SMTP_CAFILE", "")
+MONITOR_SMTP_CAFILE = ""
 # webhooks, each a space- or comma-separated list of URLs: generic JSON (the digest's JSON
 # with a Markdown text), WeCom group bots (…/cgi-bin/webhook/send?key=…), DingTalk group
 # bots (…/robot/send?access_token=…, signed when the bot has a 加签 secret)
-MONITOR_WEBHOOK_JSON = _env("MONITOR_WEBHOOK_JSON", "")
-MONITOR_WEBHOOK_WECOM = _env("MONITOR_WEBHOOK_WECOM", "")
-MONITOR_WEBHOOK_DINGTALK = _env("MONITOR_WEBHOOK_DINGTALK", "")
-MONITOR_WEBHOOK_DINGTALK_SECRET = _env("MONITOR_WEBHOOK_DINGTALK_SECRET", "")
+MONITOR_WEBHOOK_JSON = ""
+MONITOR_WEBHOOK_WECOM = ""
+MONITOR_WEBHOOK_DINGTALK = ""
+MONITOR_WEBHOOK_DINGTALK_SECRET = ""
 # each channel is tried this many times, waiting the delay (seconds, doubled each time)
-MONITOR_DELIVERY_ATTEMPTS = _int("MONITOR_DELIVERY_ATTEMPTS", "3")
-MONITOR_DELIVERY_RETRY_DELAY = _float("MONITOR_DELIVERY_RETRY_DELAY", "10")
-MONITOR_DELIVERY_TIMEOUT = _float("MONITOR_DELIVERY_TIMEOUT", "30")
+MONITOR_DELIVERY_ATTEMPTS = 3
+MONITOR_DELIVERY_RETRY_DELAY = 10.0
+MONITOR_DELIVERY_TIMEOUT = 30.0
 # the Atom feed (`monitor digest --format atom`): the days it covers, and the URL it is
 # published at (its self link), if any
-MONITOR_FEED_DAYS = _float("MONITOR_FEED_DAYS", "7")
-MONITOR_FEED_URL = _env("MONITOR_FEED_URL", "")
+MONITOR_FEED_DAYS = 7.0
+MONITOR_FEED_URL = ""
 # where the daemon writes the Atom feed; default <MONITOR_DATA_DIR>/feed.atom
-MONITOR_FEED_FILE = _env("MONITOR_FEED_FILE", "")
+MONITOR_FEED_FILE = ""
+
+# `monitor review` and the web page's verdicts: the reviewer's name (empty: the login name)
+MONITOR_REVIEWER = ""
+# distributed mode: this node's name in claims and daily jobs (empty: host-pid)
+MONITOR_NODE_ID = ""
 
 # ---------------------------------------------------------------- the reviewer's outputs
 # (monitor.digest.labels, monitor.ops.web)
 
 # the digest's and web page's labels: zh (Chinese) or en (English)
-MONITOR_LANGUAGE = _env("MONITOR_LANGUAGE", "zh")
+MONITOR_LANGUAGE = "zh"
 # the web page's public address (`monitor serve` behind a proxy), for links from the digest,
 # the bots' messages and the feed to each story's page; none: no links
-MONITOR_PUBLIC_URL = _env("MONITOR_PUBLIC_URL", "")
+MONITOR_PUBLIC_URL = ""
 # `monitor serve`: required (as ?token=… once, or an Authorization: Bearer header) when it
 # listens on another address than the loopback one; checked there too when set
-MONITOR_SERVE_TOKEN = _env("MONITOR_SERVE_TOKEN", "")
+MONITOR_SERVE_TOKEN = ""
 
 # ---------------------------------------------------------------- extraction
 # (monitor.extraction.chain)
 
 # a page (fetched, replayed or saved) is cut at this many bytes before it is parsed, and the
 # cut is noted on the article; the download limit is MONITOR_MAX_PAGE_BYTES below
-MONITOR_MAX_PARSE_BYTES = int(_env("MONITOR_MAX_PARSE_BYTES", "5000000"))
+MONITOR_MAX_PARSE_BYTES = 5_000_000
 
 # ---------------------------------------------------------------- scrapy
 
 BOT_NAME = "medcoop-monitor"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
-USER_AGENT = _env(
-    "MONITOR_USER_AGENT", "Mozilla/5.0 (compatible; medcoop-monitor/0.1; news monitoring)"
-)
+MONITOR_USER_AGENT = "Mozilla/5.0 (compatible; medcoop-monitor/0.1; news monitoring)"
 
 # politeness: robots.txt, one or two requests at a time per site, adaptive delay
 # (AutoThrottle: the delay follows each site's response times). Raise the concurrency only
 # for sites that allow it (`monitor crawl -s NAME=VALUE` sets any Scrapy setting too).
-MONITOR_CONCURRENCY = _int("MONITOR_CONCURRENCY", "8")  # requests at once in all
-MONITOR_CONCURRENCY_PER_DOMAIN = _int("MONITOR_CONCURRENCY_PER_DOMAIN", "2")  # per site
-MONITOR_AUTOTHROTTLE = _env("MONITOR_AUTOTHROTTLE", "1")  # 1 / 0 (true / false)
+MONITOR_CONCURRENCY = 8  # requests at once in all
+MONITOR_CONCURRENCY_PER_DOMAIN = 2  # per site
+MONITOR_AUTOTHROTTLE = True  # 1 / 0 (true / false)
 # processes extracting articles besides the crawl process (0: the crawl process does it;
 # monitor.crawling.extraction): at most the machine's spare cores
-MONITOR_EXTRACT_PROCESSES = _int("MONITOR_EXTRACT_PROCESSES", "0")
+MONITOR_EXTRACT_PROCESSES = 0
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = MONITOR_CONCURRENCY
-CONCURRENT_REQUESTS_PER_DOMAIN = MONITOR_CONCURRENCY_PER_DOMAIN
 # seconds between two downloads of one site (in distributed mode: across all workers)
-MONITOR_DOWNLOAD_DELAY = _float("MONITOR_DOWNLOAD_DELAY", "0.5")
+MONITOR_DOWNLOAD_DELAY = 0.5
 # distributed mode: a worker's per-site download slot in Redis is freed after this many
 # seconds at the latest (the slots of a killed worker; downloads end after DOWNLOAD_TIMEOUT)
-MONITOR_DOMAIN_LEASE = _float("MONITOR_DOMAIN_LEASE", "120")
-DOWNLOAD_DELAY = MONITOR_DOWNLOAD_DELAY
-AUTOTHROTTLE_ENABLED = MONITOR_AUTOTHROTTLE.strip().lower() in ("1", "true")
+MONITOR_DOMAIN_LEASE = 120.0
 # items of one response processed at once: a page gives one article and the pipelines are
 # synchronous, and Scrapy starts this many tasks for every response (default 100)
 CONCURRENT_ITEMS = 4
-AUTOTHROTTLE_START_DELAY = DOWNLOAD_DELAY
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# failures: time-outs, retries with back-off, a maximum page size
-DOWNLOAD_TIMEOUT = _int("MONITOR_DOWNLOAD_TIMEOUT", "30")
+# failures: time-outs (seconds), retries with back-off, a maximum page size (bytes)
+MONITOR_DOWNLOAD_TIMEOUT = 30
+MONITOR_MAX_PAGE_BYTES = 10 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-DOWNLOAD_MAXSIZE = _int("MONITOR_MAX_PAGE_BYTES", str(10 * 1024 * 1024))
 DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 
 # JavaScript pages through scrapy-playwright and the system browser
@@ -200,7 +178,6 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
         "--disable-sync",
         "--no-first-run",
     ],
-    **({"executable_path": MONITOR_BROWSER} if MONITOR_BROWSER else {}),
 }
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
@@ -216,11 +193,8 @@ SPIDER_MIDDLEWARES = {
     "monitor.crawling.skip_stored.SkipStoredMiddleware": 540,
 }
 ITEM_PIPELINES = {
-    "pipelines.clean.CleanPipeline": 100,
-    "pipelines.unusable.UnusablePipeline": 150,
-    "pipelines.dates.DatesPipeline": 200,
-    "pipelines.dedupe.DedupePipeline": 300,
-    "pipelines.classify.ClassifyPipeline": 400,
+    # clean → unusable pages out → dates → dedup keys → flags (monitor.processing.STEPS)
+    "pipelines.process.ProcessPipeline": 100,
     "pipelines.store.StorePipeline": 500,
 }
 EXTENSIONS = {
@@ -229,7 +203,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
-LOG_LEVEL = _env("MONITOR_LOG_LEVEL", "INFO")
+MONITOR_LOG_LEVEL = "INFO"
 LOG_FORMATTER = "monitor.crawling.logformatter.MonitorLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 # `scrapy crawl NAME -O items.jsonl`: articles with their raw page as text
@@ -241,3 +215,6 @@ FEED_EXPORTERS = {
     "xml": "monitor.crawling.feeds.XmlExporter",
 }
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# `scrapy crawl` reads MONITOR_* environment variables through the same loader as `monitor`
+ADDONS = {"monitor.config.loader.EnvironmentAddon": 0}

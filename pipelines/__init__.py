@@ -1,24 +1,3 @@
-"""Item pipelines: thin Scrapy adapters over the pure steps in ``monitor``.
-
-Order (settings.ITEM_PIPELINES): clean → unusable (empty, binary, textless pages out)
-→ dates → dedupe → classify → store.
-"""
-
-from scrapy.exceptions import DropItem
-
-
-class DropArticle(DropItem):
-    """An article left out on purpose; ``kind`` is counted per source in the run record."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-class StoreFailed(Exception):
-    """An article could not be stored. The source fails (``RunRecorder``); ``fatal`` when
-    the database itself cannot be written (read-only, gone, disk full): the crawl stops."""
-
-    def __init__(self, url: str, reason: BaseException, *, fatal: bool):
-        super().__init__(f"could not store {url}: {reason}")
-        self.fatal = fatal
+"""Item pipelines: thin Scrapy adapters over the pure steps in ``monitor.processing``
+(their order has its one home there), then the store. They raise the exceptions of
+``monitor.crawling.drops``."""

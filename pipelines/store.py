@@ -1,6 +1,7 @@
 from monitor.crawling.database import crawler_storage
-from monitor.storage.database import Storage, StorageError
-from pipelines import DropArticle, StoreFailed
+from monitor.crawling.drops import DropArticle, StoreFailed
+from monitor.storage.database import Storage
+from monitor.storage.engine import StorageError
 
 
 class StorePipeline:

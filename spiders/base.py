@@ -7,9 +7,10 @@ from scrapy import signals
 
 from monitor.article.dates import parse_date
 from monitor.article.item import DateCandidate
-from monitor.config.sources import ConfigError, Source, load_sources
+from monitor.config.sources import Source, load_sources
 from monitor.crawling.extraction import Extractor
 from monitor.crawling.failures import classify_failure
+from monitor.errors import ConfigError
 from monitor.extraction.registry import family_for_kind
 from monitor.page.fetched import Page
 

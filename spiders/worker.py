@@ -1,5 +1,5 @@
 """The distributed worker's spider: every source of every kind, start requests from Redis
-(``monitor.ops.distributed``); routing is ``SourceSpider``'s."""
+(``monitor.crawling.cluster``); routing is ``SourceSpider``'s."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class WorkerSpider(RedisMixin, SourceSpider):
             yield request
 
     def make_request_from_data(self, data):
-        """A start request pushed by ``monitor.ops.distributed.dispatch``; the source's horizon
+        """A start request pushed by ``monitor.ops.dispatch.dispatch``; the source's horizon
         is read again (this worker may have run since before the source's last run)."""
         try:
             task = json.loads(data)

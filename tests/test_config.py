@@ -2,7 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config.sources import ConfigError, check_schedule, get_source, load_sources
+from monitor.config.loader import load_settings
+from monitor.config.sources import check_schedule, get_source, load_sources
+from monitor.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +72,8 @@ def test_missing_and_broken_files_give_plain_messages(tmp_path):
 def test_env_var_names_the_file(tmp_path, monkeypatch):
     path = write(tmp_path, '[[source]]\nname = "x"\nkind = "generic"\nstart_urls = ["http://a.cn/"]\n')
     monkeypatch.setenv("MONITOR_SOURCES", str(path))
-    assert [s.name for s in load_sources()] == ["x"]
+    settings = load_settings()
+    assert [s.name for s in load_sources(settings.get("MONITOR_SOURCES"))] == ["x"]
 
 
 @pytest.mark.parametrize("schedule", ["0 7 * * *", "*/30 * * * 1-5", "every 6h", "every 45m"])

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config.loader import parse_setting_options, project_settings
-from monitor.config.sources import ConfigError
-from monitor.ops.scheduler import crawl_command
+from monitor.config.loader import load_settings, parse_setting_options
+from monitor.errors import ConfigError
+from monitor.ops.child import crawl_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"
@@ -34,19 +34,19 @@ def _scrapy(settings) -> tuple:
 
 
 def test_defaults_stay_polite():
-    assert _scrapy(project_settings()) == (8, 2, True)
+    assert _scrapy(load_settings()) == (8, 2, True)
 
 
 def test_environment_sets_scrapys_concurrency_and_autothrottle(monkeypatch):
     monkeypatch.setenv("MONITOR_CONCURRENCY", "32")
     monkeypatch.setenv("MONITOR_CONCURRENCY_PER_DOMAIN", "8")
     monkeypatch.setenv("MONITOR_AUTOTHROTTLE", "0")
-    assert _scrapy(project_settings()) == (32, 8, False)
+    assert _scrapy(load_settings()) == (32, 8, False)
 
 
 def test_a_scrapy_setting_given_itself_wins_over_the_monitor_one(monkeypatch):
     monkeypatch.setenv("MONITOR_CONCURRENCY", "32")
-    settings = project_settings(CONCURRENT_REQUESTS="4", MONITOR_AUTOTHROTTLE="false")
+    settings = load_settings(CONCURRENT_REQUESTS="4", MONITOR_AUTOTHROTTLE="false")
     assert _scrapy(settings) == (4, 2, False)
 
 
@@ -54,7 +54,7 @@ def test_a_scrapy_setting_given_itself_wins_over_the_monitor_one(monkeypatch):
                                          ("MONITOR_CONCURRENCY_PER_DOMAIN", "many")])
 def test_a_wrong_value_is_one_plain_error(name, value):
     with pytest.raises(ConfigError, match=f"{name}='{value}' is not"):
-        project_settings(**{name: value})
+        load_settings(**{name: value})
 
 
 @pytest.mark.parametrize("name, value, message", [
@@ -64,7 +64,7 @@ def test_a_wrong_value_is_one_plain_error(name, value):
 ])
 def test_a_set_option_that_cannot_be_taken_is_one_plain_error(name, value, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        project_settings(**{name: value})
+        load_settings(**{name: value})
 
 
 def test_set_options():
@@ -101,7 +101,7 @@ def test_set_options_reach_the_crawl(tmp_path, command):
     assert done.returncode == 0, done.stderr
     overridden = _overridden(tmp_path)
     assert overridden["CONCURRENT_REQUESTS"] == 3
-    assert float(overridden["DOWNLOAD_DELAY"]) == 0
+    assert float(overridden.get("DOWNLOAD_DELAY", 0)) == 0  # Scrapy logs only non-defaults
     assert overridden.get("AUTOTHROTTLE_ENABLED", False) is False
     assert "new article" in done.stdout
 

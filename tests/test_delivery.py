@@ -27,7 +27,7 @@ from monitor.cli.main import main
 from monitor.digest.build import build_digest
 from monitor.digest.delivery import DeliveryConfig, DeliveryError, send_digest, signed_dingtalk_url
 from monitor.digest.render import headline
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -144,7 +144,7 @@ def receiver():
 
 @pytest.fixture
 def storage(tmp_path):
-    storage = Storage(f"sqlite:///{tmp_path / 'monitor.db'}")
+    storage = open_storage(f"sqlite:///{tmp_path / 'monitor.db'}")
     with time_machine.travel(NOW, tick=False):
         storage.add_article(Article(
             url="https://www.chinanews.com.cn/gn/2025/05-04/10410087.shtml", url_key="a",
@@ -321,7 +321,7 @@ def test_nothing_configured_is_an_error(storage):
 
 def test_monitor_digest_send(tmp_path, monkeypatch, capsys, smtp_server, certificate, receiver):
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
-    storage = Storage(url)
+    storage = open_storage(url)
     storage.add_article(Article(
         url="https://example.org/a.htm", url_key="a", source="dmu-news", title="援疆见成效",
         fetched_at=datetime.now(UTC), body="正文",

@@ -6,7 +6,7 @@ import time_machine
 from monitor.article.item import Article, Evidence, Flag, Flags, Image
 from monitor.digest.build import build_digest, parse_since
 from monitor.digest.render import period, render_json, render_markdown, render_text
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -33,7 +33,7 @@ def add(storage, key, title, published, aid=False, sister=False, duplicate_of=No
 
 
 def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with time_machine.travel(NOW, tick=False):
         first = add(storage, "a", "援疆见成效", datetime(2025, 5, 4, 14, 29, tzinfo=CST), aid=True)
         add(storage, "b", "签订战略合作框架协议", datetime(2024, 5, 13, tzinfo=CST), sister=True,
@@ -95,7 +95,7 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
 def test_a_news_brief_entry(db_url):
     """Lead, picture, evidence that adds to the title, the outlet's own name and the
     copies' outlets by name."""
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     title = "浙江大学“组团式”医疗援疆见成效"
     body = ("中新网乌鲁木齐5月4日电 (戚亚平 林国强)\n浙江大学“组团式”医疗援疆见成效\n"
             "记者从第一师医院获悉，目前已有5批次67名援疆专家持续帮扶。各科室诊疗水平逐年提升。")
@@ -134,7 +134,7 @@ def test_a_news_brief_entry(db_url):
 
 
 def test_empty_day_says_so_and_which_sources_ran_or_not(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
         run = storage.start_run("chinanews-scroll", "chinanews")
         storage.finish_run(run, reason="finished", pages=3, new_articles=2, errors={},
@@ -164,7 +164,7 @@ def test_empty_day_says_so_and_which_sources_ran_or_not(db_url):
 
 
 def test_failing_health_checks_are_at_the_top(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     check = {"source": "dmu-news", "check": "new_articles", "ok": False,
              "message": "no new article in the last 5 runs", "run_id": 3}
     digest = build_digest(storage, date(2026, 11, 23), checks=[check], language="en")
@@ -176,7 +176,7 @@ def test_failing_health_checks_are_at_the_top(db_url):
 
 
 def test_default_window_is_what_is_new_since_the_last_digest(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     yesterday = NOW - timedelta(days=1)
     with time_machine.travel(yesterday, tick=False):
         add(storage, "old", "昨天的援疆", None, aid=True)
@@ -216,7 +216,7 @@ def test_default_window_is_what_is_new_since_the_last_digest(db_url):
 
 
 def test_a_days_window_ends_now_so_the_next_digest_misses_nothing(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with time_machine.travel(NOW, tick=False):
         add(storage, "a", "上午的援疆", None, aid=True)
         morning = build_digest(storage, date(2026, 11, 23), checks=[])
@@ -230,7 +230,7 @@ def test_a_days_window_ends_now_so_the_next_digest_misses_nothing(db_url):
 
 
 def test_since_a_moment(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with time_machine.travel(NOW - timedelta(days=3), tick=False):
         add(storage, "a", "三天前的援疆", None, aid=True)
     with time_machine.travel(NOW - timedelta(hours=30), tick=False):

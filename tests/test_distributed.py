@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, text
 from test_end_to_end import expected_articles, replayed_sources
 
 from monitor.page.urls import url_key
+from monitor.storage.migrations import open_storage
 
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL")
 NO_REDIS = ("MONITOR_TEST_REDIS_URL is not set: run `make test`, which starts a Redis server "
@@ -345,12 +346,12 @@ def test_four_dispatchers_at_once_claim_each_source_exactly_once(postgres_url):
     from monitor.storage.database import Storage
 
     names = [f"source-{i:05d}" for i in range(3000)]
-    Storage(postgres_url).close()
+    open_storage(postgres_url).close()
     claimed: list[dict[str, int]] = []
     barrier = threading.Barrier(4)
 
     def dispatcher(number: int) -> None:
-        storage = Storage(postgres_url, create=False)
+        storage = Storage(postgres_url)
         try:
             seen = storage.source_claims(names)
             barrier.wait(timeout=BOUND)
@@ -368,7 +369,7 @@ def test_four_dispatchers_at_once_claim_each_source_exactly_once(postgres_url):
     assert len(claimed) == 4
     everything = [name for part in claimed for name in part]
     assert sorted(everything) == names  # each exactly once
-    storage = Storage(postgres_url, create=False)
+    storage = Storage(postgres_url)
     try:
         runs = storage.runs()
     finally:
@@ -389,15 +390,14 @@ class PushFails:
 def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url):
     import redis
 
-    from monitor.config.loader import project_settings
-    from monitor.ops.distributed import dispatch
-    from monitor.storage.database import Storage
+    from monitor.config.loader import load_settings
+    from monitor.ops.dispatch import dispatch
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
-    settings = project_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
+    settings = load_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
                                 MONITOR_REDIS_PREFIX=prefix)
     sources = replayed_sources()
-    storage = Storage(postgres_url)
+    storage = open_storage(postgres_url)
     client = redis.Redis.from_url(REDIS_URL)
     try:
         failed = dispatch(storage, PushFails(), sources, settings=settings)
@@ -431,12 +431,12 @@ def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(po
     body = ("为深入推进医疗人才组团式援疆工作，某省第十批援疆医疗队近日抵达喀什地区第一人民医院，"
             "开展为期一年半的对口支援工作。医疗队由心内科、神经外科、儿科等十二个专业的骨干组成，"
             "将通过带教查房、手术示教和专题讲座等方式帮助受援医院提升诊疗水平，建设重点专科。")
-    Storage(postgres_url).close()
+    open_storage(postgres_url).close()
     results: dict[str, int | None] = {}
     barrier = threading.Barrier(2)
 
     def worker(number: int) -> None:
-        storage = Storage(postgres_url, create=False)
+        storage = Storage(postgres_url)
         try:
             article = dedup_keys(Article(
                 url=f"https://site{number}.example.cn/news/{number}.html", source="s",
@@ -466,13 +466,13 @@ def digest_nodes(postgres_url, tmp_path):
     (the receiver, the nodes)."""
     from test_delivery import Receiver
 
-    from monitor.config.loader import project_settings
-    from monitor.ops.scheduler import Daemon
+    from monitor.config.loader import load_settings
+    from monitor.ops.daemon import Daemon
 
     receiver = Receiver()
     serving = threading.Thread(target=receiver.serve_forever, daemon=True)
     serving.start()
-    settings = project_settings(
+    settings = load_settings(
         MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
         MONITOR_DATA_DIR=str(tmp_path), MONITOR_WEBHOOK_JSON=receiver.url("/hook"),
         MONITOR_DELIVERY_ATTEMPTS=1, MONITOR_SMTP_HOST="")
@@ -532,12 +532,12 @@ def test_a_digest_day_is_done_only_when_every_channel_delivered(digest_nodes, po
 
 
 def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
-    from monitor.config.loader import project_settings
+    from monitor.config.loader import load_settings
     from monitor.config.sources import load_sources
-    from monitor.ops.scheduler import Daemon
+    from monitor.ops.daemon import Daemon
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
-    settings = project_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
+    settings = load_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
                                 MONITOR_REDIS_PREFIX=prefix, MONITOR_DATA_DIR=str(tmp_path))
     nodes = [Daemon(settings, load_sources(ROOT / "sources.toml"), distributed=True)
              for _ in range(2)]

@@ -12,8 +12,8 @@ from scrapy.settings import Settings
 from test_distributed import NO_REDIS, REDIS_URL, Cluster, wait_for
 from test_faults import article_html, list_html
 
+from monitor.crawling.cluster import Keys
 from monitor.crawling.domain_slots import DomainSlots
-from monitor.ops.distributed import Keys
 
 LIMIT = 2  # MONITOR_CONCURRENCY_PER_DOMAIN in these tests
 ARTICLES = 6  # per source
@@ -158,15 +158,15 @@ def test_three_workers_never_send_a_site_more_requests_at_once_than_its_limit(tm
 
 
 def test_the_worker_settings_turn_the_slots_on_and_the_local_delay_off():
-    from monitor.config.loader import project_settings
-    from monitor.ops.distributed import worker_settings
+    from monitor.config.loader import load_settings
+    from monitor.crawling.worker import worker_settings
 
-    settings = worker_settings(project_settings(MONITOR_REDIS_URL="redis://127.0.0.1:1/0"))
+    settings = worker_settings(load_settings(MONITOR_REDIS_URL="redis://127.0.0.1:1/0"))
     assert "monitor.crawling.domain_slots.DomainSlotMiddleware" in settings.getdict(
         "DOWNLOADER_MIDDLEWARES")
     assert settings.getfloat("DOWNLOAD_DELAY") == 0
     assert not settings.getbool("AUTOTHROTTLE_ENABLED")
-    plain = project_settings()
+    plain = load_settings()
     assert "monitor.crawling.domain_slots.DomainSlotMiddleware" not in plain.getdict(
         "DOWNLOADER_MIDDLEWARES")
 

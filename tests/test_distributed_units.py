@@ -6,8 +6,9 @@ import pytest
 from scrapy import Request
 from scrapy.settings import Settings
 
-from monitor.config.sources import ConfigError
-from monitor.ops.distributed import CycleDupeFilter, Keys, distributed_mode
+from monitor.crawling.cluster import Keys, distributed_mode
+from monitor.crawling.worker import CycleDupeFilter
+from monitor.errors import ConfigError
 
 
 def test_requests_in_flight_are_deduplicated_per_cycle_and_the_sets_expire():

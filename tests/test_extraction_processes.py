@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.config.loader import project_settings
-from monitor.config.sources import ConfigError
+from monitor.config.loader import load_settings
 from monitor.crawling.extraction import ExtractionCrashed, Extractor, extract_in_worker
+from monitor.errors import ConfigError
 from monitor.page.fetched import Page
 from monitor.page.saved import iter_pages
 
@@ -75,7 +75,7 @@ def test_a_worker_that_dies_fails_its_page_only_and_the_next_pages_get_a_new_poo
 
 def test_a_negative_number_of_processes_is_refused():
     with pytest.raises(ConfigError, match="-s MONITOR_EXTRACT_PROCESSES='-1' is negative"):
-        project_settings(MONITOR_EXTRACT_PROCESSES="-1")
+        load_settings(MONITOR_EXTRACT_PROCESSES="-1")
 
 
 def stored(database: str) -> list[tuple]:

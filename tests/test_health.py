@@ -8,7 +8,8 @@ from monitor.cli.main import main
 from monitor.config.sources import Source
 from monitor.ops.health import Check, History, Thresholds, check_sources, evaluate, failing_checks
 from monitor.ops.locks import Holder, Lock, source_lock_name
-from monitor.storage.database import CrawlRun, Storage
+from monitor.storage.migrations import open_storage
+from monitor.storage.models import CrawlRun
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 LIMITS = Thresholds(empty_runs=3, max_error_rate=0.5, coverage_drop=0.3, coverage_articles=5,
@@ -119,9 +120,9 @@ def record(storage, source, *, new=0, errors=None, reason="finished", started=No
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MONITOR_HEALTH_EMPTY_RUNS", "3")
-    from monitor.config.loader import project_settings
+    from monitor.config.loader import load_settings
 
-    return project_settings()
+    return load_settings()
 
 
 SOURCES = [Source("quiet", "generic", ("https://a.example/",), schedule="every 1h"),
@@ -130,7 +131,7 @@ SOURCES = [Source("quiet", "generic", ("https://a.example/",), schedule="every 1
 
 
 def test_failing_checks_of_the_stored_runs(db_url, settings):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     for _ in range(3):
         record(storage, "quiet")
         record(storage, "fine", new=2)
@@ -143,7 +144,7 @@ def test_failing_checks_of_the_stored_runs(db_url, settings):
 
 
 def test_a_crawl_going_on_is_not_reported_interrupted(tmp_path, settings):
-    storage = Storage(f"sqlite:///{tmp_path / 'm.db'}")
+    storage = open_storage(f"sqlite:///{tmp_path / 'm.db'}")
     storage.start_run("fine", "generic")  # no end yet
     failing = failing_checks(storage, sources=SOURCES, settings=settings)
     assert [c["check"] for c in failing] == ["finished"]
@@ -160,7 +161,7 @@ def test_the_digest_starts_with_the_failing_checks(db_url, settings, monkeypatch
     sources.write_text('[[source]]\nname = "quiet"\nkind = "generic"\n'
                        'start_urls = ["https://a.example/"]\nschedule = "every 1h"\n')
     monkeypatch.setenv("MONITOR_SOURCES", str(sources))
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     for _ in range(3):
         record(storage, "quiet")
     digest = build_digest(storage, date.today())
@@ -179,7 +180,7 @@ def test_monitor_health_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys
                        'start_urls = ["https://a.example/"]\nschedule = "every 1h"\n'
                        '[[source]]\nname = "new"\nkind = "generic"\n'
                        'start_urls = ["https://b.example/"]\n')
-    storage = Storage(url)
+    storage = open_storage(url)
     for _ in range(3):
         record(storage, "quiet", errors={"http_500": 9})
     storage.close()

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.cli.main import main
 from monitor.ops.locks import Lock, LockTimeout, SourceLocks, running, source_lock_name
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 SITE = Path(__file__).resolve().parent.parent / "seeds" / "site"
 
@@ -86,6 +86,6 @@ def test_crawl_skips_a_source_that_another_process_crawls(tmp_path, monkeypatch,
     assert code == 0
     assert f"dmu-news               skipped: already being crawled by pid {child.pid}" in out
     assert "Nothing crawled" in out
-    storage = Storage(f"sqlite:///{tmp_path / 'm.db'}")
+    storage = open_storage(f"sqlite:///{tmp_path / 'm.db'}")
     assert storage.runs() == []  # nothing started
     storage.close()

@@ -7,9 +7,10 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from monitor.config.loader import project_settings
+from monitor.config.loader import load_settings
+from monitor.ops.child import run_child
 from monitor.ops.crawl import log_file_path
-from monitor.ops.scheduler import DaemonLogFormatter, run_child
+from monitor.ops.daemon import DaemonLogFormatter
 
 
 def test_old_crawl_logs_are_pruned_when_a_crawl_starts(tmp_path, monkeypatch):
@@ -22,12 +23,12 @@ def test_old_crawl_logs_are_pruned_when_a_crawl_starts(tmp_path, monkeypatch):
         path = logs / name
         path.write_text("x")
         os.utime(path, (now - age_days * 86400, now - age_days * 86400))
-    new = log_file_path(project_settings(), now=now)
+    new = log_file_path(load_settings(), now=now)
     assert new.parent == logs
     assert sorted(p.name for p in logs.iterdir()) == ["crawl-recent.log", "other.txt"]
 
     monkeypatch.setenv("MONITOR_LOG_KEEP_DAYS", "0")  # 0 keeps every log
-    log_file_path(project_settings(), now=now + 100 * 86400)
+    log_file_path(load_settings(), now=now + 100 * 86400)
     assert (logs / "crawl-recent.log").exists()
 
 

@@ -12,7 +12,9 @@ from sqlalchemy import inspect, text
 
 from monitor.cli.main import main
 from monitor.storage import migrations
-from monitor.storage.database import Base, Storage, make_engine
+from monitor.storage.engine import make_engine
+from monitor.storage.migrations import open_storage
+from monitor.storage.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +61,7 @@ def test_the_chain_builds_exactly_the_models_schema(engine):
 
 
 def test_storage_creates_a_new_database_at_the_newest_revision(db_url, engine):
-    Storage(db_url).close()
+    open_storage(db_url).close()
     with engine.connect() as connection:
         assert migrations.current(connection) == migrations.head()
     assert schema_differences(engine) == []
@@ -75,7 +77,7 @@ ARTICLE_0001 = text(
 
 def test_a_database_from_before_migrations_is_stamped_then_upgraded(db_url, engine):
     legacy_database(engine)
-    storage = Storage(db_url)  # leaves an existing database alone
+    storage = open_storage(db_url)  # leaves an existing database alone
     run_id = storage.start_run("dmu-news", "university")
     storage.close()
     with engine.begin() as connection:  # an article as the first schema stored it
@@ -86,7 +88,7 @@ def test_a_database_from_before_migrations_is_stamped_then_upgraded(db_url, engi
         assert migrations.current(connection) == migrations.head()
         assert connection.execute(text("SELECT source FROM crawl_runs WHERE id = :id"),
                                   {"id": run_id}).scalar() == "dmu-news"
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     (article,) = storage.articles()
     assert (article.title, article.medical_aid, article.run_id) == ("援疆", True, run_id)
     assert article.raw_html == b"<p>x</p>"

@@ -9,7 +9,7 @@ from monitor.ops.reprocess import reprocess
 from monitor.page.fetched import Page
 from monitor.page.saved import load_page
 from monitor.processing import process_page
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_002 = ROOT / "seeds" / "site" / "www.dmu.edu.cn" / "info-1142-23456.htm"
@@ -27,7 +27,7 @@ def stored_as_old_rules_left_it(storage, folder, flags):
 
 
 def test_reprocess_applies_current_rules_to_stored_raw_pages(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     unflagged = Flags(medical_aid=Flag(False, 0.0), sister_hospital=Flag(False, 0.0))
     wrongly = replace(unflagged, medical_aid=Flag(True, 9.0))
     seed = stored_as_old_rules_left_it(storage, SEED_002, unflagged)

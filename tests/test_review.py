@@ -10,7 +10,7 @@ from monitor.cli.main import main
 from monitor.digest.build import build_digest
 from monitor.digest.render import render_html, render_json, render_text
 from monitor.ops.review import ReviewError, flagged_rows, review, reviewed_rows, verdict_topics
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -49,7 +49,7 @@ def test_verdict_topics():
 
 
 def test_a_verdict_holds_for_the_story_and_shows_in_digests(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with time_machine.travel(NOW, tick=False):
         original = add(storage, "a", "组团式医疗援疆见成效", aid=True)
         repost = add(storage, "b", "组团式医疗援疆见成效 (repost)", aid=True,
@@ -82,7 +82,7 @@ def test_a_verdict_holds_for_the_story_and_shows_in_digests(db_url):
 
 
 def test_export_gives_labelled_rows_the_flagging_benchmark_reads(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with time_machine.travel(NOW, tick=False):
         good = add(storage, "a", "组团式医疗援疆见成效", aid=True)
         bad = add(storage, "b", "某医院义诊", aid=True)
@@ -116,7 +116,7 @@ def test_export_gives_labelled_rows_the_flagging_benchmark_reads(db_url):
 def test_review_and_export_commands(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
-    storage = Storage(url)
+    storage = open_storage(url)
     first = add(storage, "a", "组团式医疗援疆见成效", aid=True)
     add(storage, "b", "转载", aid=True, duplicate_of=first)
     storage.close()

@@ -22,20 +22,15 @@ from apscheduler.events import (
     EVENT_JOB_MISSED,
 )
 
-from monitor.config.loader import project_settings
+from monitor.config.loader import load_settings
 from monitor.config.sources import Source
+from monitor.ops.child import KILLED, STOPPED, ChildResult, crawl_in_child
 from monitor.ops.crawl import SourceResult
+from monitor.ops.daemon import Daemon
 from monitor.ops.locks import Lock, source_lock_name
-from monitor.ops.scheduler import (
-    KILLED,
-    STOPPED,
-    ChildResult,
-    Daemon,
-    crawl_in_child,
-    due_sources,
-    is_due,
-)
+from monitor.ops.schedules import due_sources, is_due
 from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "site"
@@ -72,7 +67,7 @@ def test_an_interval_source_is_due_after_its_interval_with_some_slack():
 
 
 def test_due_sources_reads_the_last_successful_runs(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     for name, started, reason in [("daily", at(7, 0, 5), "finished"),
                                   ("hourly", at(7, 30), "finished"),
                                   ("hourly", at(8, 10), "killed: time limit")]:
@@ -93,7 +88,7 @@ def settings(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MONITOR_DATABASE_URL", db_url)
     monkeypatch.setenv("MONITOR_MISFIRE_GRACE", "600")
-    return project_settings()
+    return load_settings()
 
 
 class FakeCrawls:
@@ -274,7 +269,7 @@ def test_a_crawl_killed_at_its_time_limit_leaves_whole_articles_and_no_lock(craw
     the parent's clock jumps past the time limit at that observable event."""
     import types
 
-    import monitor.ops.scheduler as scheduler
+    import monitor.ops.child as scheduler
 
     names = ["chinanews-scroll", "dmu-news"]
     monkeypatch.setenv("MONITOR_DOWNLOAD_DELAY", "2")  # 8 articles: the crawl is mid-way
@@ -283,7 +278,7 @@ def test_a_crawl_killed_at_its_time_limit_leaves_whole_articles_and_no_lock(craw
     real = time.monotonic
     monkeypatch.setattr(scheduler, "time", types.SimpleNamespace(
         monotonic=lambda: real() + (3600 if stored_yet(crawl_env) else 0)))
-    result = crawl_in_child(names, project_settings(), stdout=subprocess.DEVNULL,
+    result = crawl_in_child(names, load_settings(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     monkeypatch.setattr(scheduler, "time", time)
     assert result.stopped == KILLED
@@ -307,7 +302,7 @@ def test_a_crawl_killed_at_its_time_limit_leaves_whole_articles_and_no_lock(craw
     # the next crawl is not blocked and stores the rest
     monkeypatch.setenv("MONITOR_DOWNLOAD_DELAY", "0")
     monkeypatch.setenv("MONITOR_CRAWL_TIME_LIMIT", "300")
-    again = crawl_in_child(names, project_settings(), stdout=subprocess.DEVNULL)
+    again = crawl_in_child(names, load_settings(), stdout=subprocess.DEVNULL)
     assert again.returncode == 0 and again.stopped is None and again.failures(300) == {}
     assert sorted(r.source for r in again.results) == names  # its report, not its output
     assert len(rows(crawl_env, "select id from articles")) == 8

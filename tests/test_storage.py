@@ -3,7 +3,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from monitor.article.item import Article, Evidence, Flag, Flags
-from monitor.storage.database import Storage, StorageError
+from monitor.storage.database import Storage
+from monitor.storage.engine import StorageError
+from monitor.storage.migrations import open_storage
 
 CST = timezone(timedelta(hours=8))
 
@@ -21,7 +23,7 @@ def article(url="https://www.chinanews.com.cn/gn/2025/05-04/1.shtml", key="k1", 
 
 
 def test_article_round_trip_keeps_raw_bytes_times_and_flags(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     article_id = storage.add_article(article())
     (row,) = storage.articles()
     assert row.id == article_id and row.raw_html == "<p>援疆</p>".encode()
@@ -33,7 +35,7 @@ def test_article_round_trip_keeps_raw_bytes_times_and_flags(db_url):
 
 
 def test_same_url_key_is_stored_once(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     assert storage.add_article(article()) is not None
     assert storage.add_article(article(url="http://other/form")) is None
     assert storage.count_articles() == 1 and storage.has_url_key("k1")
@@ -42,7 +44,7 @@ def test_same_url_key_is_stored_once(db_url):
 
 
 def test_flagged_and_day_filters(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     storage.add_article(article())
     storage.add_article(article(key="k2", flags=None, fingerprint=None))
     assert len(storage.articles(flagged_only=True)) == 1
@@ -53,7 +55,7 @@ def test_flagged_and_day_filters(db_url):
 
 
 def test_runs_are_recorded_with_coverage(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     run_id = storage.start_run("chinanews-scroll", "chinanews")
     storage.add_article(article(), run_id=run_id)
     storage.add_article(article(key="k2", outlet="中国新闻网", published_at=None, body="短"),
@@ -69,7 +71,7 @@ def test_runs_are_recorded_with_coverage(db_url):
 
 
 def test_naive_datetimes_are_refused(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     with pytest.raises(Exception, match="naive datetime"):
         storage.add_article(article(published_at=datetime(2025, 5, 4, 14, 29)))
     storage.close()
@@ -79,6 +81,7 @@ def test_locked_database_gives_a_plain_error_and_loses_nothing(tmp_path):
     import sqlite3
 
     path = tmp_path / "m.db"
+    open_storage(f"sqlite:///{path}").close()
     storage = Storage(f"sqlite:///{path}", busy_timeout_ms=20)
     storage.retry_attempts, storage.retry_delay = 3, 0.01
     storage.add_article(article())
@@ -94,7 +97,7 @@ def test_locked_database_gives_a_plain_error_and_loses_nothing(tmp_path):
 
 
 def test_copies_join_one_story_whose_representative_is_the_original(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     repost = storage.add_article(article(
         url="https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html", key="163",
         site="netease", outlet="中国新闻网", fingerprint=None))

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from monitor.article.item import Article
 from monitor.crawling.skip_stored import SkipStoredMiddleware
-from monitor.storage.database import Storage
-from pipelines.dedupe import DedupePipeline
+from monitor.judgement.dedup import dedup_keys
+from monitor.storage.migrations import open_storage
 from pipelines.store import StorePipeline
 
 LISTED = "https://news.example.org/a/2025/0504/1.html?from_list=1"  # the link as listed
@@ -55,20 +55,20 @@ def crawler(db_url):
 
 
 def _pipelines(crawler):
-    dedupe, store = DedupePipeline(), StorePipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
     store.open_spider()
-    return dedupe, store
+    return store
 
 
 def test_a_new_article_is_one_transaction_and_gets_its_duplicate_in_it(crawler, statements,
                                                                         db_url):
-    dedupe, store = _pipelines(crawler)
-    store.process_item(dedupe.process_item(article()))
+    store = _pipelines(crawler)
+    store.process_item(dedup_keys(article()))
     statements.update(select=0, commit=0)
     copy = article(url="https://other.example.net/x/2.html", canonical=None)
-    store.process_item(dedupe.process_item(copy))
+    store.process_item(dedup_keys(copy))
     assert statements["commit"] == 1
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     first, second = storage.articles()
     assert second.duplicate_of == first.id == copy.duplicate_of  # same text, other page
     storage.close()
@@ -76,8 +76,8 @@ def test_a_new_article_is_one_transaction_and_gets_its_duplicate_in_it(crawler, 
 
 def test_a_link_to_an_article_stored_under_its_canonical_key_is_not_fetched(crawler,
                                                                             statements):
-    dedupe, store = _pipelines(crawler)
-    store.process_item(dedupe.process_item(article()))
+    store = _pipelines(crawler)
+    store.process_item(dedup_keys(article()))
     middleware = SkipStoredMiddleware(crawler)
     middleware.spider_opened()
     links = [Request(LISTED, meta={"article": True, "source": "s"}),
@@ -94,7 +94,7 @@ def test_a_link_to_an_article_stored_under_its_canonical_key_is_not_fetched(craw
 
 
 def test_stored_url_keys(db_url):
-    storage = Storage(db_url)
+    storage = open_storage(db_url)
     stored = article()
     stored.url_key = "news.example.org/a/2025/0504/1.html"
     storage.add_article(stored)

@@ -28,7 +28,7 @@ from monitor.judgement.stories import (
     signature,
     story_text,
 )
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")
@@ -132,7 +132,7 @@ class Stored:
     (``Storage.add_article``: LSH bands in ``story_bands``, then ``best_match``)."""
 
     def __init__(self, url: str):
-        self.storage = Storage(url)
+        self.storage = open_storage(url)
         self.number = 0
 
     def add(self, title: str | None, body: str | None, *, published_at=None) -> int:

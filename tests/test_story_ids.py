@@ -13,11 +13,11 @@ from test_web import Server, fetch
 
 from monitor.article.item import Article, Evidence, Flag, Flags
 from monitor.cli.main import main
-from monitor.config.loader import project_settings
+from monitor.config.loader import load_settings
 from monitor.digest.build import build_digest
 from monitor.digest.delivery import webhook_payload
 from monitor.ops.web import create_app
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
@@ -38,7 +38,7 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
     monkeypatch.setenv("MONITOR_PUBLIC_URL", "https://monitor.example.org")
-    storage = Storage(url)
+    storage = open_storage(url)
     with time_machine.travel(NOW, tick=False):
         plain = store(storage, "plain", "普通新闻")  # with copies: article and story
         for n in range(3):                          # numbers part ways
@@ -64,10 +64,10 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
         page = html.fromstring(run("digest", *window, "--format", "html"))
         feed = feedparser.parse(run("digest", *window, "--format", "atom"))
         stories = run("stories", "--date", "2026-11-23", "--flagged")
-        storage = Storage(url)
+        storage = open_storage(url)
         digest = build_digest(storage, NOW.date(), checks=[])
         storage.close()
-    with Server(create_app(project_settings())) as server:
+    with Server(create_app(load_settings())) as server:
         web = html.fromstring(fetch(f"{server.url}/?date=2026-11-23")[2])
         found = html.fromstring(fetch(f"{server.url}/search?flag=any")[2])
         web_feed = feedparser.parse(fetch(f"{server.url}/feed.atom?x=1")[2])
@@ -115,7 +115,7 @@ def test_the_daemons_feed_file_and_the_digest_never_read_raw_pages(tmp_path, mon
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
-    storage = Storage(url)
+    storage = open_storage(url)
     with time_machine.travel(NOW, tick=False):
         first = store(storage, "a", "组团式医疗援疆见成效", aid=True)
     story = storage.articles_by_id([first])[0].story_id
@@ -123,7 +123,7 @@ def test_the_daemons_feed_file_and_the_digest_never_read_raw_pages(tmp_path, mon
                                       first_seen_to=NOW + timedelta(days=1))
     assert not hasattr(view.representative, "raw_html")  # chosen in SQL, raw page unread
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
-        path = write_feed(storage, project_settings())
+        path = write_feed(storage, load_settings())
     storage.close()
     assert path == tmp_path / "feed.atom"
     feed = feedparser.parse(path.read_text("utf-8"))

@@ -21,9 +21,9 @@ from lxml import html
 
 from monitor.article.item import Article, Evidence, Flag, Flags, Image
 from monitor.cli.main import main
-from monitor.config.loader import project_settings
+from monitor.config.loader import load_settings
 from monitor.ops.web import check_binding, create_app
-from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime.now(CST).replace(microsecond=0) - timedelta(hours=1)
@@ -109,10 +109,10 @@ def site(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
     monkeypatch.setenv("MONITOR_REVIEWER", "wang")
     monkeypatch.delenv("MONITOR_LANGUAGE", raising=False)
-    storage = Storage(url)
+    storage = open_storage(url)
     ids = fill(storage)
     storage.close()
-    with Server(create_app(project_settings())) as server:
+    with Server(create_app(load_settings())) as server:
         server.ids = ids
         yield server
 
@@ -205,7 +205,7 @@ def test_a_verdict_is_one_post_from_the_page_and_nothing_else(site, tmp_path, ca
     assert fetch(target, {**form, "csrf": "guess", "verdict": "relevant"})[0] == 403
     assert fetch(target, {**form, "verdict": "maybe"})[0] == 400
     assert fetch(f"{site.url}/story/9999/verdict", {**form, "verdict": "relevant"})[0] == 404
-    storage = Storage(os.environ["MONITOR_DATABASE_URL"])
+    storage = open_storage(os.environ["MONITOR_DATABASE_URL"])
     assert storage.story_reviews(story) == []
 
     status, headers, _ = fetch(target, {**form, "verdict": "relevant"},
@@ -226,10 +226,10 @@ def test_a_verdict_is_one_post_from_the_page_and_nothing_else(site, tmp_path, ca
 def test_a_token_guards_every_page_when_set(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
-    fill_storage = Storage(url)
+    fill_storage = open_storage(url)
     fill(fill_storage)
     fill_storage.close()
-    with Server(create_app(project_settings(), token="s3cret-token")) as server:
+    with Server(create_app(load_settings(), token="s3cret-token")) as server:
         status, _, body = fetch(f"{server.url}/?date={DAY}")
         assert status == 401 and "token" in body
         assert fetch(f"{server.url}/search?q=x&token=wrong")[0] == 401

@@ -44,13 +44,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
 
 from monitor.article.item import Article, DateCandidate
+from monitor.config.zone import TZ, ZONE_NAME
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clock skew between the site and us
 EARLIEST_YEAR = 1990
 MAX_DATE_TEXT = 60  # characters left after noise removal; longer is prose, not a date label
@@ -425,7 +424,7 @@ def _parse_clean(text: str, now: datetime, reference: date | None) -> _Parsed:
 def _build(year: int, found: re.Match) -> _Parsed:
     """The datetime of a regex match, in Asia/Shanghai; raises on impossible dates."""
     hour, minute, second = found["H"], found["M"], found["S"]
-    tz = SHANGHAI if not found["tz"] else _offset(found["tz"])
+    tz = TZ if not found["tz"] else _offset(found["tz"])
     try:
         moment = datetime(
             year,
@@ -439,7 +438,7 @@ def _build(year: int, found: re.Match) -> _Parsed:
     except ValueError as error:
         raise _Unreadable("impossible date") from error
     precision = "second" if second else "minute" if hour else "day"
-    return _Parsed(moment.astimezone(SHANGHAI), precision)
+    return _Parsed(moment.astimezone(TZ), precision)
 
 
 def _offset(text: str) -> timezone:
@@ -482,7 +481,7 @@ def _dateparse(text: str, now: datetime) -> _Parsed:
     result = _parser(now.replace(tzinfo=None)).get_date_data(text).date_obj
     if result is None:
         raise _Unreadable("not a date")
-    moment = result.astimezone(SHANGHAI)
+    moment = result.astimezone(TZ)
     if _RELATIVE.search(text):
         if _DAY_NAME_ONLY.fullmatch(text):
             return _Parsed(_midnight(moment.date()), "day")
@@ -502,8 +501,8 @@ def _parser(relative_base: datetime) -> DateDataParser:
     return DateDataParser(
         languages=["zh", "en"],
         settings={
-            "TIMEZONE": "Asia/Shanghai",
-            "TO_TIMEZONE": "Asia/Shanghai",
+            "TIMEZONE": ZONE_NAME,
+            "TO_TIMEZONE": ZONE_NAME,
             "RETURN_AS_TIMEZONE_AWARE": True,
             "PREFER_DATES_FROM": "past",
             "RELATIVE_BASE": relative_base,
@@ -547,11 +546,11 @@ def _valid_day(year: int, month: int, day: int) -> date | None:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+    return datetime(day.year, day.month, day.day, tzinfo=TZ)
 
 
 def _local(moment: datetime) -> datetime:
     """A fetch time in Asia/Shanghai; a naive one is taken as Shanghai time."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=SHANGHAI)
-    return moment.astimezone(SHANGHAI)
+        return moment.replace(tzinfo=TZ)
+    return moment.astimezone(TZ)

@@ -13,14 +13,16 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.config.sources import ConfigError, Source, get_source, load_sources
-from monitor.errors import plain_error
-from monitor.storage.database import Storage, StorageError
+from monitor.config.sources import Source, get_source, load_sources
+from monitor.errors import ConfigError, MonitorError, plain_error
+from monitor.ops.locks import schema_lock
+from monitor.storage.database import Storage
+from monitor.storage.engine import StorageError
 
 EXIT_OK, EXIT_FAILED_SOURCES, EXIT_USAGE = 0, 1, 2
 
 
-class CommandError(Exception):
+class CommandError(MonitorError):
     """A problem the user can fix; printed as one plain line."""
 
 
@@ -28,9 +30,9 @@ class CommandError(Exception):
 
 
 def _settings(args):
-    from monitor.config.loader import parse_setting_options, project_settings
+    from monitor.config.loader import load_settings, parse_setting_options
 
-    settings = project_settings(
+    settings = load_settings(
         MONITOR_REPLAY_DIR=getattr(args, "replay", None),
         MONITOR_SOURCES=getattr(args, "sources_file", None),
         **parse_setting_options(getattr(args, "set", None)),
@@ -49,13 +51,13 @@ def _existing_storage(settings) -> Storage:
     """The database, for a command that only reads it: refused when it does not exist or
     has no schema (a wrong MONITOR_DATABASE_URL must not give a new, empty database and a
     quiet day)."""
-    from monitor.storage.database import existing_database_problem
+    from monitor.storage.engine import existing_database_problem
 
     url = settings.get("MONITOR_DATABASE_URL")
     problem = existing_database_problem(url)
     if problem:
         raise CommandError(problem)
-    return Storage(url, create=False)
+    return Storage(url)
 
 
 def _upgrade_schema(settings) -> None:
@@ -63,14 +65,13 @@ def _upgrade_schema(settings) -> None:
     start); a new database is created."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from monitor.ops.locks import lock_folder
     from monitor.storage import migrations
-    from monitor.storage.database import make_engine
+    from monitor.storage.engine import make_engine
 
     url = settings.get("MONITOR_DATABASE_URL")
     engine = make_engine(url)
     try:
-        before, after = migrations.upgrade(engine, lock_folder=lock_folder(settings))
+        before, after = migrations.upgrade(engine, lock=schema_lock(settings))
     except SQLAlchemyError as exc:
         raise StorageError(f"could not bring the schema of {engine.url!r} up to date: "
                            f"{getattr(exc, 'orig', None) or exc}") from exc
@@ -144,7 +145,8 @@ def cmd_digest(args) -> int:
     Exit 1 when a delivery failed (its stories stay new for the next digest)."""
     from datetime import UTC, datetime, timedelta
 
-    from monitor.digest.build import build_digest, digest_options, parse_since
+    from monitor.digest.build import parse_since
+    from monitor.ops.digests import digest_with_health
 
     settings = _settings(args)
     day = _day(args.date) if args.date else None
@@ -157,13 +159,9 @@ def cmd_digest(args) -> int:
         since = datetime.now(UTC) - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
     config = _delivery_config(args, settings)
     _check_out(args)
-    try:
-        options = digest_options(settings)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
     storage = _existing_storage(settings)
     try:
-        digest = build_digest(storage, day, since=since, **options)
+        digest = digest_with_health(storage, settings, day, since=since)
     finally:
         storage.close()
     return _emit_digest(digest, args, settings, config)
@@ -296,7 +294,7 @@ def cmd_export(args) -> int:
 def cmd_run(args) -> int:
     """One cron cycle (``scheduler.run_cycle``): print what it did, one FAILED line per
     failed source on stderr, then the digest. Exit 1 when a source or a delivery failed."""
-    from monitor.ops.scheduler import run_cycle
+    from monitor.ops.cycle import run_cycle
 
     settings = _settings(args)
     sources = load_sources(settings.get("MONITOR_SOURCES"))
@@ -326,13 +324,13 @@ def cmd_run(args) -> int:
 
 
 def cmd_schedule(args) -> int:
-    from monitor.ops.scheduler import Daemon, configure_daemon_logging
+    from monitor.ops.daemon import Daemon, configure_daemon_logging
 
     configure_daemon_logging()
     settings = _settings(args)
     sources = load_sources(settings.get("MONITOR_SOURCES"))
     _upgrade_schema(settings)
-    from monitor.ops.distributed import distributed_mode
+    from monitor.crawling.cluster import distributed_mode
 
     Daemon(settings, sources, sources_file=args.sources_file,
            distributed=distributed_mode(settings)).serve()
@@ -342,8 +340,8 @@ def cmd_schedule(args) -> int:
 def cmd_dispatch(args) -> int:
     """Distributed mode: claim the due sources and queue their start requests in Redis
     (``scheduler.run_cycle`` without its digest)."""
-    from monitor.ops.distributed import require_distributed
-    from monitor.ops.scheduler import run_cycle
+    from monitor.crawling.cluster import require_distributed
+    from monitor.ops.cycle import run_cycle
 
     settings = _settings(args)
     require_distributed(settings, "dispatch")
@@ -375,9 +373,10 @@ def _print_dispatched(report, names: list[str] | None) -> None:
 
 def cmd_worker(args) -> int:
     """Distributed mode: crawl what the cluster's Redis queue holds."""
+    from monitor.crawling.cluster import node_id, require_distributed
     from monitor.ops.crawl import log_file_path
-    from monitor.ops.distributed import node_id, require_distributed, run_worker
     from monitor.ops.health import check_sources
+    from monitor.ops.worker import run_worker
 
     settings = _settings(args)
     require_distributed(settings, "worker")
@@ -444,9 +443,8 @@ def cmd_db(args) -> int:
     from alembic.util import CommandError as AlembicError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from monitor.ops.locks import lock_folder
     from monitor.storage import migrations
-    from monitor.storage.database import make_engine
+    from monitor.storage.engine import make_engine
 
     settings = _settings(args)
     if args.action == "revision":
@@ -461,7 +459,7 @@ def cmd_db(args) -> int:
                 revision = migrations.current(connection)
             print(f"{revision or 'none'} (newest: {migrations.head()})")
         elif args.action == "upgrade":
-            before, after = migrations.upgrade(engine, lock_folder=lock_folder(settings),
+            before, after = migrations.upgrade(engine, lock=schema_lock(settings),
                                                revision=args.revision or "head")
             print(f"schema at revision {after} (was {before or 'none'})")
         else:
@@ -514,7 +512,7 @@ def cmd_extract(args) -> int:
             raise CommandError(f"no such file: {path}")
         headers = {"Content-Type": args.content_type} if args.content_type else {}
         page = Page(url=args.url, body=path.read_bytes(), headers=headers)
-    article = process_page(page, kind=args.kind)
+    article = process_page(page, kind=args.kind, drop_unusable=False)
     print(json.dumps(article_json(article), ensure_ascii=False, indent=2))
     return EXIT_OK
 
@@ -583,6 +581,8 @@ def cmd_reprocess(args) -> int:
     for change in report.flag_changes:
         print(f"  #{change.article_id} {change.title}: "
               f"{','.join(change.before) or 'none'} -> {','.join(change.after) or 'none'}")
+    for article_id, why in report.unusable.items():
+        print(f"  article {article_id} kept as it was: {why}")
     return EXIT_OK
 
 
@@ -874,7 +874,7 @@ def main(argv: list[str] | None = None) -> int:
         with _sources_env(args.sources_file):
             if args.command in ("run", "crawl", "schedule", "dispatch", "worker") \
                     and _settings(args).get("MONITOR_REDIS_URL"):
-                from monitor.ops.distributed import distributed_mode
+                from monitor.crawling.cluster import distributed_mode
 
                 distributed_mode(_settings(args))  # refused on SQLite
             return args.func(args)

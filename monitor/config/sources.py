@@ -9,18 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor.config.zone import ZONE_NAME
+from monitor.errors import ConfigError
+
 KINDS = ("netease", "chinanews", "university", "generic")
-DEFAULT_SOURCES_FILE = "sources.toml"
 _INTERVAL = re.compile(r"^every\s+(\d+)\s*([mhd])$")
 _SOURCE_KEYS = {
     "name", "kind", "title", "start_urls", "selectors", "javascript", "schedule", "enabled",
     "max_list_pages", "horizon_days", "allowed_domains", "article_url_pattern", "last_seen",
     "notes",
 }
-
-
-class ConfigError(ValueError):
-    """The sources file is missing or wrong; the message says where and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -48,14 +46,10 @@ class Source:
         return tuple(sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""}))
 
 
-def sources_path(explicit: str | os.PathLike | None = None) -> Path:
-    """``explicit`` or ``$MONITOR_SOURCES`` or ``./sources.toml``."""
-    return Path(explicit or os.environ.get("MONITOR_SOURCES") or DEFAULT_SOURCES_FILE)
-
-
-def load_sources(path: str | os.PathLike | None = None) -> list[Source]:
-    """Read and check the sources file; raise ``ConfigError`` listing every problem found."""
-    path = sources_path(path)
+def load_sources(path: str | os.PathLike) -> list[Source]:
+    """Read and check the sources file (``MONITOR_SOURCES``); raise ``ConfigError`` listing
+    every problem found."""
+    path = Path(path)
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError as exc:
@@ -178,7 +172,7 @@ def check_schedule(schedule: str) -> str | None:
     from apscheduler.triggers.cron import CronTrigger
 
     try:
-        CronTrigger.from_crontab(str(schedule), timezone="Asia/Shanghai")
+        CronTrigger.from_crontab(str(schedule), timezone=ZONE_NAME)
     except ValueError as exc:
         return f"schedule {schedule!r} is neither a cron expression nor 'every N[m|h|d]': {exc}"
     return None

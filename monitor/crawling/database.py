@@ -10,6 +10,7 @@ from __future__ import annotations
 from scrapy import signals
 
 from monitor.storage.database import Storage
+from monitor.storage.migrations import open_storage
 
 _OPEN: dict[str, tuple[Storage, set[int]]] = {}  # database URL -> (storage, crawler ids)
 
@@ -37,7 +38,7 @@ def crawler_storage(crawler) -> Storage:
     url = crawler.settings.get("MONITOR_DATABASE_URL") or ""
     entry = _OPEN.get(url)
     if entry is None:
-        entry = _OPEN[url] = (Storage.from_settings(crawler.settings), set())
+        entry = _OPEN[url] = (open_storage(url), set())
     storage, users = entry
     if id(crawler) not in users:
         users.add(id(crawler))

@@ -27,7 +27,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from monitor.ops.distributed import Keys, redis_client
+from monitor.crawling.cluster import Keys, redis_client
 
 # KEYS: the domain's leases, its next free time. ARGV: lease id, limit, delay ms, lease ms.
 # Returns 0 when the lease is taken, else how many ms to wait (-1: every slot is taken).

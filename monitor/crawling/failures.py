@@ -26,7 +26,7 @@ from twisted.internet.error import (
 )
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
-from monitor.storage.database import StorageError
+from monitor.storage.engine import StorageError
 
 _BROWSER_HINT = (
     "no browser to render JavaScript pages: run `make setup` (installs Debian's chromium) "

@@ -11,7 +11,8 @@ from __future__ import annotations
 from scrapy import signals
 
 from monitor.crawling.database import crawler_storage
-from monitor.storage.database import Storage, StorageError
+from monitor.storage.database import Storage
+from monitor.storage.engine import StorageError
 
 
 def source_stats(stats: dict, source: str) -> dict:
@@ -80,7 +81,7 @@ class RunRecorder:
     def item_error(self, item, response, spider, failure) -> None:
         """A pipeline failed on an article. A store that failed fails the source; when the
         database cannot be written at all, the crawl stops (its pages would be lost too)."""
-        from pipelines import StoreFailed
+        from monitor.crawling.drops import StoreFailed
 
         source = getattr(item, "source", None)
         if failure.check(StoreFailed, StorageError):

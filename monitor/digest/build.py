@@ -20,13 +20,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
+from monitor.config.sources import load_sources
+from monitor.config.zone import TZ
 from monitor.digest.labels import language as chosen_language
-from monitor.ops import health
-from monitor.storage.database import CrawlRun, Review, Storage, StoredArticle, StoryView
+from monitor.errors import ConfigError
+from monitor.storage.database import Storage, StoryView
+from monitor.storage.models import CrawlRun, Review, StoredArticle
 
-TZ = ZoneInfo("Asia/Shanghai")
 TOPICS = ("medical_aid", "sister_hospital")
 LEAD_CHARS = 120  # a lead longer than this is cut with "…"
 EVIDENCE_SHOWN = 2  # sentences per story
@@ -357,8 +358,6 @@ def digest_options(settings) -> dict:
     """What ``build_digest`` takes from the settings and the sources file: the enabled
     sources (to say which did not run), the sources' titles (outlet names) and the
     language. A sources file that cannot be read leaves the first two out."""
-    from monitor.config.sources import ConfigError, load_sources
-
     try:
         sources = load_sources(settings.get("MONITOR_SOURCES"))
     except ConfigError:
@@ -373,15 +372,16 @@ def source_titles(sources) -> dict[str, str]:
     return {s.name: s.title for s in sources if s.title}
 
 
-def build_digest(storage: Storage, day: date | None = None, *, since: datetime | None = None,
-                 now: datetime | None = None, expected_sources: list[str] | None = None,
-                 checks: list[dict] | None = None, source_titles: dict[str, str] | None = None,
+def build_digest(storage: Storage, day: date | None = None, *, checks: list[dict],
+                 since: datetime | None = None, now: datetime | None = None,
+                 expected_sources: list[str] | None = None,
+                 source_titles: dict[str, str] | None = None,
                  language: str | None = None) -> Digest:
     """The digest of ``day`` (stories first seen that day), of the stories first seen
     ``since`` a moment, or by default of what is new since the last digest; flagged stories
     only, newest publication first. A new copy of a story seen before the window does not
     bring the story back. ``expected_sources``: the enabled sources, to say which did not
-    run; ``checks``: the failing health checks (default: ``monitor.ops.health.failing_checks``);
+    run; ``checks``: the failing health checks, from the caller (``monitor.ops.digests``);
     ``source_titles``: the names shown for sources whose articles name no outlet.
     """
     now = now or datetime.now(UTC)
@@ -407,7 +407,7 @@ def build_digest(storage: Storage, day: date | None = None, *, since: datetime |
         day=day or end.astimezone(TZ).date(),
         entries=entries,
         sources=summaries,
-        health=health.failing_checks(storage) if checks is None else checks,
+        health=checks,
         window_from=start.astimezone(TZ),
         window_to=end.astimezone(TZ),
         kind=kind,

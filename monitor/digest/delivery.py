@@ -33,6 +33,7 @@ from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
+from monitor.config import paths
 from monitor.digest.build import Digest
 from monitor.digest.render import (
     digest_json,
@@ -41,6 +42,7 @@ from monitor.digest.render import (
     render_html,
     render_text,
 )
+from monitor.errors import MonitorError
 from monitor.storage.database import Storage
 
 logger = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ BOT_LIMITS = {"wecom": 4000, "dingtalk": 18000}
 BOT_TRANSIENT = {45009, 130101, -1}
 
 
-class DeliveryError(Exception):
+class DeliveryError(MonitorError):
     """A channel could not deliver; ``permanent`` when trying again cannot help."""
 
     def __init__(self, message: str, permanent: bool = False):
@@ -379,9 +381,8 @@ def write_feed(storage: Storage, settings, now: datetime | None = None) -> Path:
 
     now = now or datetime.now(UTC)
     since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
-    digest = build_digest(storage, since=since, now=now, **digest_options(settings))
-    path = Path(settings.get("MONITOR_FEED_FILE")
-                or Path(settings.get("MONITOR_DATA_DIR") or "data") / "feed.atom")
+    digest = build_digest(storage, since=since, now=now, checks=[], **digest_options(settings))
+    path = paths.feed_file(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     partial.write_text(render_atom(digest, settings.get("MONITOR_FEED_URL") or None,

@@ -18,7 +18,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.digest.build import TOPICS, TZ, Digest, DigestEntry, Verdict
 from monitor.digest.labels import Labels
-from monitor.ops import health
 
 # ---------------------------------------------------------------- shared pieces
 
@@ -182,7 +181,7 @@ def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> 
 def render_text(digest: Digest, public_url: str | None = None) -> str:
     words = labels(digest)
     lines = [f"{words('product')} · {period(digest)} · {words('timezone')}",
-             *health.render_lines(digest.health)]
+             *health_lines(digest.health)]
     if not digest.entries:
         lines.append(nothing_new(digest))
     else:
@@ -219,7 +218,7 @@ def _md_evidence(sentence: str, terms: list[str]) -> str:
 def render_markdown(digest: Digest, public_url: str | None = None) -> str:
     words = labels(digest)
     lines = [f"# {words('product')} · {_md(period(digest))}", "",
-             *(f"    {line}" for line in health.render_lines(digest.health)), ""]
+             *(f"    {line}" for line in health_lines(digest.health)), ""]
     if not digest.entries:
         lines.append(nothing_new(digest))
     else:
@@ -286,6 +285,15 @@ def render_json(digest: Digest, public_url: str | None = None) -> str:
         for entry in payload["entries"]:
             entry["story_url"] = story_link(public_url, entry["id"])
     return json.dumps(payload, ensure_ascii=False, indent=2)
+
+
+def health_lines(failing: list[dict]) -> list[str]:
+    """Plain-text lines for failing checks (none when all is well)."""
+    if not failing:
+        return []
+    lines = [f"HEALTH: {len(failing)} failing check(s)"]
+    lines += [f"  ! {c['source']} [{c['check']}]: {c['message']}" for c in failing]
+    return lines
 
 
 # ---------------------------------------------------------------- HTML and Atom (templates)

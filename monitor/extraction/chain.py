@@ -30,9 +30,10 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from monitor import settings
-from monitor.article.dates import SHANGHAI, find_dateline
+from monitor.article.dates import find_dateline
 from monitor.article.item import Article, DateCandidate
 from monitor.article.text import squash
+from monitor.config.zone import TZ
 from monitor.extraction.family import Fields, SiteFamily
 from monitor.extraction.registry import family_for_kind
 from monitor.page.fetched import Page
@@ -261,7 +262,7 @@ def _date_search(page: Page) -> dict:
     return {
         "extensive_search": True,
         "original_date": True,
-        "max_date": page.fetched_at.astimezone(SHANGHAI).strftime("%Y-%m-%d"),
+        "max_date": page.fetched_at.astimezone(TZ).strftime("%Y-%m-%d"),
         "outputformat": "%Y-%m-%d %H:%M:%S",
     }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from monitor.article.dates import parse_date
 from monitor.config.sources import Source, get_source, load_sources
+from monitor.errors import MonitorError
 from monitor.extraction.registry import family_for_kind
 from monitor.page.fetched import Page
 from monitor.page.saved import fetch_live
@@ -26,7 +27,7 @@ BODY_PREVIEW = 60
 FAMILY_KINDS = ("netease", "chinanews", "university")
 
 
-class CheckError(Exception):
+class CheckError(MonitorError):
     """A page could not be fetched: one plain line."""
 
 
@@ -108,7 +109,8 @@ def check(source: Source, fetcher: Fetcher, *, articles: int = 3,
         except CheckError as error:
             out(f"  FAILED: {error}")
             continue
-        article = process_page(page, source=source.name, kind=kind, selectors=selectors or None)
+        article = process_page(page, source=source.name, kind=kind,
+                               selectors=selectors or None, drop_unusable=False)
         read += bool(article.title and article.body)
         for line in describe(article, specific=source.kind in FAMILY_KINDS):
             out("  " + line)

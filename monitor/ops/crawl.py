@@ -16,6 +16,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from monitor.config import paths
 from monitor.config.sources import Source
 from monitor.crawling.run_record import grouped, source_stats
 from monitor.page.replay import ReplayIndex
@@ -90,9 +91,9 @@ def replayable(sources: list[Source], replay_dir: str | Path) -> tuple[list[Sour
 
 
 def log_file_path(settings: Settings, now: float | None = None) -> Path:
-    """A new crawl log under ``<MONITOR_DATA_DIR>/logs``; logs last written more than
+    """A new crawl log in the log folder (``monitor.config.paths``); logs last written more than
     ``MONITOR_LOG_KEEP_DAYS`` ago are deleted."""
-    folder = Path(settings.get("MONITOR_DATA_DIR")) / "logs"
+    folder = paths.log_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     prune_logs(folder, settings.getfloat("MONITOR_LOG_KEEP_DAYS"), now=now)
     return folder / f"crawl-{datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.log"
@@ -162,11 +163,11 @@ class LockedCrawl:
 def crawl_with_locks(sources: list[Source], settings: Settings, say=print) -> LockedCrawl:
     """Take the sources' locks, close the runs a killed crawl left open, crawl the sources
     that were free (``say`` gets the progress lines); the locks are released at the end."""
-    from monitor.ops.locks import SourceLocks, lock_folder
+    from monitor.ops.locks import SourceLocks
     from monitor.storage.database import Storage
 
     outcome = LockedCrawl()
-    with SourceLocks(lock_folder(settings)) as locks:
+    with SourceLocks(paths.lock_dir(settings)) as locks:
         locked, busy = locks.take([s.name for s in sources])
         outcome.busy = {name: holder.describe() for name, holder in busy.items()}
         if not locked:

@@ -24,13 +24,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from monitor.config.sources import ConfigError, Source, load_sources
-from monitor.ops.locks import Holder, lock_folder, running
-from monitor.storage.database import CrawlRun, Storage
-
-TZ = ZoneInfo("Asia/Shanghai")
+from monitor.config import paths
+from monitor.config.sources import Source, load_sources
+from monitor.config.zone import TZ
+from monitor.errors import ConfigError
+from monitor.ops.locks import Holder, running
+from monitor.storage.database import Storage
+from monitor.storage.models import CrawlRun
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def coverage(field: str, label: str) -> Callable[[History], Check | None]:
 
 
 def on_time(h: History) -> Check | None:
-    from monitor.ops.scheduler import next_run_after
+    from monitor.ops.schedules import next_run_after
 
     if h.schedule is None or not h.runs:
         return None
@@ -236,17 +237,10 @@ def evaluate(history: History) -> list[Check]:
 # ---------------------------------------------------------------- over the database
 
 
-def _default_settings():
-    from monitor.config.loader import project_settings
-
-    return project_settings()
-
-
-def check_sources(storage: Storage, *, sources: list[Source] | None = None, settings=None,
+def check_sources(storage: Storage, settings, *, sources: list[Source] | None = None,
                   now: datetime | None = None, only: list[str] | None = None) -> list[Check]:
     """Every check of every enabled source (or of ``only``); ``sources`` default to the
     sources file, or to the sources in the run history when that file cannot be read."""
-    settings = settings if settings is not None else _default_settings()
     if sources is None:
         try:
             sources = load_sources(settings.get("MONITOR_SOURCES"))
@@ -258,7 +252,7 @@ def check_sources(storage: Storage, *, sources: list[Source] | None = None, sett
     )
     limits = Thresholds.from_settings(settings)
     now = now or datetime.now(UTC)
-    folder: Path = lock_folder(settings)
+    folder: Path = paths.lock_dir(settings)
     results = []
     for name, schedule in schedules.items():
         if only is not None and name not in only:
@@ -269,16 +263,8 @@ def check_sources(storage: Storage, *, sources: list[Source] | None = None, sett
     return results
 
 
-def failing_checks(storage: Storage, **options) -> list[dict]:
+def failing_checks(storage: Storage, settings, **options) -> list[dict]:
     """The failing checks as plain dicts {"source", "check", "ok", "message", "run_id"}:
     what the digest shows at its top. ``options`` as for ``check_sources``."""
-    return [c.as_dict() for c in check_sources(storage, **options) if not c.ok]
+    return [c.as_dict() for c in check_sources(storage, settings, **options) if not c.ok]
 
-
-def render_lines(failing: list[dict]) -> list[str]:
-    """Plain-text lines for failing checks (none when all is well)."""
-    if not failing:
-        return []
-    lines = [f"HEALTH: {len(failing)} failing check(s)"]
-    lines += [f"  ! {c['source']} [{c['check']}]: {c['message']}" for c in failing]
-    return lines

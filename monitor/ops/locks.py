@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from monitor.config import paths
+
 DEFAULT_FOLDER = "data/locks"
 
 
@@ -46,14 +48,6 @@ class Holder:
         since = f" since {self.since.astimezone():%Y-%m-%d %H:%M:%S}" if self.since else ""
         who = f"pid {self.pid}" if self.pid else "another process"
         return f"already being crawled by {who}{since}"
-
-
-def lock_folder(settings) -> Path:
-    """``MONITOR_LOCK_DIR``, else ``<MONITOR_DATA_DIR>/locks``."""
-    explicit = settings.get("MONITOR_LOCK_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path(settings.get("MONITOR_DATA_DIR") or "data") / "locks"
 
 
 def source_lock_name(source: str) -> str:
@@ -167,3 +161,8 @@ class SourceLocks:
 def running(folder: str | os.PathLike, source: str) -> Holder | None:
     """The holder of ``source``'s lock when a crawl of it is going on, else None."""
     return Lock(folder, source_lock_name(source)).holder()
+
+
+def schema_lock(settings) -> Lock:
+    """The lock held while the database schema is upgraded (``migrations.upgrade``)."""
+    return Lock(paths.lock_dir(settings), "schema-upgrade")

@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from monitor.config.sources import Source
-from monitor.judgement.dedup import dedup_keys
-from monitor.judgement.flags import classify
-from monitor.judgement.simplified import simplified
 from monitor.page.fetched import Page
-from monitor.processing import process_page
-from monitor.storage.database import Storage, StoredArticle
+from monitor.processing import UnusableArticle, process_page
+from monitor.storage.database import Storage
+from monitor.storage.models import StoredArticle
 
 BATCH = 100
 
@@ -30,6 +28,8 @@ class FlagChange:
 class ReprocessReport:
     articles: int = 0
     flag_changes: list[FlagChange] = field(default_factory=list)
+    # stored pages the rules no longer find an article on: kept as they were, with why
+    unusable: dict[int, str] = field(default_factory=dict)
 
 
 def page_of(row: StoredArticle) -> Page:
@@ -40,16 +40,20 @@ def page_of(row: StoredArticle) -> Page:
 
 
 def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
+    """Every stored page through the steps of a crawl (``monitor.processing``); the URL key
+    is not written back: identity is kept."""
     report = ReprocessReport()
     ids = storage.article_ids()
     for start in range(0, len(ids), BATCH):
         for row in storage.articles_by_id(ids[start:start + BATCH]):
             source = sources.get(row.source)
-            article = process_page(page_of(row), source=row.source,
-                                   kind=source.kind if source else None,
-                                   selectors=dict(source.selectors) if source else None)
-            dedup_keys(article)  # the URL key is not written back: identity is kept
-            article.flags = classify(*simplified(article), simplified=True)
+            try:
+                article = process_page(page_of(row), source=row.source,
+                                       kind=source.kind if source else None,
+                                       selectors=dict(source.selectors) if source else None)
+            except UnusableArticle as exc:
+                report.unusable[row.id] = str(exc)
+                continue
             before, after = row.flag_names, article.flags.names
             if before != after:
                 report.flag_changes.append(FlagChange(row.id, article.title or "", before, after))

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from monitor.digest.build import TZ
+from monitor.errors import MonitorError
 from monitor.judgement.flags import FLAGS
-from monitor.storage.database import Review, Storage, StoredArticle, StoryView
+from monitor.storage.database import Storage, StoryView
+from monitor.storage.models import Review, StoredArticle
 
 VERDICTS = ("relevant", "irrelevant")
 
 
-class ReviewError(ValueError):
+class ReviewError(MonitorError, ValueError):
     """A verdict that cannot be recorded; the message says why."""
 
 

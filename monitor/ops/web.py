@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
 import secrets
 import socket
 from contextlib import asynccontextmanager
@@ -36,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from monitor.config.sources import ConfigError, load_sources
+from monitor.config.sources import load_sources
 from monitor.digest.build import (
     TOPICS,
     TZ,
@@ -50,6 +49,8 @@ from monitor.digest.build import (
 )
 from monitor.digest.labels import Labels
 from monitor.digest.render import environment, html_context, render_atom
+from monitor.errors import ConfigError, MonitorError
+from monitor.ops.health import check_sources, failing_checks
 from monitor.ops.review import VERDICTS, ReviewError, review
 from monitor.storage.database import Storage
 
@@ -66,7 +67,7 @@ SECURITY_HEADERS = {
 }
 
 
-class ServeError(ValueError):
+class ServeError(MonitorError, ValueError):
     """``monitor serve`` cannot start as asked; the message says why."""
 
 
@@ -99,7 +100,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
     options = digest_options(settings)
     words = Labels(options["language"])
     csrf_key = secrets.token_bytes(32)
-    reviewer = os.environ.get("MONITOR_REVIEWER") or "web"
+    reviewer = settings.get("MONITOR_REVIEWER") or "web"
     env = environment()
     state = {"storage": storage}
 
@@ -131,7 +132,8 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
 
     def digest_page(request: Request) -> Response:
         day, since = _window(request.query_params)
-        digest = build_digest(db(), day, since=since, **options)
+        digest = build_digest(db(), day, since=since, checks=failing_checks(db(), settings),
+                              **options)
         context = html_context(digest, None)
         shown = day or (since.astimezone(TZ).date() if since else today())
         return page(request, "web_digest.html", **context, day=day, since=since,
@@ -170,8 +172,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
                     rows=rows, searched=searched, capped=len(results) >= SEARCH_LIMIT)
 
     def sources_page(request: Request) -> Response:
-        from monitor.ops.health import check_sources
-
+        
         try:
             sources = [s for s in load_sources(settings.get("MONITOR_SOURCES")) if s.enabled]
         except ConfigError as exc:
@@ -189,7 +190,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
     def feed(request: Request) -> Response:
         now = datetime.now(TZ)
         since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
-        digest = build_digest(db(), since=since, **options)
+        digest = build_digest(db(), since=since, checks=[], **options)  # no health in feeds
         base = str(request.base_url).rstrip("/")
         return Response(render_atom(digest, f"{base}/feed.atom", base),
                         media_type="application/atom+xml; charset=utf-8",

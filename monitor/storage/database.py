@@ -15,56 +15,51 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Date,
     DateTime,
-    ForeignKey,
-    Integer,
-    LargeBinary,
     String,
     Text,
     bindparam,
     cast,
     column,
-    create_engine,
     delete,
-    event,
     exists,
     func,
-    inspect,
     or_,
     select,
     update,
     values,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
-    ArgumentError,
     IntegrityError,
-    NoSuchModuleError,
     OperationalError,
-    SQLAlchemyError,
 )
 from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
     Session,
     aliased,
     defer,
-    mapped_column,
     sessionmaker,
 )
-from sqlalchemy.types import TypeDecorator
 
 from monitor.article.item import Article
 from monitor.page.urls import url_key
+from monitor.storage.engine import StorageError, cannot_write, make_engine
+from monitor.storage.models import (
+    CrawlRun,
+    DailyJob,
+    DigestRecord,
+    DigestStory,
+    Review,
+    SourceClaim,
+    StoredArticle,
+    Story,
+    StoryBand,
+    UTCDateTime,
+)
 
 if TYPE_CHECKING:
     from monitor.judgement.stories import Signature
@@ -74,274 +69,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_DATABASE_URL = "sqlite:///data/monitor.db"
 # digest statuses whose stories count as sent (see DigestRecord)
 DELIVERED = ("sent", "recorded")
 # pg_advisory_xact_lock keys (distributed mode): story grouping, once-a-day jobs
 STORY_LOCK_KEY = 0x6D6F6E73
 DAILY_LOCK_KEY = 0x6D6F6E64
 
-
-class StorageError(RuntimeError):
-    """The database cannot be used; the message says why in plain words."""
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware one")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class CrawlRun(Base):
-    """One crawl of one source: when, how it ended, and its counts."""
-
-    __tablename__ = "crawl_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(100), index=True)
-    spider: Mapped[str] = mapped_column(String(50))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finish_reason: Mapped[str | None] = mapped_column(String(100))
-    pages: Mapped[int] = mapped_column(Integer, default=0)
-    new_articles: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[dict] = mapped_column(JSON, default=dict)  # kind -> count
-    stats: Mapped[dict] = mapped_column(JSON, default=dict)  # everything else, incl. coverage
-
-
-class Story(Base):
-    """Articles telling one story (reposts of one piece); each stored article has one."""
-
-    __tablename__ = "stories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # the member shown in the digest, chosen by monitor.judgement.stories.choose_representative
-    representative_id: Mapped[int | None] = mapped_column(Integer)
-    earliest_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    members: Mapped[int] = mapped_column(Integer, default=1)
-
-
-class StoredArticle(Base):
-    __tablename__ = "articles"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(Text)
-    url_key: Mapped[str] = mapped_column(String(500), unique=True)
-    # the URL key of the address the page was fetched from, when it differs from url_key
-    # (its canonical page's): a listed link is known as stored by either
-    fetched_key: Mapped[str | None] = mapped_column(String(500), index=True)
-    canonical_url: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(100), index=True)
-    site: Mapped[str | None] = mapped_column(String(50))
-    title: Mapped[str | None] = mapped_column(Text)
-    outlet: Mapped[str | None] = mapped_column(String(200))
-    author: Mapped[str | None] = mapped_column(String(200))
-    body: Mapped[str | None] = mapped_column(Text)
-    images: Mapped[list] = mapped_column(JSON, default=list)
-    extractor: Mapped[str | None] = mapped_column(String(100))
-    field_origins: Mapped[dict] = mapped_column(JSON, default=dict)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    published_origin: Mapped[str | None] = mapped_column(String(100))
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    raw_html: Mapped[bytes] = mapped_column(LargeBinary)
-    encoding: Mapped[str | None] = mapped_column(String(40))
-    low_quality: Mapped[bool] = mapped_column(Boolean, default=False)
-    quality_reasons: Mapped[list] = mapped_column(JSON, default=list)
-    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
-    medical_aid: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    sister_hospital: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    flags: Mapped[dict] = mapped_column(JSON, default=dict)  # scores, evidence, institutions
-    notes: Mapped[list] = mapped_column(JSON, default=list)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
-    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
-    story_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
-
-    @property
-    def flag_names(self) -> list[str]:
-        return [n for n in ("medical_aid", "sister_hospital") if getattr(self, n)]
-
-
-class StoryBand(Base):
-    """The story index: one row per LSH band of an article's story signature
-    (``monitor.judgement.stories.band_keys``). A new article's candidates are the articles sharing a
-    band key with it; nothing is held in memory or rebuilt when a process starts."""
-
-    __tablename__ = "story_bands"
-
-    band: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
-                                            primary_key=True, index=True)
-
-
-# --- digest and review (issue 7): what each digest covered and whether it was delivered,
-# and the reviewers' verdicts on flagged stories
-
-
-class DigestRecord(Base):
-    """One digest that was sent (or recorded as read): its window and delivery outcome."""
-
-    __tablename__ = "digests"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    window_from: Mapped[datetime] = mapped_column(UTCDateTime)
-    window_to: Mapped[datetime] = mapped_column(UTCDateTime)
-    # "sent": every channel delivered; "recorded": printed or written and marked as read;
-    # "failed": some channel failed, so its stories are not counted as sent
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    channels: Mapped[dict] = mapped_column(JSON, default=dict)  # channel -> "ok" or the error
-    entries: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class DigestStory(Base):
-    """A story that a digest carried."""
-
-    __tablename__ = "digest_stories"
-
-    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), primary_key=True,
-                                          index=True)
-
-
-class Review(Base):
-    """A reviewer's verdict on a flagged story, given through one of its articles; the
-    latest review of a story is its verdict."""
-
-    __tablename__ = "reviews"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
-    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
-    verdict: Mapped[str] = mapped_column(String(20))  # "relevant" | "irrelevant"
-    topics: Mapped[list] = mapped_column(JSON, default=list)  # topics that apply, if relevant
-    reviewer: Mapped[str | None] = mapped_column(String(100))
-    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    note: Mapped[str | None] = mapped_column(Text)
-
-
-# --- distributed mode (issue 14): what must hold across machines lives in PostgreSQL
-
-
-class SourceClaim(Base):
-    """A source's latest claim by a dispatcher: ``monitor dispatch`` on any machine claims a
-    due source by moving ``claimed_at`` forward, once (see ``Storage.claim_sources``)."""
-
-    __tablename__ = "source_claims"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(100), unique=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
-    cycle: Mapped[str | None] = mapped_column(String(100))
-    run_id: Mapped[int | None] = mapped_column(Integer)
-
-
-class DailyJob(Base):
-    """A job done once a day for the whole cluster (the digest), whoever ran it."""
-
-    __tablename__ = "daily_jobs"
-
-    job: Mapped[str] = mapped_column(String(50), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    node: Mapped[str | None] = mapped_column(String(200))
-
-
-def _cannot_write(exc: OperationalError) -> bool:
-    """A database that is read-only or cannot be opened (not a busy one)."""
-    text = str(exc.orig).lower()
-    return any(words in text for words in ("readonly", "read-only", "read only",
-                                           "unable to open database"))
-
-
-def parse_database_url(database_url: str):
-    """The SQLAlchemy URL, or ``StorageError`` saying what is wrong with it."""
-    try:
-        url = make_url(database_url)
-        url.get_dialect()
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise StorageError(
-            f"MONITOR_DATABASE_URL {database_url!r} is not a database URL I can use ({exc}); "
-            "e.g. sqlite:///data/monitor.db or postgresql+psycopg://user@host/monitor"
-        ) from None
-    return url
-
-
-def _sqlite_file(url) -> Path | None:
-    """The file of a SQLite URL (None: in memory); ``file:`` URIs (``?uri=true``) too."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    if url.query.get("uri") in ("true", "1") and url.database.startswith("file:"):
-        return Path(url.database[len("file:"):].split("?", 1)[0])
-    return Path(url.database)
-
-
-def existing_database_problem(database_url: str) -> str | None:
-    """Why a command that only reads cannot use this database (it does not exist, or holds
-    no monitor schema), or None. Nothing is created."""
-    url = parse_database_url(database_url)
-    path = _sqlite_file(url)
-    if path is not None and not path.is_file():
-        return (f"no database at {path} (MONITOR_DATABASE_URL); `monitor run` or "
-                "`monitor crawl` creates it")
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            tables = set(inspect(connection).get_table_names())
-    except SQLAlchemyError as exc:
-        return f"cannot open the database {url.render_as_string()}: {getattr(exc, 'orig', exc)}"
-    finally:
-        engine.dispose()
-    if "articles" not in tables:
-        return (f"{url.render_as_string()} holds no monitor database; `monitor db upgrade` "
-                "creates the schema")
-    return None
-
-
-def make_engine(database_url: str, busy_timeout_ms: int = 15_000) -> Engine:
-    url = parse_database_url(database_url)
-    path = _sqlite_file(url)
-    if path is not None and not path.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create the database folder {path.parent}: "
-                               f"{exc.strerror or exc}") from None
-    engine = create_engine(url, pool_pre_ping=True)
-    if url.get_backend_name() == "sqlite":
-
-        def sqlite_pragmas(dbapi_connection, _record) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            # in WAL mode a commit survives a crash of the process without waiting for the
-            # disk; only a crash of the machine may undo the last commits (never half of
-            # one), and their articles are fetched again by the next crawl
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        event.listen(engine, "connect", sqlite_pragmas)
-    return engine
 
 
 class Storage:
@@ -350,19 +83,16 @@ class Storage:
     retry_attempts = 5
     retry_delay = 0.2  # seconds, doubled after each busy attempt
 
-    def __init__(self, database_url: str = DEFAULT_DATABASE_URL, *, create: bool = True,
-                 busy_timeout_ms: int = 15_000):
+    def __init__(self, database_url: str, *, busy_timeout_ms: int = 15_000):
+        """Opens nothing but the engine: the schema is the migrations' job
+        (``migrations.upgrade``, or ``migrations.open_storage`` for a new database)."""
         self.database_url = database_url
         self.engine = make_engine(database_url, busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if create:  # a new database gets the models' schema; others are migrated by the CLI
-            from monitor.storage.migrations import create_fresh
-
-            self._retry(lambda: create_fresh(self.engine), "create the schema")
 
     @classmethod
     def from_settings(cls, settings) -> Storage:
-        return cls(settings.get("MONITOR_DATABASE_URL") or DEFAULT_DATABASE_URL)
+        return cls(settings.get("MONITOR_DATABASE_URL"))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -374,14 +104,14 @@ class Storage:
         with self._sessions() as session, session.begin():
             yield session
 
-    def _retry(self, work, what: str):
+    def retrying(self, work, what: str):
         """Run ``work`` again when the database is locked or briefly unreachable."""
         attempts = self.retry_attempts
         for attempt in range(1, attempts + 1):
             try:
                 return work()
             except OperationalError as exc:
-                if _cannot_write(exc):  # trying again cannot help
+                if cannot_write(exc):  # trying again cannot help
                     raise StorageError(
                         f"could not {what} in {make_url(self.database_url).render_as_string()}"
                         f": {exc.orig}") from exc
@@ -414,7 +144,7 @@ class Storage:
                                             | StoredArticle.fetched_key.in_(chunk)))
                     found.update(key for row in rows for key in row)
             return found & set(wanted)
-        return self._retry(work, "look up URLs") if wanted else set()
+        return self.retrying(work, "look up URLs") if wanted else set()
 
     def article_id_by_fingerprint(self, fingerprint: str) -> int | None:
         def work():
@@ -425,7 +155,7 @@ class Storage:
                     .order_by(StoredArticle.id)
                     .limit(1)
                 )
-        return self._retry(work, "look up a text fingerprint")
+        return self.retrying(work, "look up a text fingerprint")
 
     def add_article(self, article: Article, *, run_id: int | None = None) -> int | None:
         """Store ``article`` and put it in its story (``group_story``), in one transaction;
@@ -448,7 +178,7 @@ class Storage:
                     return group_story(connection, row, article)
             except IntegrityError:
                 return None
-        return self._retry(work, f"store {article.url}")
+        return self.retrying(work, f"store {article.url}")
 
     def find_story(self, signature: bytes) -> int | None:
         """The stored article whose story an article with this signature belongs to."""
@@ -457,7 +187,7 @@ class Storage:
                 from monitor.judgement.stories import Signature
 
                 return match_story(s, Signature.from_bytes(signature))
-        return self._retry(work, "look up a story")
+        return self.retrying(work, "look up a story")
 
     def stories(self, *, first_seen_from: datetime, first_seen_to: datetime,
                 flagged_only: bool = True) -> list[StoryView]:
@@ -500,7 +230,7 @@ class Storage:
         def work():
             with self.session() as s:
                 return list(s.scalars(query))
-        return self._retry(work, "read articles")
+        return self.retrying(work, "read articles")
 
     def article_ids(self) -> list[int]:
         with self.session() as s:
@@ -528,7 +258,7 @@ class Storage:
                     setattr(row, name, fresh[name])
                 s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
                 add_story_bands(s, article_id, row.story_signature)
-        self._retry(work, f"update article {article_id}")
+        self.retrying(work, f"update article {article_id}")
 
     def count_articles(self) -> int:
         with self.session() as s:
@@ -544,7 +274,7 @@ class Storage:
                 s.add(run)
                 s.flush()
                 return run.id
-        return self._retry(work, f"record the start of a run of {source}")
+        return self.retrying(work, f"record the start of a run of {source}")
 
     def finish_run(self, run_id: int, *, reason: str, pages: int, new_articles: int,
                    errors: dict[str, int], stats: dict[str, Any],
@@ -558,7 +288,7 @@ class Storage:
                 run.new_articles = new_articles
                 run.errors = errors
                 run.stats = stats
-        self._retry(work, f"record the end of run {run_id}")
+        self.retrying(work, f"record the end of run {run_id}")
 
     def runs(self, *, source: str | None = None, since: datetime | None = None) -> list[CrawlRun]:
         query = select(CrawlRun).order_by(CrawlRun.id)
@@ -644,7 +374,7 @@ class Storage:
                     run.new_articles = max(run.new_articles or 0, stored)
                     run.stats = {**(run.stats or {}), "ended_by": "end_unfinished_runs"}
                 return [run.id for run in runs]
-        ids = self._retry(work, f"close the unfinished runs of {source}")
+        ids = self.retrying(work, f"close the unfinished runs of {source}")
         for run_id in ids:
             coverage = self.run_coverage(run_id)
             with self.session() as s:
@@ -669,7 +399,7 @@ class Storage:
                 s.add_all(DigestStory(digest_id=record.id, story_id=story_id)
                           for story_id in dict.fromkeys(story_ids))
                 return record.id
-        return self._retry(work, "record a digest")
+        return self.retrying(work, "record a digest")
 
     def digests(self, limit: int = 30) -> list[DigestRecord]:
         """The last ``limit`` digests, newest first."""
@@ -710,7 +440,7 @@ class Storage:
                                 note=note, reviewed_at=reviewed_at or datetime.now(UTC))
                 s.add(review)
                 return review
-        return self._retry(work, f"record a review of article {article_id}")
+        return self.retrying(work, f"record a review of article {article_id}")
 
     def story_members(self, article_id: int) -> list[StoredArticle]:
         """Every article of the story of ``article_id`` (just it when it has no story; none
@@ -856,7 +586,7 @@ class Storage:
                           .on_conflict_do_nothing(index_elements=["source"]))
                 return dict(s.execute(select(SourceClaim.source, SourceClaim.claimed_at)
                                       .where(SourceClaim.source.in_(names))).all())
-        return self._retry(work, "read the sources' claims")
+        return self.retrying(work, "read the sources' claims")
 
     def claim_sources(self, seen: dict[str, datetime | None], *, spiders: dict[str, str],
                       node: str, cycle: str, now: datetime | None = None) -> dict[str, int]:
@@ -897,7 +627,7 @@ class Storage:
                     s.execute(update(SourceClaim).where(SourceClaim.source == name)
                               .values(run_id=run.id))
                 return runs
-        return self._retry(work, "claim the due sources")
+        return self.retrying(work, "claim the due sources")
 
     def release_claim(self, source: str, *, previous: datetime | None, cycle: str,
                       run_id: int, reason: str, now: datetime | None = None) -> None:
@@ -917,7 +647,7 @@ class Storage:
                     run.finished_at, run.finish_reason = now, "not queued"
                     run.errors = {**(run.errors or {}), "queue": 1}
                     run.stats = {**(run.stats or {}), "last_error": reason}
-        self._retry(work, f"release the claim of {source}")
+        self.retrying(work, f"release the claim of {source}")
 
     def join_run(self, run_id: int, worker: str) -> None:
         """A worker took a request of the run: the run is not finished before that worker
@@ -932,7 +662,7 @@ class Storage:
                 stats["reported"] = sorted(set(stats.get("reported", [])) - {worker})
                 run.stats = stats
                 run.finished_at = run.finish_reason = None
-        self._retry(work, f"join run {run_id}")
+        self.retrying(work, f"join run {run_id}")
 
     def add_to_run(self, run_id: int, *, pages: int, new_articles: int,
                    errors: dict[str, int], stats: dict[str, Any], worker: str) -> None:
@@ -968,7 +698,7 @@ class Storage:
                 if run.finish_reason in (None, "finished") and workers <= reported:
                     run.finished_at = datetime.now(UTC)
                     run.finish_reason = "finished"
-        self._retry(work, f"add to run {run_id}")
+        self.retrying(work, f"add to run {run_id}")
         coverage = self.run_coverage(run_id)
         with self.session() as s:
             run = s.get(CrawlRun, run_id)

@@ -8,8 +8,8 @@ concurrent upgrades (two hosts starting at once); on SQLite the caller's file lo
 from alembic import context
 from sqlalchemy import text
 
-from monitor.storage.database import Base, UTCDateTime
 from monitor.storage.migrations import FOREIGN_TABLES, UPGRADE_LOCK_KEY
+from monitor.storage.models import Base, UTCDateTime
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
