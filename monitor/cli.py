@@ -618,11 +618,16 @@ def cmd_stories(args) -> int:
 
 def cmd_serve(args) -> int:
     """The reviewer's web page; refuses to listen beyond this machine without a token."""
-    from monitor.web import ServeError, serve
+    from monitor.web import ServeError, check_serve, serve
 
     settings = _settings(args)
     try:
-        serve(settings, args.host, args.port)
+        check_serve(settings, args.host, args.port)
+        storage = _existing_storage(settings)  # as `monitor digest`: no new, empty database
+        try:
+            serve(settings, args.host, args.port, storage)
+        finally:
+            storage.close()
     except (ServeError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     except OSError as exc:  # the port is taken, the address is not this machine's...
