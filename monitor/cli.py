@@ -88,6 +88,16 @@ def _day(text: str) -> date:
                            f"{date.today():%Y-%m-%d})") from None
 
 
+def _story_id(text: str) -> int:
+    """A story's ID as given on the command line: ``4`` or ``#4`` (as every output prints
+    it)."""
+    digits = text.strip().removeprefix("#").strip()
+    if not digits.isascii() or not digits.isdigit() or int(digits) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a story ID (the #number of a "
+                                         "digest entry, e.g. 4 or '#4')")
+    return int(digits)
+
+
 def _replayable(sources: list[Source], replay: str) -> list[Source]:
     from monitor.crawl import replayable
 
@@ -780,7 +790,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Record whether story ID (the #number of a digest entry, the same in "
         "every output) is relevant; later digests and the web page show it, "
         "`monitor export --reviewed` exports it.")
-    p.add_argument("id", type=int, metavar="ID", help="the story's number (#ID in the digest)")
+    p.add_argument("id", type=_story_id, metavar="ID",
+                   help="the story's number (#ID in the digest; 4 or '#4')")
     verdict = p.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--relevant", dest="verdict", action="store_const", const="relevant")
     verdict.add_argument("--irrelevant", dest="verdict", action="store_const",
