@@ -123,3 +123,40 @@ def test_the_digest_page_in_headless_chromium(tmp_path, width):
             browser.close()
     assert requested == [page_file.as_uri(), PICTURE]  # nothing but the picture was fetched
     assert (tmp_path / f"digest-{width}.png").stat().st_size > 10_000
+
+
+def test_table_headers_stay_readable_on_a_phone(tmp_path):
+    """The sources' table of a Chinese digest with the long outlet names of sources.toml:
+    at 390 px its headers wrapped one character a line (新/文/章); now each stays on one
+    line and the names beside them wrap instead."""
+    from playwright.sync_api import sync_playwright
+
+    digest = sample("zh")
+    names = {"zs5h-news": "中山大学附属第五医院", "swmuh-news": "西南医科大学附属医院",
+             "zs-hospital-news": "复旦大学附属中山医院", "chinanews-health": "中国新闻网",
+             "wchscu-news": "四川大学华西医院"}
+    digest.source_titles.update(names)
+    digest.sources = [SourceRunSummary(name, 12, 103, 14, "HTTP 503 on the list page")
+                      for name in names]
+    page_file = tmp_path / "digest.html"
+    page_file.write_text(render_html(digest), "utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            page.route(lambda url: url.startswith("https://"), lambda route: route.fulfill(
+                status=200, content_type="image/png", body=png()))
+            page.goto(page_file.as_uri())
+            lines = page.evaluate("""() => [...document.querySelectorAll(
+                    '#sources th, #sources td.n')]
+                .filter(cell => cell.offsetParent !== null)
+                .map(cell => { const range = document.createRange();
+                               range.selectNodeContents(cell);
+                               return [cell.innerText, range.getClientRects().length]; })""")
+            assert [text for text, _ in lines][:4] == ["来源", "新文章", "命中", "错误"]
+            assert all(count == 1 for _, count in lines), lines
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.locator("#sources").screenshot(path=tmp_path / "sources-390.png")
+        finally:
+            browser.close()
+    assert (tmp_path / "sources-390.png").stat().st_size > 5_000

@@ -134,3 +134,24 @@ def test_review_and_export_commands(tmp_path, monkeypatch, capsys):
     assert row["verdict"] == "relevant" and row["reviewer"] == "wang" and row["why"].endswith("好")
     assert main(["export"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1  # the repost is a duplicate
+
+
+def test_review_takes_the_id_as_every_output_prints_it(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+    storage = open_storage(url)
+    first = add(storage, "a", "组团式医疗援疆见成效", aid=True)
+    second = add(storage, "b", "签订战略合作协议", sister=True)
+    storage.close()
+    assert main(["review", f"#{first}", "--relevant", "--reviewer", "wang"]) == 0
+    assert main(["review", f" # {second} ", "--irrelevant", "--reviewer", "wang"]) == 0
+    capsys.readouterr()
+    storage = open_storage(url)
+    assert [r.verdict for r in storage.story_reviews(first)] == ["relevant"]
+    assert [r.verdict for r in storage.story_reviews(second)] == ["irrelevant"]
+    storage.close()
+    for wrong in ("#", "##4", "#x", "4a", "-4", "#0", "４"):
+        assert main(["review", wrong, "--relevant"]) == 2, wrong
+        assert capsys.readouterr().err == (
+            f"monitor: error: argument ID: {wrong!r} is not a story ID (the #number of a "
+            "digest entry, e.g. 4 or '#4') (see `monitor review --help`)\n"), wrong

@@ -89,6 +89,16 @@ def _day(text: str) -> date:
                            f"{date.today():%Y-%m-%d})") from None
 
 
+def _story_id(text: str) -> int:
+    """A story's ID as given on the command line: ``4`` or ``#4`` (as every output prints
+    it)."""
+    digits = text.strip().removeprefix("#").strip()
+    if not digits.isascii() or not digits.isdigit() or int(digits) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a story ID (the #number of a "
+                                         "digest entry, e.g. 4 or '#4')")
+    return int(digits)
+
+
 def _replayable(sources: list[Source], replay: str) -> list[Source]:
     from monitor.ops.crawl import replayable
 
@@ -618,11 +628,16 @@ def cmd_stories(args) -> int:
 
 def cmd_serve(args) -> int:
     """The reviewer's web page; refuses to listen beyond this machine without a token."""
-    from monitor.ops.web import ServeError, serve
+    from monitor.ops.web import ServeError, check_serve, serve
 
     settings = _settings(args)
     try:
-        serve(settings, args.host, args.port)
+        check_serve(settings, args.host, args.port)
+        storage = _existing_storage(settings)  # as `monitor digest`: no new, empty database
+        try:
+            serve(settings, args.host, args.port, storage)
+        finally:
+            storage.close()
     except (ServeError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
     except OSError as exc:  # the port is taken, the address is not this machine's...
@@ -775,7 +790,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Record whether story ID (the #number of a digest entry, the same in "
         "every output) is relevant; later digests and the web page show it, "
         "`monitor export --reviewed` exports it.")
-    p.add_argument("id", type=int, metavar="ID", help="the story's number (#ID in the digest)")
+    p.add_argument("id", type=_story_id, metavar="ID",
+                   help="the story's number (#ID in the digest; 4 or '#4')")
     verdict = p.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--relevant", dest="verdict", action="store_const", const="relevant")
     verdict.add_argument("--irrelevant", dest="verdict", action="store_const",

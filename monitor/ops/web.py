@@ -9,9 +9,13 @@ is a plain form POST answered by a redirect back to the entry, so it works with 
 and shows again on reload.
 
 Safe by default:
-- it listens on 127.0.0.1; on another address ``MONITOR_SERVE_TOKEN`` is required: a
-  browser opens ``/?token=…`` once (the token is then kept in a same-site cookie), a script
-  sends ``Authorization: Bearer …``;
+- it listens on 127.0.0.1; on another address ``MONITOR_SERVE_TOKEN`` (at least 16
+  characters) is required: a browser opens ``/?token=…`` once (the token is then kept in a
+  same-site cookie), a script sends ``Authorization: Bearer …``, a feed reader (no cookie
+  jar) subscribes to ``/feed.atom?token=…``;
+- it answers only under the names it is served as (``Host``: localhost, 127.0.0.1, ::1,
+  ``--host``, the host of ``MONITOR_PUBLIC_URL``): another site whose name was made to point
+  at 127.0.0.1 (DNS rebinding) gets 400, not the stored articles and the form's token;
 - a POST must come from the page itself: same origin (``Sec-Fetch-Site`` / ``Origin``) and
   the form's CSRF token;
 - everything from pages is escaped, and a Content-Security-Policy forbids every script, so
@@ -25,14 +29,16 @@ import hmac
 import ipaddress
 import secrets
 import socket
+import sys
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from monitor.config.sources import load_sources
@@ -55,6 +61,10 @@ from monitor.ops.review import VERDICTS, ReviewError, review
 from monitor.storage.database import Storage
 
 TOKEN_COOKIE = "monitor_token"
+MIN_TOKEN_LENGTH = 16
+MAKE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(24))"'
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+ERROR_TITLES = (400, 401, 403, 404, 405, 500)  # the statuses with a title of their own
 SEARCH_LIMIT = 200
 SECURITY_HEADERS = {
     # no script at all; the inline stylesheet; pictures from the stories' sites
@@ -87,17 +97,77 @@ def check_binding(host: str, token: str) -> None:
                          "(or listen on 127.0.0.1)")
 
 
+def check_token(token: str) -> None:
+    """A token short enough to guess is refused (the page holds every stored article)."""
+    if token and len(token) < MIN_TOKEN_LENGTH:
+        raise ServeError(f"MONITOR_SERVE_TOKEN is too short ({len(token)} characters, at "
+                         f"least {MIN_TOKEN_LENGTH}): make one with {MAKE_TOKEN}")
+
+
+def check_port(port: int) -> None:
+    if not 1 <= port <= 65535:
+        raise ServeError(f"--port {port} is not a port number (1 to 65535)")
+
+
+def served_names(host: str, public_url: str = "") -> frozenset[str]:
+    """The host names the page answers under: this machine's loopback names, the address it
+    listens on and the host of its public address; on every address (0.0.0.0, ::) also the
+    machine's own names."""
+    names = {*LOOPBACK_NAMES, host.strip("[]").lower()}
+    if urlsplit(public_url).hostname:
+        names.add(urlsplit(public_url).hostname)
+    if _is_wildcard(host):
+        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+    return frozenset(names - {""})
+
+
+def host_allowed(header: str, names: frozenset[str], wildcard: bool = False) -> bool:
+    """Whether a request's ``Host`` names this page. A name chosen by another site (DNS
+    rebinding) is refused; on every address (0.0.0.0, ::) an address is taken too, since an
+    address cannot be rebound."""
+    if any(c in header for c in "@/\\?#"):
+        return False
+    try:
+        name = (urlsplit(f"//{header}").hostname or "").rstrip(".")
+    except ValueError:  # "[nonsense" and the like
+        return False
+    if name in names:
+        return True
+    if not wildcard or not name:
+        return False
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_wildcard(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return host == ""
+
+
 class BadRequest(Exception):
-    """A request the page cannot answer; shown as one plain line with ``status``."""
+    """A request the page cannot answer; shown on an error page with ``status``: the label
+    ``error.<what>`` of monitor.labels, filled with ``values``."""
 
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
+    def __init__(self, what: str, status: int = 400, **values):
+        super().__init__(what)
+        self.what = what
         self.status = status
+        self.values = values
 
 
-def create_app(settings, *, token: str = "", storage: Storage | None = None) -> Starlette:
-    """The web page's application over ``settings``' database (or ``storage``)."""
+def create_app(settings, *, token: str = "", storage: Storage | None = None,
+               host: str = "127.0.0.1") -> Starlette:
+    """The web page's application over ``settings``' database (or ``storage``), served on
+    ``host``."""
     options = digest_options(settings)
+    public_url = settings.get("MONITOR_PUBLIC_URL") or ""
+    names = served_names(host, public_url)
+    wildcard = _is_wildcard(host)
     words = Labels(options["language"])
     csrf_key = secrets.token_bytes(32)
     reviewer = settings.get("MONITOR_REVIEWER") or "web"
@@ -128,6 +198,27 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
              "today": today(), **context})
         return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
+    def error_page(request: Request, status: int, what: str, **values) -> HTMLResponse:
+        """An error in the page's own frame and language; no form token on it."""
+        body = env.get_template("web_error.html").render(
+            {"L": words, "here": _here(request), "status": status,
+             "title": words(f"error.{status if status in ERROR_TITLES else 400}"),
+             "message": words(f"error.{what}", **values)})
+        return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+    def refused(request: Request, exc: BadRequest) -> Response:
+        return error_page(request, exc.status, exc.what, **exc.values)
+
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404:
+            return error_page(request, 404, "no_page", path=request.url.path)
+        if exc.status_code == 405:
+            return error_page(request, 405, "method", method=request.method)
+        return error_page(request, exc.status_code, "bad_request")
+
+    def server_error(request: Request, exc: Exception) -> Response:
+        return error_page(request, 500, "server")
+
     # ------------------------------------------------------------ the pages
 
     def digest_page(request: Request) -> Response:
@@ -144,7 +235,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
         story_id = request.path_params["story_id"]
         view = db().story_view(story_id)
         if view is None:
-            raise BadRequest(f"there is no story #{story_id}", 404)
+            raise BadRequest("no_story", 404, id=story_id)
         verdicts = db().story_verdicts([story_id])
         entry = story_entry(view, verdicts.get(story_id), options["source_titles"])
         copies = [{"article": m, "outlet": outlet_name(m, options["source_titles"]),
@@ -159,7 +250,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
         text = (params.get("q") or "").strip()[:200]
         flag = params.get("flag") or ""
         if flag not in ("", "any", "none", *TOPICS):
-            raise BadRequest(f"unknown flag {flag!r}")
+            raise BadRequest("bad_flag", flag=flag)
         start, end = _date(params.get("from")), _date(params.get("to"))
         searched = bool(text or start or end or flag)
         results = db().search_articles(
@@ -176,7 +267,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
         try:
             sources = [s for s in load_sources(settings.get("MONITOR_SOURCES")) if s.enabled]
         except ConfigError as exc:
-            raise BadRequest(str(exc), 500) from exc
+            raise BadRequest("sources", 500, error=str(exc)) from exc
         checks = check_sources(db(), sources=sources, settings=settings)
         rows = []
         for source in sources:
@@ -198,20 +289,22 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
 
     async def verdict(request: Request) -> Response:
         story_id = request.path_params["story_id"]
-        _same_origin(request, settings.get("MONITOR_PUBLIC_URL") or "")
+        _same_origin(request, public_url)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         field = {name: values[-1] for name, values in form.items()}
         if not hmac.compare_digest(field.get("csrf", ""), csrf_token(request)):
-            raise BadRequest("this form is out of date: reload the page and click again", 403)
+            raise BadRequest("form_expired", 403)
         chosen = field.get("verdict", "")
         if chosen not in VERDICTS:
-            raise BadRequest(f"verdict must be one of {', '.join(VERDICTS)}")
+            raise BadRequest("bad_verdict")
         topics = [t for t in [field.get("topic")] if t]
         try:
             await run_in_threadpool(review, db(), story_id, chosen, topics=topics,
                                     reviewer=reviewer)
         except ReviewError as exc:
-            raise BadRequest(str(exc), 404 if "no story" in str(exc) else 400) from exc
+            if "no story" in str(exc):
+                raise BadRequest("no_story", 404, id=story_id) from exc
+            raise BadRequest("bad_review") from exc
         back = field.get("next") or f"/story/{story_id}"
         if not back.startswith("/") or back.startswith("//"):
             back = f"/story/{story_id}"
@@ -221,13 +314,20 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
 
     async def guard(scope, receive, send, app):
         request = Request(scope, receive)
+        if not host_allowed(request.headers.get("host", ""), names, wildcard):
+            # another name pointed at this machine (DNS rebinding): not this page
+            await error_page(request, 400, "bad_host",
+                             host=request.headers.get("host", ""))(scope, receive, send)
+            return
         if token:
             given = request.cookies.get(TOKEN_COOKIE, "")
             header = request.headers.get("authorization", "")
             if header.lower().startswith("bearer "):
                 given = header[7:].strip()
             offered = request.query_params.get("token")
-            if offered and hmac.compare_digest(offered, token):
+            if offered and request.url.path == "/feed.atom":
+                given = offered  # a feed reader keeps no cookie: the feed takes the token
+            elif offered and hmac.compare_digest(offered, token):
                 # keep it in a cookie, and take it out of the address bar and the history
                 query = urlencode([(k, v) for k, v in request.query_params.multi_items()
                                    if k != "token"])
@@ -238,9 +338,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
                 await response(scope, receive, send)
                 return
             if not hmac.compare_digest(given, token):
-                await PlainTextResponse("a token is required: open the page as /?token=…",
-                                        status_code=401, headers=SECURITY_HEADERS)(
-                    scope, receive, send)
+                await error_page(request, 401, "token")(scope, receive, send)
                 return
         await app(scope, receive, send)
 
@@ -253,7 +351,8 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
         Route("/feed.atom", _sync(feed)),
     ]
     inner = Starlette(routes=routes, lifespan=lifespan,
-                      exception_handlers={BadRequest: _plain_error})
+                      exception_handlers={BadRequest: refused, HTTPException: http_error,
+                                          Exception: server_error})
 
     class Guarded:
         """The application behind the token check."""
@@ -271,10 +370,6 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None) -> 
     return inner
 
 
-def _plain_error(request: Request, exc: BadRequest) -> Response:
-    return PlainTextResponse(str(exc), status_code=exc.status, headers=SECURITY_HEADERS)
-
-
 def _sync(handler):
     """A page handler run in the thread pool (the database access is synchronous)."""
     async def endpoint(request: Request) -> Response:
@@ -287,12 +382,12 @@ def _same_origin(request: Request, public_url: str) -> None:
     reverse proxy the page's origin is ``MONITOR_PUBLIC_URL``'s."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
-        raise BadRequest("a verdict can only be given from this page", 403)
+        raise BadRequest("cross_site", 403)
     origin = request.headers.get("origin")
     if origin and origin != "null":
         ours = {request.headers.get("host", ""), urlsplit(public_url).netloc} - {""}
         if urlsplit(origin).netloc not in ours:
-            raise BadRequest("a verdict can only be given from this page", 403)
+            raise BadRequest("cross_site", 403)
 
 
 def _here(request: Request) -> str:
@@ -307,7 +402,7 @@ def _date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise BadRequest(f"not a date (YYYY-MM-DD): {text!r}") from exc
+        raise BadRequest("bad_date", text=text) from exc
 
 
 def _window(params) -> tuple[date | None, datetime | None]:
@@ -316,22 +411,41 @@ def _window(params) -> tuple[date | None, datetime | None]:
         try:
             return None, parse_since(params["since"])
         except ValueError as exc:
-            raise BadRequest(f"not a date or time: {params['since']!r}") from exc
+            raise BadRequest("bad_time", text=params["since"]) from exc
     return _date(params.get("date")) or today(), None
 
 
-def serve(settings, host: str, port: int) -> None:
-    """Run the web page with uvicorn until interrupted."""
-    import uvicorn
-
+def check_serve(settings, host: str, port: int) -> None:
+    """Everything ``monitor serve`` can check before it starts: the port, the token, the
+    address (beyond this machine only with a token) and that the port is free."""
+    check_port(port)
     token = settings.get("MONITOR_SERVE_TOKEN") or ""
+    check_token(token)
     check_binding(host, token)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family) as probe:  # a taken port: one plain line, not uvicorn's exit
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
-    app = create_app(settings, token=token)
-    shown = f"[{host}]" if ":" in host else host
-    print(f"The reviewer's page: http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+
+
+def startup_line(host: str, port: int, token: str, on_terminal: bool) -> str:
+    """What ``monitor serve`` prints when it starts: where to open the page (and the feed).
+    The token itself only on a terminal, never into a log file or the journal."""
+    base = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    if not token:
+        return f"The reviewer's page: {base}/ (Ctrl-C to stop)"
+    shown = quote(token, safe="") if on_terminal else "$MONITOR_SERVE_TOKEN"
+    return (f"The reviewer's page: open {base}/?token={shown} once (the browser then keeps "
+            f"the token in a cookie); the feed: {base}/feed.atom?token={shown} (Ctrl-C to stop)")
+
+
+def serve(settings, host: str, port: int, storage: Storage | None = None) -> None:
+    """Run the web page with uvicorn until interrupted (over ``storage`` when given)."""
+    import uvicorn
+
+    check_serve(settings, host, port)
+    token = settings.get("MONITOR_SERVE_TOKEN") or ""
+    app = create_app(settings, token=token, storage=storage, host=host)
+    print(startup_line(host, port, token, sys.stdout.isatty()), flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False,
                 server_header=False)
