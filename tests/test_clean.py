@@ -1,4 +1,5 @@
-"""monitor.article.clean: boilerplate, ads, whitespace and content-farm detection (seeds 000-003)."""
+"""monitor.article.clean: boilerplate, ads, whitespace and content-farm detection (seeds
+000-003)."""
 
 from __future__ import annotations
 

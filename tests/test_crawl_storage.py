@@ -15,12 +15,13 @@ SITE = ROOT / "seeds" / "site"
 # engines are counted; the events between the start and the end of crawl_sources go to a file
 COUNTING = r"""
 import json, sys
-import monitor.ops.crawl, monitor.storage.database
+import monitor.ops.crawl, monitor.storage.database, monitor.storage.engine
 from monitor.cli.main import main
 
 events = []
-storage_init, storage_close = monitor.storage.database.Storage.__init__, monitor.storage.database.Storage.close
-make_engine, crawl_sources = monitor.storage.database.create_engine, monitor.ops.crawl.crawl_sources
+Storage = monitor.storage.database.Storage
+storage_init, storage_close = Storage.__init__, Storage.close
+make_engine, crawl_sources = monitor.storage.engine.create_engine, monitor.ops.crawl.crawl_sources
 
 def init(self, *args, **kwargs):
     events.append(["storage", id(self)])
@@ -41,8 +42,8 @@ def crawl(sources, settings):
     finally:
         events.append(["crawled", None])
 
-monitor.storage.database.Storage.__init__, monitor.storage.database.Storage.close = init, close
-monitor.storage.database.create_engine, monitor.ops.crawl.crawl_sources = create_engine, crawl
+Storage.__init__, Storage.close = init, close
+monitor.storage.engine.create_engine, monitor.ops.crawl.crawl_sources = create_engine, crawl
 code = main(sys.argv[2:])
 with open(sys.argv[1], "w") as out:
     json.dump(events, out)

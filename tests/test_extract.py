@@ -1,4 +1,5 @@
-"""monitor.extraction.chain: the per-field fallback chain site rules → JSON-LD / meta → trafilatura."""
+"""monitor.extraction.chain: the per-field fallback chain site rules → JSON-LD / meta →
+trafilatura."""
 
 from __future__ import annotations
 

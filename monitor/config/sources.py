@@ -169,7 +169,7 @@ def check_schedule(schedule: str) -> str | None:
         if int(interval[1]) < 1:
             return f"schedule {schedule!r}: the interval must be at least 1"
         return None
-    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.cron import CronTrigger  # start-up: only where a cron is checked
 
     try:
         CronTrigger.from_crontab(str(schedule), timezone=ZONE_NAME)

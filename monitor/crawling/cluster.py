@@ -1,5 +1,5 @@
-"""Distributed mode (the cluster's mode, keys and Redis): crawl workers on several machines, one Redis queue, PostgreSQL as the
-authority.
+"""Distributed mode (its switch, keys and Redis): crawl workers on several machines, one
+Redis queue, PostgreSQL as the authority.
 
 ``MONITOR_REDIS_URL`` with a PostgreSQL ``MONITOR_DATABASE_URL`` switches it on
 (``distributed_mode``); with SQLite it is refused. Then:

@@ -9,8 +9,10 @@ closes; a run killed in between keeps ``finished_at`` empty: it was interrupted.
 from __future__ import annotations
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from monitor.crawling.database import crawler_storage
+from monitor.crawling.drops import StoreFailed
 from monitor.storage.database import Storage
 from monitor.storage.engine import StorageError
 
@@ -81,8 +83,6 @@ class RunRecorder:
     def item_error(self, item, response, spider, failure) -> None:
         """A pipeline failed on an article. A store that failed fails the source; when the
         database cannot be written at all, the crawl stops (its pages would be lost too)."""
-        from monitor.crawling.drops import StoreFailed
-
         source = getattr(item, "source", None)
         if failure.check(StoreFailed, StorageError):
             self._inc(source, "errors/storage")
@@ -97,8 +97,6 @@ class RunRecorder:
         )
 
     def _stop(self, spider, reason: str) -> None:
-        from scrapy.utils.defer import deferred_from_coro
-
         if not self.stopping:
             self.stopping = True
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))

@@ -34,10 +34,11 @@ from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
 from monitor.config import paths
-from monitor.digest.build import Digest
+from monitor.digest.build import Digest, build_digest, digest_options
 from monitor.digest.render import (
     digest_json,
     headline,
+    render_atom,
     render_bot_markdown,
     render_html,
     render_text,
@@ -284,7 +285,7 @@ APPRISE_LIMIT = 4000  # bytes of the Markdown message (Telegram takes 4096 chara
 
 
 def _apprise_service(url: str):
-    import apprise
+    import apprise  # start-up: a heavy import, only when a channel is configured
 
     notifier = apprise.Apprise()
     if not notifier.add(url):
@@ -310,7 +311,7 @@ def send_apprise(url: str, digest: Digest, config: DeliveryConfig) -> None:
     message with the stories' IDs and links (Apprise converts it where a service wants
     HTML or text). Apprise reports failures only in its log: the last warning is the
     error."""
-    import apprise
+    import apprise  # start-up: a heavy import, only when a channel is configured
 
     notifier = _apprise_service(url)
     public = config.public_url or None
@@ -376,9 +377,6 @@ def write_feed(storage: Storage, settings, now: datetime | None = None) -> Path:
     """Write the Atom feed of the flagged stories of the last ``MONITOR_FEED_DAYS`` days
     to ``MONITOR_FEED_FILE`` (default ``<MONITOR_DATA_DIR>/feed.atom``), replacing it at
     once (a reader never sees half a file)."""
-    from monitor.digest.build import build_digest, digest_options
-    from monitor.digest.render import render_atom
-
     now = now or datetime.now(UTC)
     since = now - timedelta(days=settings.getfloat("MONITOR_FEED_DAYS"))
     digest = build_digest(storage, since=since, now=now, checks=[], **digest_options(settings))

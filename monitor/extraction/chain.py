@@ -297,7 +297,7 @@ def run_trafilatura(page: Page, notes: list[str], *, tree=None,
 def find_generic_date(page: Page, notes: list[str], *, tree=None) -> str | None:
     """htmldate's date search alone (what trafilatura's metadata step runs), on ``tree``
     (the page already parsed; htmldate works on a copy) or else the decoded text."""
-    from htmldate import find_date
+    from htmldate import find_date  # start-up: heavy, only when a date falls through to it
 
     if not page.text.strip():
         return None

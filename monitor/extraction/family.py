@@ -1,9 +1,10 @@
 """Site families: what each kind of site's pages look like, as data plus small pure functions.
 
 Each family module (``netease``, ``chinanews``, ``vsb``, ``generic``) exposes a
-``FAMILY`` object implementing ``SiteFamily``; ``registry`` lists them. The spiders ask a family which links a
-list page holds (``parse_list``); ``monitor.extraction.chain`` asks it for an article's fields
-(``extract``) before falling back to JSON-LD / meta tags and then the generic extractor.
+``FAMILY`` object implementing ``SiteFamily``; ``registry`` lists them. The spiders ask a
+family which links a list page holds (``parse_list``); ``monitor.extraction.chain`` asks
+it for an article's fields (``extract``) before falling back to JSON-LD / meta tags and
+then the generic extractor.
 """
 
 from __future__ import annotations

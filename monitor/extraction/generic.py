@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
+import cssselect
 from parsel import Selector
 
 from monitor.article.dates import find_shown_date
@@ -499,8 +500,6 @@ def _may_select(css: str, element) -> bool:
 def _last_parts(css: str) -> tuple[tuple[str | None, frozenset[str], str | None], ...]:
     """(tag, classes, id) each comma-separated selector of ``css`` requires of the element it
     selects; () when one of them uses more than these (the test then always passes)."""
-    import cssselect
-
     parts = []
     for selector in cssselect.parse(css):
         node, tag, classes, name = selector.parsed_tree, None, set(), None

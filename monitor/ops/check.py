@@ -19,6 +19,7 @@ from monitor.config.sources import Source, get_source, load_sources
 from monitor.errors import MonitorError
 from monitor.extraction.registry import family_for_kind
 from monitor.page.fetched import Page
+from monitor.page.replay import ReplayIndex
 from monitor.page.saved import fetch_live
 from monitor.processing import process_page
 
@@ -40,8 +41,6 @@ class Fetcher:
     def __post_init__(self) -> None:
         self._index = None
         if self.replay_dir:
-            from monitor.page.replay import ReplayIndex
-
             self._index = ReplayIndex.from_dir(self.replay_dir)
 
     def get(self, url: str) -> Page:

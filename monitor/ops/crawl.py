@@ -19,7 +19,9 @@ from scrapy.settings import Settings
 from monitor.config import paths
 from monitor.config.sources import Source
 from monitor.crawling.run_record import grouped, source_stats
+from monitor.ops.locks import SourceLocks
 from monitor.page.replay import ReplayIndex
+from monitor.storage.database import Storage
 
 PLAIN_HTTP_HANDLER = "monitor.crawling.download_handler.ReplayingHTTPHandler"
 
@@ -163,9 +165,6 @@ class LockedCrawl:
 def crawl_with_locks(sources: list[Source], settings: Settings, say=print) -> LockedCrawl:
     """Take the sources' locks, close the runs a killed crawl left open, crawl the sources
     that were free (``say`` gets the progress lines); the locks are released at the end."""
-    from monitor.ops.locks import SourceLocks
-    from monitor.storage.database import Storage
-
     outcome = LockedCrawl()
     with SourceLocks(paths.lock_dir(settings)) as locks:
         locked, busy = locks.take([s.name for s in sources])

@@ -11,10 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from monitor.config.sources import Source
+from monitor.config.sources import Source, get_source
+from monitor.crawling.cluster import redis_client
 from monitor.ops.child import ChildResult, crawl_in_child
-from monitor.ops.crawl import SourceResult
+from monitor.ops.crawl import SourceResult, replayable
 from monitor.ops.digests import digest_with_health
+from monitor.ops.dispatch import dispatch
+from monitor.ops.health import check_sources
 from monitor.ops.schedules import due_sources
 from monitor.storage.database import Storage
 
@@ -58,10 +61,6 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     The child reports through a JSON file (``ChildResult.results``), not its output.
     ``sources`` is the whole sources file; ``options``: the child's ``-s NAME=VALUE``
     settings; the database schema must be current."""
-    from monitor.config.sources import get_source
-    from monitor.ops.crawl import replayable
-    from monitor.ops.health import check_sources
-
     now = now or datetime.now(UTC)
     enabled = [s for s in sources if s.enabled]
     report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
@@ -112,9 +111,6 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
 def _dispatch(storage: Storage, sources: list[Source], settings, *, force: bool,
               now: datetime) -> list:
     """``run_cycle``'s step in distributed mode: claim and queue ``sources``."""
-    from monitor.crawling.cluster import redis_client
-    from monitor.ops.dispatch import dispatch
-
     if not sources:
         return []
     client = redis_client(settings)

@@ -32,6 +32,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor.config import paths
 from monitor.config.sources import Source
 from monitor.config.zone import TZ
+from monitor.crawling.cluster import ClusterError, node_id
+from monitor.digest.delivery import DeliveryConfig, record, send_digest, write_feed
+from monitor.digest.render import render_html, render_json, render_text
 from monitor.errors import plain_error
 from monitor.ops.child import ChildResult, crawl_in_child
 from monitor.ops.cycle import CycleReport, run_cycle
@@ -263,8 +266,6 @@ class Daemon:
     def run_dispatch(self) -> list:
         """Distributed mode: claim the due sources and queue them for the workers (the
         cycle of ``run_cycle`` without its digest)."""
-        from monitor.crawling.cluster import ClusterError
-
         if self.stop.is_set():
             return []
         try:
@@ -287,7 +288,6 @@ class Daemon:
         now = now or datetime.now(UTC)
         if not self.distributed:
             return self.write_digest_now(now)
-        from monitor.crawling.cluster import node_id
 
         day = now.astimezone(TZ).date()
         try:
@@ -316,9 +316,6 @@ class Daemon:
     def _digest(self, now: datetime | None = None) -> tuple[Path, bool]:
         """``write_digest_now``'s work: the digest's text file, and whether every channel
         delivered it (True without delivery)."""
-        from monitor.digest.delivery import DeliveryConfig, record, send_digest, write_feed
-        from monitor.digest.render import render_html, render_json, render_text
-
         now = now or datetime.now(UTC)
         digest = digest_with_health(self.storage, self.settings, now=now)
         folder = paths.digest_dir(self.settings)

@@ -30,6 +30,7 @@ from monitor.config.sources import Source, load_sources
 from monitor.config.zone import TZ
 from monitor.errors import ConfigError
 from monitor.ops.locks import Holder, running
+from monitor.ops.schedules import next_run_after
 from monitor.storage.database import Storage
 from monitor.storage.models import CrawlRun
 
@@ -201,8 +202,6 @@ def coverage(field: str, label: str) -> Callable[[History], Check | None]:
 
 
 def on_time(h: History) -> Check | None:
-    from monitor.ops.schedules import next_run_after
-
     if h.schedule is None or not h.runs:
         return None
     good = [r for r in h.completed if r.finish_reason == "finished"]

@@ -263,7 +263,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None,
                     rows=rows, searched=searched, capped=len(results) >= SEARCH_LIMIT)
 
     def sources_page(request: Request) -> Response:
-        
+
         try:
             sources = [s for s in load_sources(settings.get("MONITOR_SOURCES")) if s.enabled]
         except ConfigError as exc:
@@ -441,7 +441,7 @@ def startup_line(host: str, port: int, token: str, on_terminal: bool) -> str:
 
 def serve(settings, host: str, port: int, storage: Storage | None = None) -> None:
     """Run the web page with uvicorn until interrupted (over ``storage`` when given)."""
-    import uvicorn
+    import uvicorn  # start-up: only `monitor serve` runs the server
 
     check_serve(settings, host, port)
     token = settings.get("MONITOR_SERVE_TOKEN") or ""

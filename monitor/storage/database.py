@@ -64,8 +64,8 @@ from monitor.storage.models import (
 if TYPE_CHECKING:
     from monitor.judgement.stories import Signature
 
-# monitor.judgement.stories is imported where an article is stored: it pulls in datasketch and scipy,
-# a second of start-up that the readers of the database (digest, web page) do not need
+# start-up: monitor.judgement.stories is imported where an article is stored: it pulls in
+# datasketch and scipy, a second that the readers of the database (digest, web page) skip
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class Storage:
         """The stored article whose story an article with this signature belongs to."""
         def work():
             with self.session() as s:
-                from monitor.judgement.stories import Signature
+                from monitor.judgement.stories import Signature  # start-up: see above
 
                 return match_story(s, Signature.from_bytes(signature))
         return self.retrying(work, "look up a story")
@@ -817,7 +817,7 @@ def _known_url(connection, row: dict) -> bool:
 def match_story(connection, sig: Signature) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.judgement.stories.best_match`` over the
     articles sharing an LSH band with it), or None."""
-    from monitor.judgement.stories import band_keys, best_match
+    from monitor.judgement.stories import band_keys, best_match  # start-up: see above
 
     keys = band_keys(sig)
     if not keys:
@@ -829,7 +829,7 @@ def add_story_bands(connection, article_id: int, signature: bytes | None) -> Non
     """Index an article's story signature (nothing for a text too short to be matched)."""
     if not signature:
         return
-    from monitor.judgement.stories import Signature, band_keys
+    from monitor.judgement.stories import Signature, band_keys  # start-up: see above
 
     keys = set(band_keys(Signature.from_bytes(signature)))
     if keys:
@@ -846,7 +846,7 @@ def group_story(connection, row: dict, article: Article) -> int:
     statements = _statements()
     story_of = article.story_of or article.duplicate_of
     if story_of is None and row["story_signature"]:
-        from monitor.judgement.stories import Signature
+        from monitor.judgement.stories import Signature  # start-up: see above
 
         story_of = match_story(connection, Signature.from_bytes(row["story_signature"]))
         article.story_of = story_of
@@ -874,7 +874,11 @@ def _insert_article(connection, row: dict, story_id: int) -> int:
 
 def _refresh_story(connection, story_id: int) -> None:
     """A story's representative, earliest publication and member count, from its members."""
-    from monitor.judgement.stories import Member, choose_representative, is_repost
+    from monitor.judgement.stories import (  # start-up: see above
+        Member,
+        choose_representative,
+        is_repost,
+    )
 
     members = connection.execute(_statements().members, {"story": story_id}).all()
     chosen = choose_representative([

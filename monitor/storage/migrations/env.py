@@ -1,4 +1,5 @@
-"""Alembic's environment: run by every ``monitor db`` command through ``monitor.storage.migrations``.
+"""Alembic's environment: run by every ``monitor db`` command through
+``monitor.storage.migrations``.
 
 The caller passes an open connection in ``config.attributes["connection"]`` (there is no
 alembic.ini and no URL here). On PostgreSQL a transaction-level advisory lock serialises
