@@ -39,8 +39,10 @@ test: setup
 	$(BIN)/python -m pytest -q; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$code
 
+# ruff, then the package's layers (.importlinter)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # saved pages (seeds/site), then the real pages of ../shared/realpages beside trafilatura and GNE
 bench-extraction: setup
