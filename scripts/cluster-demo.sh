@@ -11,7 +11,7 @@
 # medcoop-cluster-demo): it never touches the monitor's database or the test servers.
 # On exit it stops its workers, drops its database and role, deletes its Redis keys and
 # stops the servers it started (KEEP=1 keeps all of it to look at). Runnable any number of
-# times; about a minute and a half.
+# times; about two minutes.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
