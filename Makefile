@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
+.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ setup: $(STAMP) browser
 
 demo: setup
 	$(BIN)/monitor run --all --replay seeds/site
+
+# the README's "Running on several machines" followed on this machine (root): Debian's
+# PostgreSQL and Redis installed and started if needed, a role and database of its own,
+# two workers on the saved pages, dispatch, digest, health, checked; cleans up (about 2 min)
+cluster-demo: setup
+	VENV=$(VENV) scripts/cluster-demo.sh
 
 # a throw-away PostgreSQL server for the tests (Debian's package, installed if missing)
 postgres:

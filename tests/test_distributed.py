@@ -5,6 +5,7 @@ No test waits on a fixed time: workers run with --until-idle and the tests wait 
 their exit, or poll the database for an event, with generous bounds.
 """
 
+import json
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ from conftest import NO_POSTGRES, POSTGRES_URL, ROOT, SITE, new_postgres_databas
 from sqlalchemy import create_engine, text
 from test_end_to_end import expected_articles, replayed_sources
 
+from monitor.config.sources import load_sources
 from monitor.page.urls import url_key
 from monitor.storage.migrations import open_storage
 
@@ -35,7 +37,7 @@ BOUND = 600  # seconds: the most any step may take on a loaded machine before it
 LAST_LINE = re.compile(r"^worker (\S+): (\d+) pages, (\d+) new articles$")
 FETCHED = re.compile(r"^worker \S+: (\d+) article page\(s\) fetched")
 LOG_FILE = re.compile(r"\(full log: (.+)\)$")
-# the replay server's request log (monitor.page.replay, at MONITOR_LOG_LEVEL=DEBUG)
+# the replay server's request log (monitor.page.fetched.replay, at MONITOR_LOG_LEVEL=DEBUG)
 REPLAYED = re.compile(r'replay: "GET /fetch\?url=(\S+) HTTP/[\d.]+" \d+')
 
 
@@ -238,15 +240,23 @@ def test_monitor_run_in_distributed_mode_dispatches_instead_of_crawling(tmp_path
 
 
 def test_distributed_mode_is_refused_on_sqlite(tmp_path):
+    """Every command that opens the database, the readers too: a node whose environment
+    names the cluster's Redis but a SQLite database would read or write one of its own."""
     env = {**os.environ, "MONITOR_REDIS_URL": "redis://127.0.0.1:1/0",
            "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
-    for command in (["dispatch"], ["worker"], ["crawl"], ["run"]):
+    for command in (["dispatch"], ["worker"], ["crawl"], ["run"], ["digest"], ["health"],
+                    ["stories"], ["export"], ["reprocess"], ["review", "1", "--relevant"],
+                    ["db", "current"], ["serve", "--port", "0"]):
         result = subprocess.run([sys.executable, "-m", "monitor.cli.main", *command], cwd=ROOT,
                                 env=env, capture_output=True, text=True, timeout=BOUND)
-        assert result.returncode == 2, result.stderr
-        assert result.stderr.count("\n") == 1 and "PostgreSQL" in result.stderr
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert result.stderr.count("\n") == 1 and "PostgreSQL" in result.stderr, command
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "m.db").exists()
+    # a command that does not open the database is not concerned
+    listed = subprocess.run([sys.executable, "-m", "monitor.cli.main", "sources"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=BOUND)
+    assert listed.returncode == 0, listed.stderr
 
 
 def test_dispatch_says_plainly_when_redis_is_missing_or_down(postgres_url, tmp_path):
@@ -261,6 +271,42 @@ def test_dispatch_says_plainly_when_redis_is_missing_or_down(postgres_url, tmp_p
                           capture_output=True, text=True, timeout=BOUND)
     assert down.returncode == 2 and "cannot use Redis" in down.stderr, down.stderr
     assert down.stderr.count("\n") == 1
+
+
+def test_dispatch_with_replay_queues_only_the_sources_with_saved_pages(tmp_path):
+    """Workers on saved pages answer 404 for a source without any: `dispatch --replay`
+    leaves such sources out (saying so) and opens no run for them; without --replay every
+    enabled source is queued."""
+    def queued_sources(cluster) -> list[str]:
+        client = cluster.redis()
+        try:
+            return sorted(json.loads(r)["source"]
+                          for r in client.lrange(f"{cluster.prefix}:start", 0, -1))
+        finally:
+            client.close()
+
+    replayed = {s.name: s for s in replayed_sources()}
+    enabled = [s for s in load_sources(ROOT / "sources.toml") if s.enabled]
+    without = [s.name for s in enabled if s.name not in replayed]
+    assert without  # else this test shows nothing
+    cluster, live = Cluster(tmp_path / "replay"), Cluster(tmp_path / "live")
+    try:
+        result = cluster.monitor("dispatch", "--all", "--replay", str(SITE))
+        queued = queued_sources(cluster)
+        runs = cluster.rows("select source from crawl_runs")
+        everything = live.monitor("dispatch", "--all")
+        queued_live = queued_sources(live)
+    finally:
+        cluster.close()
+        live.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert queued == sorted(s.name for s in replayed.values() for _ in s.start_urls)
+    assert sorted(r["source"] for r in runs) == sorted(replayed)
+    for name in without:
+        assert re.search(rf"^\s+{re.escape(name)}\s+skipped: no saved page", result.stdout,
+                         re.M), result.stdout
+    assert everything.returncode == 0, everything.stdout + everything.stderr
+    assert sorted(set(queued_live)) == sorted(s.name for s in enabled)
 
 
 # ---------------------------------------------------------------- a worker killed mid-run
@@ -389,8 +435,8 @@ class PushFails:
 
 def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url):
     import redis
+    from monitor.config.sources.loader import load_settings
 
-    from monitor.config.loader import load_settings
     from monitor.ops.dispatch import dispatch
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
@@ -424,9 +470,10 @@ def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url
 
 
 def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(postgres_url):
+    from monitor.storage.database import Storage
+
     from monitor.article.item import Article
     from monitor.judgement.dedup import dedup_keys
-    from monitor.storage.database import Storage
 
     body = ("为深入推进医疗人才组团式援疆工作，某省第十批援疆医疗队近日抵达喀什地区第一人民医院，"
             "开展为期一年半的对口支援工作。医疗队由心内科、神经外科、儿科等十二个专业的骨干组成，"
@@ -464,9 +511,9 @@ def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(po
 def digest_nodes(postgres_url, tmp_path):
     """Two distributed-mode daemons posting their digests to a webhook on 127.0.0.1:
     (the receiver, the nodes)."""
+    from monitor.config.sources.loader import load_settings
     from test_delivery import Receiver
 
-    from monitor.config.loader import load_settings
     from monitor.ops.daemon import Daemon
 
     receiver = Receiver()
@@ -532,7 +579,8 @@ def test_a_digest_day_is_done_only_when_every_channel_delivered(digest_nodes, po
 
 
 def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
-    from monitor.config.loader import load_settings
+    from monitor.config.sources.loader import load_settings
+
     from monitor.config.sources import load_sources
     from monitor.ops.daemon import Daemon
 

@@ -882,14 +882,19 @@ def _sources_env(sources_file: str | None):
             os.environ["MONITOR_SOURCES"] = previous
 
 
+# the commands that open the database: with MONITOR_REDIS_URL set (distributed mode) each
+# refuses a SQLite MONITOR_DATABASE_URL, so that no node reads or writes a database of its own
+DATABASE_COMMANDS = ("run", "crawl", "schedule", "dispatch", "worker", "health", "db", "digest",
+                     "review", "export", "reprocess", "stories", "serve")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command. Every mistake or fault it meets comes back here and is printed as
     one plain line (``plain_error``): the configuration, the database, a file."""
     try:
         args = build_parser().parse_args(argv)
         with _sources_env(args.sources_file):
-            if args.command in ("run", "crawl", "schedule", "dispatch", "worker") \
-                    and _settings(args).get("MONITOR_REDIS_URL"):
+            if args.command in DATABASE_COMMANDS and _settings(args).get("MONITOR_REDIS_URL"):
                 from monitor.crawling.cluster import distributed_mode
 
                 distributed_mode(_settings(args))  # refused on SQLite
