@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli.main import build_parser, main
+from monitor.cli.main import main
+from monitor.cli.parser import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "seeds" / "site"

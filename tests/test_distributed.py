@@ -470,10 +470,9 @@ def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url
 
 
 def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(postgres_url):
-    from monitor.storage.database import Storage
-
     from monitor.article.item import Article
     from monitor.judgement.dedup import dedup_keys
+    from monitor.storage.database import Storage
 
     body = ("为深入推进医疗人才组团式援疆工作，某省第十批援疆医疗队近日抵达喀什地区第一人民医院，"
             "开展为期一年半的对口支援工作。医疗队由心内科、神经外科、儿科等十二个专业的骨干组成，"

@@ -263,7 +263,6 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None,
                     rows=rows, searched=searched, capped=len(results) >= SEARCH_LIMIT)
 
     def sources_page(request: Request) -> Response:
-
         try:
             sources = [s for s in load_sources(settings.get("MONITOR_SOURCES")) if s.enabled]
         except ConfigError as exc:

@@ -1,0 +1,115 @@
+"""What every command shares: its settings (the one loader, with the command's options),
+the database opened for writing or only for reading, the schema upgrade, and the few
+argument types."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.config.loader import load_settings, parse_setting_options
+from monitor.config.sources import Source, get_source, load_sources
+from monitor.errors import MonitorError
+from monitor.ops.crawl import replayable
+from monitor.ops.locks import schema_lock
+from monitor.storage import migrations
+from monitor.storage.database import Storage
+from monitor.storage.engine import StorageError, existing_database_problem, make_engine
+
+EXIT_OK, EXIT_FAILED_SOURCES, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(MonitorError):
+    """A problem the user can fix; printed as one plain line."""
+
+
+def load(args):
+    settings = load_settings(
+        MONITOR_REPLAY_DIR=getattr(args, "replay", None),
+        MONITOR_SOURCES=getattr(args, "sources_file", None),
+        **parse_setting_options(getattr(args, "set", None)),
+    )
+    data = Path(settings.get("MONITOR_DATA_DIR") or "data")
+    if data.exists() and not data.is_dir():
+        raise CommandError(f"the data folder {data} (MONITOR_DATA_DIR) is a file, not a folder")
+    return settings
+
+
+def open_storage_for(settings) -> Storage:
+    return Storage.from_settings(settings)
+
+
+def existing_storage(settings) -> Storage:
+    """The database, for a command that only reads it: refused when it does not exist or
+    has no schema (a wrong MONITOR_DATABASE_URL must not give a new, empty database and a
+    quiet day)."""
+    url = settings.get("MONITOR_DATABASE_URL")
+    problem = existing_database_problem(url)
+    if problem:
+        raise CommandError(problem)
+    return Storage(url)
+
+
+def upgrade_schema(settings) -> None:
+    """Bring the database schema to the newest migration (what run, crawl, schedule do on
+    start); a new database is created."""
+
+
+    url = settings.get("MONITOR_DATABASE_URL")
+    engine = make_engine(url)
+    try:
+        before, after = migrations.upgrade(engine, lock=schema_lock(settings))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"could not bring the schema of {engine.url!r} up to date: "
+                           f"{getattr(exc, 'orig', None) or exc}") from exc
+    finally:
+        engine.dispose()
+    if before is not None and before != after:
+        print(f"Database schema upgraded from revision {before} to {after}.", flush=True)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"--date {text!r} is not a date (expected YYYY-MM-DD, e.g. "
+                           f"{date.today():%Y-%m-%d})") from None
+
+
+def story_id(text: str) -> int:
+    """A story's ID as given on the command line: ``4`` or ``#4`` (as every output prints
+    it)."""
+    digits = text.strip().removeprefix("#").strip()
+    if not digits.isascii() or not digits.isdigit() or int(digits) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a story ID (the #number of a "
+                                         "digest entry, e.g. 4 or '#4')")
+    return int(digits)
+
+
+def replayable_sources(sources: list[Source], replay: str) -> list[Source]:
+    if not Path(replay).is_dir():
+        raise CommandError(f"replay folder {replay} does not exist")
+    try:
+        sources, skipped = replayable(sources, replay)
+    except ValueError as exc:  # a saved page that cannot be read
+        raise CommandError(str(exc)) from exc
+    for source in skipped:
+        print(f"  {source.name:<22} skipped: no saved page for its start URLs in {replay}")
+    return sources
+
+
+def pick_sources(args, settings) -> list[Source]:
+    sources = load_sources(settings.get("MONITOR_SOURCES"))
+    if args.source:
+        return [get_source(sources, name) for name in args.source]
+    return [s for s in sources if s.enabled]
+
+
+def reviewer(args, settings) -> str:
+    """Who gives a verdict: ``--reviewer``, else ``MONITOR_REVIEWER``, else the login name
+    (known even under cron, where ``$USER`` is not set)."""
+    return args.reviewer or settings.get("MONITOR_REVIEWER") or getpass.getuser()
