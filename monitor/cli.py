@@ -13,8 +13,10 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor import health_words
 from monitor.config import ConfigError, Source, get_source, load_sources
 from monitor.errors import plain_error
+from monitor.labels import Labels, language
 from monitor.storage import Storage, StorageError
 
 EXIT_OK, EXIT_FAILED_SOURCES, EXIT_USAGE = 0, 1, 2
@@ -39,6 +41,14 @@ def _settings(args):
     if data.exists() and not data.is_dir():
         raise CommandError(f"the data folder {data} (MONITOR_DATA_DIR) is a file, not a folder")
     return settings
+
+
+def _words(settings) -> Labels:
+    """The labels of the chosen language (``MONITOR_LANGUAGE``)."""
+    try:
+        return Labels(language(settings.get("MONITOR_LANGUAGE")))
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _storage(settings) -> Storage:
@@ -97,8 +107,10 @@ def _replayable(sources: list[Source], replay: str) -> list[Source]:
         sources, skipped = replayable(sources, replay)
     except ValueError as exc:  # a saved page that cannot be read
         raise CommandError(str(exc)) from exc
+    words = Labels(language())
     for source in skipped:
-        print(f"  {source.name:<22} skipped: no saved page for its start URLs in {replay}")
+        print(f"  {source.name:<22} {words('skipped')}{words.colon}"
+              f"{words('no_saved_page', folder=replay)}")
     return sources
 
 
@@ -123,8 +135,10 @@ def cmd_crawl(args) -> int:
             raise CommandError(f"none of the selected sources has saved pages in {args.replay}")
     _upgrade_schema(settings)
     outcome = crawl_with_locks(sources, settings, say=lambda line: print(line, flush=True))
-    for name, holder in outcome.busy.items():
-        print(f"  {name:<22} skipped: {holder}")
+    words = _words(settings)
+    if not args.report:  # else the process that started this crawl prints them
+        for name, holder in outcome.busy.items():
+            print(f"  {name:<22} {words('skipped')}{words.colon}{holder}")
     if args.report:  # for the process that started this crawl: it prints the failures
         write_report(args.report, outcome.results, outcome.busy)
     if not outcome.results:
@@ -265,12 +279,14 @@ def cmd_review(args) -> int:
         raise CommandError(str(exc)) from exc
     finally:
         storage.close()
-    copies = len(story.members)
-    topics = f" ({', '.join(verdict.topics)})" if verdict.topics else ""
-    print(f"#{args.id} {story.representative.title}"
-          + (f" ({copies} copies)" if copies > 1 else "")
-          + f": {verdict.verdict}{topics}"
-          + (f", by {verdict.reviewer}" if verdict.reviewer else ""))
+    words, copies = _words(settings), len(story.members)
+    topics = words.list_sep.join(words.topic(t) for t in verdict.topics)
+    print(words("review_done", id=args.id, title=story.representative.title,
+                copies=words.paren(words("copies_count", count=copies)) if copies > 1 else "",
+                verdict=words.verdict(verdict.verdict),
+                topics=words.paren(topics) if topics else "",
+                by=words.list_sep + words("by", who=verdict.reviewer) if verdict.reviewer
+                else ""))
     return EXIT_OK
 
 
@@ -311,8 +327,9 @@ def cmd_run(args) -> int:
                        sources_file=args.sources_file, options=args.set)
     if not report.forced:
         print(f"{len(report.selected)} of {report.enabled} enabled source(s) due.", flush=True)
+    words = _words(settings)
     for name, why in report.skipped.items():
-        print(f"  {name:<22} skipped: {why}")
+        print(f"  {name:<22} {words('skipped')}{words.colon}{why}")
     if report.dispatched is not None:  # distributed mode: the workers crawl
         _print_dispatched(report, args.source)
     elif report.child is None:
@@ -355,8 +372,9 @@ def cmd_dispatch(args) -> int:
     _upgrade_schema(settings)
     report = run_cycle(settings, all_sources, names=args.source, everything=args.all,
                        digest=False)
+    words = _words(settings)
     for name, why in report.skipped.items():
-        print(f"  {name:<22} skipped: {why}")
+        print(f"  {name:<22} {words('skipped')}{words.colon}{why}")
     for name, why in report.failures.items():  # released: the next dispatch takes them
         print(f"FAILED {name}: {why}", file=sys.stderr)
     _print_dispatched(report, args.source)
@@ -404,8 +422,10 @@ def cmd_worker(args) -> int:
                        if not c.ok] if ended else []
         finally:
             storage.close()
+    words = _words(settings)
     for check in failing:
-        print(f"FAILED {check.source}: {check.message} [{check.check}]", file=sys.stderr)
+        print(f"FAILED {check.source}: {health_words.describe(check, words)} "
+              f"[{health_words.check_name(check.check, words)}]", file=sys.stderr)
     print(f"worker {worker}: {result.articles_fetched} article page(s) fetched; "
           f"stopped: {result.reason or 'unknown'}")
     print(result.last_line(), flush=True)
@@ -425,18 +445,24 @@ def cmd_health(args) -> int:
     finally:
         storage.close()
     failing = [c for c in checks if not c.ok]
+    words = _words(settings)
     if args.format == "json":
-        print(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+        print(json.dumps([{**c.as_dict(), "message": health_words.describe(c, words)}
+                          for c in checks], ensure_ascii=False, indent=2))
         return EXIT_FAILED_SOURCES if failing else EXIT_OK
-    print(f"{len({c.source for c in failing})} of {len([s for s in sources if s.enabled])} "
-          f"source(s) with failing checks ({len(failing)} failing, {len(checks)} checked).")
+    print(words("health_summary", failing_sources=len({c.source for c in failing}),
+                sources=len([s for s in sources if s.enabled]), failing=len(failing),
+                checked=len(checks)))
     for source in sources:
         if not source.enabled:
             continue
         mine = [c for c in checks if c.source == source.name]
-        print(f"{source.name}" + ("" if mine else "  (no runs yet)"))
+        title = words.paren(source.title) if source.title else ""
+        print(f"{source.name}{title}" + ("" if mine else words.paren(words("no_runs"))))
         for check in mine:
-            print(f"  {'ok  ' if check.ok else 'FAIL'}  {check.check:<14} {check.message}")
+            print(f"  {words('check_ok' if check.ok else 'check_fail')}  "
+                  f"{health_words.check_name(check.check, words):<14} "
+                  f"{health_words.describe(check, words)}")
     return EXIT_FAILED_SOURCES if failing else EXIT_OK
 
 
@@ -602,16 +628,18 @@ def cmd_stories(args) -> int:
         titles = source_titles(load_sources(settings.get("MONITOR_SOURCES")))
     except ConfigError:  # the names shown fall back to the sites' host names
         titles = {}
-    print(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} first seen on {day}")
+    words = _words(settings)
+    print(words("stories_seen", count=len(views), day=day,
+                stories="story" if len(views) == 1 else "stories"))
     for view in views:
-        flags = ",".join(view.flag_names) or "not flagged"
+        flags = ",".join(map(words.topic, view.flag_names)) or words("not_flagged")
         print(f"\n#{view.story.id} [{flags}] {view.representative.title}")
         for member in view.members:
             mark = "*" if member is view.representative else " "
             when = (member.published_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-                    if member.published_at else "date unknown")
+                    if member.published_at else words("date_unknown"))
             outlet = outlet_name(member, titles)
-            quality = " (low quality)" if member.low_quality else ""
+            quality = words.paren(words("low_quality")) if member.low_quality else ""
             print(f"  {mark} {outlet} · {when} · {member.canonical_url or member.url}{quality}")
     return EXIT_OK
 

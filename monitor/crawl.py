@@ -18,6 +18,7 @@ from scrapy.settings import Settings
 
 from monitor.config import Source
 from monitor.crawling.run_record import grouped, source_stats
+from monitor.labels import Labels, language
 from monitor.replay import ReplayIndex
 
 PLAIN_HTTP_HANDLER = "monitor.crawling.download_handler.ReplayingHTTPHandler"
@@ -168,7 +169,8 @@ def crawl_with_locks(sources: list[Source], settings: Settings, say=print) -> Lo
     outcome = LockedCrawl()
     with SourceLocks(lock_folder(settings)) as locks:
         locked, busy = locks.take([s.name for s in sources])
-        outcome.busy = {name: holder.describe() for name, holder in busy.items()}
+        words = Labels(language(settings.get("MONITOR_LANGUAGE")))
+        outcome.busy = {name: holder.describe(words) for name, holder in busy.items()}
         if not locked:
             return outcome
         storage = Storage.from_settings(settings)

@@ -26,6 +26,11 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from monitor.labels import Labels, language
+
+TZ = ZoneInfo("Asia/Shanghai")
 
 DEFAULT_FOLDER = "data/locks"
 
@@ -42,10 +47,15 @@ class Holder:
     since: datetime | None
     command: str = ""
 
-    def describe(self) -> str:
-        since = f" since {self.since.astimezone():%Y-%m-%d %H:%M:%S}" if self.since else ""
-        who = f"pid {self.pid}" if self.pid else "another process"
-        return f"already being crawled by {who}{since}"
+    def describe(self, words: Labels | None = None) -> str:
+        """Who crawls the source since when (Asia/Shanghai time, said so), in ``words``'
+        language (default ``$MONITOR_LANGUAGE``)."""
+        words = words or Labels(language())
+        since = words("lock_since", moment=f"{self.since.astimezone(TZ):%Y-%m-%d %H:%M:%S}"
+                      ) if self.since else ""
+        if self.pid:
+            return words("lock_busy", pid=self.pid, since=since)
+        return words("lock_busy_unknown", since=since)
 
 
 def lock_folder(settings) -> Path:

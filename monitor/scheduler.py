@@ -45,9 +45,11 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor import health_words
 from monitor.config import _INTERVAL, Source
 from monitor.crawl import SourceResult, read_report
 from monitor.errors import plain_error
+from monitor.labels import Labels, language
 from monitor.locks import SourceLocks, lock_folder
 from monitor.storage import Storage
 
@@ -335,6 +337,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     from monitor.health import check_sources
 
     now = now or datetime.now(UTC)
+    words = Labels(language(settings.get("MONITOR_LANGUAGE")))
     enabled = [s for s in sources if s.enabled]
     report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
     distributed = bool(settings.get("MONITOR_REDIS_URL"))  # checked by the CLI and Daemon
@@ -352,7 +355,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
         if replay and chosen:
             chosen, without = replayable(chosen, replay)
             for source in without:
-                report.skipped[source.name] = f"no saved page for its start URLs in {replay}"
+                report.skipped[source.name] = words("no_saved_page", folder=replay)
         if distributed:
             report.dispatched = _dispatch(storage, chosen, settings, force=report.forced,
                                           now=now)
@@ -373,7 +376,9 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
                                           only=crawl_names)
             for check in report.checks:
                 if not check.ok:
-                    report.failures.setdefault(check.source, f"{check.message} [{check.check}]")
+                    report.failures.setdefault(
+                        check.source, f"{health_words.describe(check, words)} "
+                        f"[{health_words.check_name(check.check, words)}]")
         if digest:
             from monitor.digest import build_digest, digest_options
 
