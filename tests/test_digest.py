@@ -181,8 +181,8 @@ def test_failing_health_checks_are_at_the_top(db_url):
     digest.language = "zh"  # the same check in the default language
     assert render_text(digest).splitlines()[1:3] == [
         "健康检查：1 项未通过",
-        "  ! 大连医科大学 [新文章]：自 2026-11-14 10:00 起 9 天没有新文章，超过其更新规律允许的 5 天"
-        "（通常每 1 天有新文章）"]
+        "  ! 大连医科大学 [新文章]：自 2026-11-14 10:00 起 9 天没有新文章，"
+        "超过其更新规律允许的 5 天（通常每 1 天有新文章）"]
     storage.close()
 
 

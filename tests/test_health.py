@@ -1,6 +1,6 @@
 import itertools
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -8,6 +8,7 @@ import time_machine
 from monitor.cli import main
 from monitor.config import Source
 from monitor.health import Check, History, Thresholds, check_sources, evaluate, failing_checks
+from monitor.health_words import describe
 from monitor.labels import Labels
 from monitor.locks import Holder, Lock, source_lock_name
 from monitor.rhythm import Rule
@@ -39,8 +40,6 @@ class Said(Check):
 
     @property
     def message(self) -> str:
-        from monitor.health_words import describe
-
         return describe(self, EN)
 
 
@@ -75,7 +74,7 @@ def test_silence_longer_than_the_sources_rhythm_allows():
         "its rhythm allows (new articles usually every 1 day(s))" in quiet.message
     # a weekly site 8 days quiet is within its rhythm (3 × 7 days)
     weekly = [run(24 * (8 + 7 * week)) for week in range(6)]
-    assert checks([run(0, new=0)] + weekly)["new_articles"].ok
+    assert checks([run(0, new=0), *weekly])["new_articles"].ok
 
 
 def test_runs_that_did_not_finish_normally_are_not_evidence_of_silence():
@@ -243,7 +242,8 @@ def test_monitor_health_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys
     assert main(["--sources-file", str(sources), "health"]) == 1
     out = capsys.readouterr().out
     assert "2 个来源中 1 个有未通过的检查（未通过 1 项" in out
-    assert "  异常  错误率" in out and "上次运行：5 个页面，9 个错误（100%，上限 50%）：HTTP 500 9 次" in out
+    assert "  异常  错误率" in out
+    assert "上次运行：5 个页面，9 个错误（100%，上限 50%）：HTTP 500 9 次" in out
     assert "new（尚无运行记录）" in out
     monkeypatch.setenv("MONITOR_LANGUAGE", "en")
     assert main(["--sources-file", str(sources), "health"]) == 1
