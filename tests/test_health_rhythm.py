@@ -1,7 +1,9 @@
 """Staleness against time and each source's rhythm, over stored runs with a frozen clock:
 each run is recorded at its (frozen) time and the checks are read at theirs."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -18,7 +20,9 @@ SITE = Source("site", "generic", ("https://a.example/",), schedule="every 1h")
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
-    return project_settings()  # the default thresholds
+    # the defaults of monitor/settings.py and the README, given here because the settings
+    # module keeps the environment it was first imported with (another test's)
+    return project_settings(**DEFAULTS)
 
 
 @pytest.fixture
@@ -103,3 +107,17 @@ def test_a_source_with_too_little_history_raises_nothing_for_staleness(storage, 
         checks = check_sources(storage, sources=[SITE], settings=settings)
     assert "new_articles" not in {c.check for c in checks}
     assert [c for c in checks if not c.ok] == []
+
+
+DEFAULTS = {"MONITOR_HEALTH_QUIET_FACTOR": "3", "MONITOR_HEALTH_QUIET_MIN_DAYS": "5",
+            "MONITOR_HEALTH_QUIET_MAX_GAP_DAYS": "30", "MONITOR_HEALTH_QUIET_HISTORY_DAYS": "5"}
+
+
+def test_the_defaults_above_are_the_settings_and_the_readmes():
+    root = Path(__file__).resolve().parent.parent
+    declared = dict(re.findall(r'^(MONITOR_HEALTH_QUIET_\w+) = _\w+\("\1", "([^"]+)"\)',
+                               (root / "monitor" / "settings.py").read_text("utf-8"), re.M))
+    assert declared == DEFAULTS
+    readme = (root / "README.md").read_text("utf-8")
+    for name, value in DEFAULTS.items():
+        assert f"| `{name}` | {value} |" in readme
