@@ -91,8 +91,8 @@ LABELS: dict[str, dict[str, str]] = {
         "finished.ok": "上次运行正常结束",
         "finished.interrupted": "{started} 开始的运行中断了：进程在记录结束之前就已终止",
         "finished.ended": "上次运行（{started} 开始）结束于：{reason}",
-        "time_limit.running": "一次抓取已运行 {took}，超过 {limit} 的限制（进程 {pid}）",
-        "time_limit.over": "上次运行用时 {took}，超过 {limit} 的限制（{reason}）",
+        "time_limit.running": "一次抓取已运行 {took}，超过 {limit}的限制（进程 {pid}）",
+        "time_limit.over": "上次运行用时 {took}，超过 {limit}的限制（{reason}）",
         "time_limit.ok": "上次运行用时 {took}",
         "new_articles.quiet": "自 {last_new} 起 {silent}没有新文章，超过其更新规律允许的 {allowed}"
                               "（通常每 {gap}有新文章）",
