@@ -374,7 +374,7 @@ def test_monitor_run_exits_1_with_one_line_per_failed_source_then_waits_for_the_
     second = run()  # the failed site is retried at its next time, not at every cron call
     assert second.returncode == 0, second.stderr
     assert "0 of 1 enabled source(s) due." in second.stdout
-    assert "HEALTH: 1 failing check(s)" in second.stdout  # at the top of the digest
+    assert "健康检查：1 项未通过" in second.stdout  # at the top of the digest, in Chinese
 
 
 def test_the_digest_job_writes_and_records_the_new_digest(settings, tmp_path):
