@@ -461,7 +461,7 @@ def cmd_health(args) -> int:
         print(f"{source.name}{title}" + ("" if mine else words.paren(words("no_runs"))))
         for check in mine:
             print(f"  {words('check_ok' if check.ok else 'check_fail')}  "
-                  f"{health_words.check_name(check.check, words):<14} "
+                  f"{health_words.padded(health_words.check_name(check.check, words), 14)} "
                   f"{health_words.describe(check, words)}")
     return EXIT_FAILED_SOURCES if failing else EXIT_OK
 
@@ -632,7 +632,7 @@ def cmd_stories(args) -> int:
     print(words("stories_seen", count=len(views), day=day,
                 stories="story" if len(views) == 1 else "stories"))
     for view in views:
-        flags = ",".join(map(words.topic, view.flag_names)) or words("not_flagged")
+        flags = words.list_sep.join(map(words.topic, view.flag_names)) or words("not_flagged")
         print(f"\n#{view.story.id} [{flags}] {view.representative.title}")
         for member in view.members:
             mark = "*" if member is view.representative else " "

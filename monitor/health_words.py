@@ -5,6 +5,7 @@ reader's language (``monitor.labels``). Times are Asia/Shanghai."""
 from __future__ import annotations
 
 from datetime import datetime
+from unicodedata import east_asian_width
 from zoneinfo import ZoneInfo
 
 from monitor.labels import Labels, language
@@ -62,6 +63,13 @@ def check_name(check: str, words: Labels | None = None) -> str:
     words = _words(words)
     key = f"check.{check}"
     return words(key) if words.has(key) else check
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (a Chinese character
+    takes two)."""
+    used = sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
 
 
 def describe(check, words: Labels | None = None) -> str:
