@@ -48,7 +48,13 @@ MONITOR_MISFIRE_GRACE = 3600
 # the daemon writes the digest of the previous day to <MONITOR_DATA_DIR>/digests
 MONITOR_DIGEST_SCHEDULE = "0 8 * * *"
 # health checks (monitor/health.py)
-MONITOR_HEALTH_EMPTY_RUNS = 5
+# a source has gone quiet when its silence is longer than QUIET_FACTOR × its usual gap
+# between days with new articles (counted at most QUIET_MAX_GAP_DAYS) and than
+# QUIET_MIN_DAYS days; judged once it has new articles on QUIET_HISTORY_DAYS days
+MONITOR_HEALTH_QUIET_FACTOR = 3.0
+MONITOR_HEALTH_QUIET_MIN_DAYS = 5.0
+MONITOR_HEALTH_QUIET_MAX_GAP_DAYS = 30.0
+MONITOR_HEALTH_QUIET_HISTORY_DAYS = 5
 MONITOR_HEALTH_MAX_ERROR_RATE = 0.5
 MONITOR_HEALTH_COVERAGE_DROP = 0.3
 MONITOR_HEALTH_COVERAGE_ARTICLES = 5

@@ -151,7 +151,7 @@ def test_empty_day_says_so_and_which_sources_ran_or_not(db_url):
     text = render_text(digest)
     assert "Nothing new was found on 2026-11-23." in text
     assert "Sources run: 1, with errors: 1." in text
-    assert "dmu-news: 1 errors; last error: the site's name does not resolve" in text
+    assert "dmu-news: 1 error(s) (1× dns); last error: the site's name does not resolve" in text
     # a source that ran before and not now is a warning; one that never ran, a footnote
     assert "Did not run in this period: chinanews-scroll (last ran 2026-11-22 09:00)." in text
     assert "Never run yet (or no saved pages): 新来源." in text
@@ -166,12 +166,23 @@ def test_empty_day_says_so_and_which_sources_ran_or_not(db_url):
 def test_failing_health_checks_are_at_the_top(db_url):
     storage = open_storage(db_url)
     check = {"source": "dmu-news", "check": "new_articles", "ok": False,
-             "message": "no new article in the last 5 runs", "run_id": 3}
-    digest = build_digest(storage, date(2026, 11, 23), checks=[check], language="en")
+             "kind": "new_articles.quiet", "run_id": 3,
+             "values": {"last_new": "2026-11-14T02:00:00+00:00", "silent_days": 9.0,
+                        "gap_days": 1.0, "allowed_days": 5.0}}
+    digest = build_digest(storage, date(2026, 11, 23), checks=[check], language="en",
+                          source_titles={"dmu-news": "大连医科大学"})
     lines = render_text(digest).splitlines()
-    assert lines[1:3] == ["HEALTH: 1 failing check(s)",
-                          "  ! dmu-news [new_articles]: no new article in the last 5 runs"]
-    assert json.loads(render_json(digest))["health"] == [check]
+    assert lines[1:3] == [
+        "HEALTH: 1 failing check(s)",
+        "  ! 大连医科大学 [new_articles]: no new article for 9 day(s) since 2026-11-14 10:00, "
+        "longer than the 5 day(s) its rhythm allows (new articles usually every 1 day(s))"]
+    (shown,) = json.loads(render_json(digest))["health"]
+    assert shown == {**check, "message": lines[2].split("]: ", 1)[1]}
+    digest.language = "zh"  # the same check in the default language
+    assert render_text(digest).splitlines()[1:3] == [
+        "健康检查：1 项未通过",
+        "  ! 大连医科大学 [新文章]：自 2026-11-14 10:00 起 9 天没有新文章，"
+        "超过其更新规律允许的 5 天（通常每 1 天有新文章）"]
     storage.close()
 
 

@@ -158,7 +158,7 @@ def test_a_repost_joins_the_original_story(first_run, env):
         "http://www.jkzx365.com/yiwokan/2025/1217/58201.html"]  # the farm copy, not shown apart
     stories = monitor("stories", "--flagged", env=env)
     assert stories.returncode == 0
-    assert "4 stories first seen" in stories.stdout and "58201.html (low quality)" in stories.stdout
+    assert "首次发现的报道：4 条" in stories.stdout and "58201.html（低质量转载）" in stories.stdout
 
 
 def test_reprocess_over_the_crawled_history_changes_no_flag(first_run, env):

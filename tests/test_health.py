@@ -1,19 +1,25 @@
 import itertools
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from monitor.cli.main import main
 from monitor.config.sources import Source
+from monitor.digest.health_words import describe
+from monitor.digest.labels import Labels
 from monitor.ops.health import Check, History, Thresholds, check_sources, evaluate, failing_checks
 from monitor.ops.locks import Holder, Lock, source_lock_name
+from monitor.ops.rhythm import Rule
 from monitor.storage.migrations import open_storage
 from monitor.storage.models import CrawlRun
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-LIMITS = Thresholds(empty_runs=3, max_error_rate=0.5, coverage_drop=0.3, coverage_articles=5,
-                    time_limit=1800)
+LIMITS = Thresholds(max_error_rate=0.5, coverage_drop=0.3, coverage_articles=5,
+                    time_limit=1800, quiet=Rule(factor=3, min_days=5, max_gap_days=30,
+                                                min_active_days=5))
+EN = Labels("en")
 
 
 RUN_IDS = itertools.count(1)
@@ -30,13 +36,21 @@ def run(hours_ago: float, *, minutes: float = 2, reason: str | None = "finished"
     )
 
 
+class Said(Check):
+    """A check whose ``message`` is in English, whatever $MONITOR_LANGUAGE is."""
+
+    @property
+    def message(self) -> str:
+        return describe(self, EN)
+
+
 def checks(runs, *, schedule="every 2h", running=None) -> dict[str, Check]:
     history = History("src", runs, LIMITS, NOW, schedule=schedule, running=running)
-    return {c.check: c for c in evaluate(history)}
+    return {c.check: Said(**c.as_dict()) for c in evaluate(history)}
 
 
 def test_a_healthy_history_passes_every_check():
-    history = [run(2 * i) for i in range(12)]  # every 2 hours, newest first
+    history = [run(12 * i) for i in range(16)]  # twice a day for 8 days, newest first
     result = checks(history)
     assert set(result) == {"finished", "time_limit", "new_articles", "error_rate",
                            "date_coverage", "body_coverage", "on_time"}
@@ -47,13 +61,31 @@ def test_a_short_history_is_not_judged_on_what_needs_more_runs():
     result = checks([run(0)])
     assert "new_articles" not in result and "date_coverage" not in result
     assert checks([]) == {}
+    # new articles on 4 days only, then a long silence: too little history to know its rhythm
+    assert "new_articles" not in checks([run(24 * 30, new=0)] +
+                                        [run(24 * (40 + day)) for day in range(4)])
 
 
-def test_zero_new_articles_for_n_runs_in_a_row():
-    result = checks([run(0, new=0), run(2, new=0), run(4, new=0), run(6)])
-    assert not result["new_articles"].ok
-    assert "no new article in the last 3 runs" in result["new_articles"].message
-    assert checks([run(0, new=0), run(2, new=0), run(4)])["new_articles"].ok
+def test_silence_longer_than_the_sources_rhythm_allows():
+    daily = [run(24 * (8 + day)) for day in range(10)]  # new articles daily until 8 days ago
+    quiet = checks([run(2 * i, new=0) for i in range(4)] + daily)["new_articles"]
+    assert not quiet.ok and quiet.kind == "new_articles.quiet"
+    assert quiet.values["gap_days"] == 1 and quiet.values["allowed_days"] == 5
+    assert "no new article for 8 day(s) since 2026-11-15 20:00, longer than the 5 day(s) " \
+        "its rhythm allows (new articles usually every 1 day(s))" in quiet.message
+    # a weekly site 8 days quiet is within its rhythm (3 × 7 days)
+    weekly = [run(24 * (8 + 7 * week)) for week in range(6)]
+    assert checks([run(0, new=0), *weekly])["new_articles"].ok
+
+
+def test_runs_that_did_not_finish_normally_are_not_evidence_of_silence():
+    daily = [run(24 * (8 + day)) for day in range(10)]
+    broken = [run(12 * i, new=0, reason="killed: time limit") for i in range(10)]
+    broken += [run(12 * i + 1, new=0, reason=None) for i in range(5)]  # interrupted
+    broken += [run(12 * i + 2, new=0, pages=0, errors={"dns": 1}) for i in range(5)]  # down
+    broken.sort(key=lambda r: r.started_at, reverse=True)
+    result = checks(broken + daily)["new_articles"]
+    assert result.ok and result.values["observed_at"] == daily[0].started_at.isoformat()
 
 
 def test_a_layout_change_shows_as_a_date_coverage_drop():
@@ -109,20 +141,32 @@ def test_a_source_that_stopped_running_is_late():
 # ---------------------------------------------------------------- over the database
 
 
-def record(storage, source, *, new=0, errors=None, reason="finished", started=None):
+def record(storage, source, *, new=0, errors=None, reason="finished", started=None,
+           minutes=2):
     run_id = storage.start_run(source, "generic", started_at=started)
     storage.finish_run(run_id, reason=reason, pages=5, new_articles=new, errors=errors or {},
-                       stats={})
+                       stats={}, finished_at=(started or datetime.now(UTC))
+                       + timedelta(minutes=minutes))
     return run_id
 
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("MONITOR_HEALTH_EMPTY_RUNS", "3")
+    monkeypatch.setenv("MONITOR_HEALTH_QUIET_HISTORY_DAYS", "3")
+    monkeypatch.setenv("MONITOR_HEALTH_QUIET_MIN_DAYS", "2")
     from monitor.config.loader import load_settings
 
     return load_settings()
+
+
+def quiet_history(storage, source="quiet"):
+    """New articles on 3 days (daily), then 4 days of runs without any: over the limits of
+    the ``settings`` fixture (3 days of history, at least 2 days quiet), not the defaults'."""
+    for day in range(6, 3, -1):
+        record(storage, source, new=2, started=NOW - timedelta(days=day))
+    for day in range(3, -1, -1):
+        record(storage, source, started=NOW - timedelta(days=day))
 
 
 SOURCES = [Source("quiet", "generic", ("https://a.example/",), schedule="every 1h"),
@@ -132,14 +176,21 @@ SOURCES = [Source("quiet", "generic", ("https://a.example/",), schedule="every 1
 
 def test_failing_checks_of_the_stored_runs(db_url, settings):
     storage = open_storage(db_url)
-    for _ in range(3):
-        record(storage, "quiet")
-        record(storage, "fine", new=2)
-    record(storage, "off", errors={"dns": 3})
-    failing = failing_checks(storage, sources=SOURCES, settings=settings)
-    assert [(c["source"], c["check"]) for c in failing] == [("quiet", "new_articles")]
-    assert isinstance(failing[0]["message"], str) and failing[0]["run_id"]
-    assert check_sources(storage, sources=SOURCES, settings=settings, only=["fine"])
+    quiet_history(storage)
+    for day in range(6, -1, -1):
+        record(storage, "fine", new=2, started=NOW - timedelta(days=day))
+    record(storage, "off", errors={"dns": 3}, started=NOW)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        failing = failing_checks(storage, sources=SOURCES, settings=settings)
+        assert [(c["source"], c["check"], c["kind"]) for c in failing] == [
+            ("quiet", "new_articles", "new_articles.quiet")]
+        assert failing[0]["values"]["silent_days"] == 4 and failing[0]["run_id"]
+        assert check_sources(storage, sources=SOURCES, settings=settings, only=["fine"])
+        # the thresholds are the settings': the defaults (5 days of history) judge nothing
+        from monitor.config.loader import load_settings
+        defaults = load_settings(MONITOR_HEALTH_QUIET_HISTORY_DAYS="5",
+                                    MONITOR_HEALTH_QUIET_MIN_DAYS="5")
+        assert failing_checks(storage, sources=SOURCES, settings=defaults) == []
     storage.close()
 
 
@@ -154,21 +205,27 @@ def test_a_crawl_going_on_is_not_reported_interrupted(tmp_path, settings):
 
 
 def test_the_digest_starts_with_the_failing_checks(db_url, settings, monkeypatch, tmp_path):
-    from monitor.digest.build import build_digest
+    from monitor.config.loader import load_settings
     from monitor.digest.render import render_json, render_text
+    from monitor.ops.digests import digest_with_health
 
     sources = tmp_path / "sources.toml"
     sources.write_text('[[source]]\nname = "quiet"\nkind = "generic"\n'
                        'start_urls = ["https://a.example/"]\nschedule = "every 1h"\n')
     monkeypatch.setenv("MONITOR_SOURCES", str(sources))
     storage = open_storage(db_url)
-    for _ in range(3):
-        record(storage, "quiet")
-    digest = build_digest(storage, date.today())
+    quiet_history(storage)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        digest = digest_with_health(storage, load_settings(), NOW.date())
+    lines = render_text(digest).splitlines()
+    assert lines[1] == "健康检查：1 项未通过"  # Chinese by default
+    assert lines[2] == ("  ! quiet [新文章]：自 2026-11-19 20:00 起 4 天没有新文章，超过其更新规律"
+                        "允许的 3 天（通常每 1 天有新文章）")
+    assert json.loads(render_json(digest))["health"][0]["check"] == "new_articles"
+    digest.language = "en"
     lines = render_text(digest).splitlines()
     assert lines[1] == "HEALTH: 1 failing check(s)"
-    assert lines[2].startswith("  ! quiet [new_articles]: no new article in the last 3 runs")
-    assert json.loads(render_json(digest))["health"][0]["check"] == "new_articles"
+    assert lines[2].startswith("  ! quiet [new_articles]: no new article for 4 day(s) since")
     storage.close()
 
 
@@ -186,9 +243,49 @@ def test_monitor_health_exits_1_when_a_check_fails(tmp_path, monkeypatch, capsys
     storage.close()
     assert main(["--sources-file", str(sources), "health"]) == 1
     out = capsys.readouterr().out
-    assert "1 of 2 source(s) with failing checks (2 failing" in out
+    assert "2 个来源中 1 个有未通过的检查（未通过 1 项" in out
+    assert "  异常  错误率" in out
+    assert "上次运行：5 个页面，9 个错误（100%，上限 50%）：HTTP 500 9 次" in out
+    assert "new（尚无运行记录）" in out
+    monkeypatch.setenv("MONITOR_LANGUAGE", "en")
+    assert main(["--sources-file", str(sources), "health"]) == 1
+    out = capsys.readouterr().out
+    assert "1 of 2 source(s) with failing checks (1 failing" in out
     assert "  FAIL  error_rate     the last run had 9 error(s) for 5 page(s)" in out
-    assert "new  (no runs yet)" in out
+    assert "new (no runs yet)" in out
     assert main(["--sources-file", str(sources), "health", "--source", "new",
                  "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_the_cycle_and_its_digest_judge_by_the_same_settings(tmp_path, monkeypatch):
+    """Thresholds given to the cycle (not in the environment) are the ones its health
+    checks and the digest built in the same cycle use."""
+    from monitor.config.loader import load_settings
+    from monitor.ops.child import ChildResult
+    from monitor.ops.crawl import SourceResult
+    from monitor.ops.cycle import run_cycle
+
+    for name in ("MONITOR_HEALTH_QUIET_HISTORY_DAYS", "MONITOR_HEALTH_QUIET_MIN_DAYS"):
+        monkeypatch.delenv(name, raising=False)  # the defaults (5, 5) would judge nothing
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "quiet"\nkind = "generic"\n'
+                       'start_urls = ["https://a.example/"]\nschedule = "every 1h"\n')
+    settings = load_settings(environ={}, MONITOR_DATA_DIR=str(tmp_path),
+                             MONITOR_DATABASE_URL=url, MONITOR_SOURCES=str(sources),
+                             MONITOR_HEALTH_QUIET_HISTORY_DAYS="3",
+                             MONITOR_HEALTH_QUIET_MIN_DAYS="2")
+    storage = open_storage(url)
+    quiet_history(storage)
+    storage.close()
+
+    def crawl(names):  # the crawl itself went well and found nothing new
+        return ChildResult(names, 0, 1.0, results=[SourceResult(n, pages=5) for n in names])
+
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        report = run_cycle(settings, [SOURCES[0]], names=["quiet"], crawl=crawl)
+    assert [(c.source, c.check) for c in report.checks if not c.ok] == [
+        ("quiet", "new_articles")]
+    assert [(c["source"], c["check"]) for c in report.digest.health] == [
+        ("quiet", "new_articles")]

@@ -2,12 +2,14 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from monitor.cli.main import main
-from monitor.ops.locks import Lock, LockTimeout, SourceLocks, running, source_lock_name
+from monitor.digest.labels import Labels
+from monitor.ops.locks import Holder, Lock, LockTimeout, SourceLocks, running, source_lock_name
 from monitor.storage.migrations import open_storage
 
 SITE = Path(__file__).resolve().parent.parent / "seeds" / "site"
@@ -47,7 +49,7 @@ def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
         lock = Lock(tmp_path, "source-x")
         assert not lock.acquire()
         assert lock.holder().pid == child.pid
-        assert f"pid {child.pid}" in lock.holder().describe()
+        assert f"进程 {child.pid}" in lock.holder().describe()  # Chinese by default
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -84,8 +86,31 @@ def test_crawl_skips_a_source_that_another_process_crawls(tmp_path, monkeypatch,
         child.wait()
     out = capsys.readouterr().out
     assert code == 0
-    assert f"dmu-news               skipped: already being crawled by pid {child.pid}" in out
+    # in Chinese by default, the time in Asia/Shanghai and said so
+    assert f"dmu-news               跳过：正由进程 {child.pid} 抓取（自北京时间 " in out
     assert "Nothing crawled" in out
     storage = open_storage(f"sqlite:///{tmp_path / 'm.db'}")
     assert storage.runs() == []  # nothing started
     storage.close()
+
+
+def test_the_lock_message_says_its_time_zone():
+    holder = Holder(pid=42, since=datetime(2026, 11, 23, 6, 52, 6, tzinfo=UTC))
+    assert holder.describe(Labels("zh")) == "正由进程 42 抓取（自北京时间 2026-11-23 14:52:06 起）"
+    assert holder.describe(Labels("en")) == \
+        "already being crawled by pid 42 since 2026-11-23 14:52:06 Asia/Shanghai"
+    assert Holder(None, None).describe(Labels("en")) == "already being crawled by another process"
+
+
+def test_monitor_run_says_once_that_a_source_is_being_crawled(tmp_path, monkeypatch, capfd):
+    monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'm.db'}")
+    child = hold_in_child(tmp_path / "locks", source_lock_name("dmu-news"))
+    try:
+        code = main(["run", "--source", "dmu-news", "--replay", str(SITE)])
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    out = capfd.readouterr().out  # this process's and the crawl's child's
+    assert code == 0
+    assert out.count(f"正由进程 {child.pid} 抓取") == 1, out

@@ -60,9 +60,12 @@ def sample(language: str = "en") -> Digest:
         low_quality=True)
     return Digest(day=date(2026, 11, 23), entries=[aid, evil], kind="new", language=language,
                   sources=[SourceRunSummary("chinanews-scroll", 1, 3, 0, None),
-                           SourceRunSummary("dmu-news", 1, 4, 2, "HTTP 503 on the list page")],
+                           SourceRunSummary("dmu-news", 1, 4, 2, "HTTP 503 on the list page",
+                                            {"http_503": 2})],
                   health=[{"source": "dmu-news", "check": "error_rate", "ok": False,
-                           "message": "the last run had 2 error(s) for 5 page(s)", "run_id": 2}],
+                           "kind": "error_rate.high", "run_id": 2,
+                           "values": {"errors": 2, "pages": 5, "rate": 0.4, "limit": 0.3,
+                                      "kinds": {"http_503": 2}}}],
                   window_from=datetime(2026, 11, 22, 8, 0, tzinfo=CST),
                   window_to=datetime(2026, 11, 23, 8, 0, tzinfo=CST), not_run=["pumch-news"],
                   source_titles={"pumch-news": "北京协和医院"})

@@ -121,8 +121,13 @@ def test_review_and_export_commands(tmp_path, monkeypatch, capsys):
     add(storage, "b", "转载", aid=True, duplicate_of=first)
     storage.close()
     assert main(["review", str(first), "--relevant", "--reviewer", "wang", "--note", "好"]) == 0
+    assert capsys.readouterr().out.strip() == (  # Chinese by default
+        f"#{first} 组团式医疗援疆见成效（2 个副本）：相关（医疗援助），审核人 wang")
+    monkeypatch.setenv("MONITOR_LANGUAGE", "en")
+    assert main(["review", str(first), "--relevant", "--reviewer", "wang", "--note", "好"]) == 0
     assert capsys.readouterr().out.strip() == (
-        f"#{first} 组团式医疗援疆见成效 (2 copies): relevant (medical_aid), by wang")
+        f"#{first} 组团式医疗援疆见成效 (2 copies): relevant (medical aid), by wang")
+    monkeypatch.delenv("MONITOR_LANGUAGE")
     assert main(["review", "42", "--irrelevant"]) == 2
     assert "there is no story #42" in capsys.readouterr().err
     assert main(["review", str(first), "--irrelevant", "--topic", "medical_aid"]) == 2

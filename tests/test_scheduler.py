@@ -29,7 +29,6 @@ from monitor.ops.crawl import SourceResult
 from monitor.ops.daemon import Daemon
 from monitor.ops.locks import Lock, source_lock_name
 from monitor.ops.schedules import due_sources, is_due
-from monitor.storage.database import Storage
 from monitor.storage.migrations import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +87,7 @@ def settings(tmp_path, monkeypatch, db_url):
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MONITOR_DATABASE_URL", db_url)
     monkeypatch.setenv("MONITOR_MISFIRE_GRACE", "600")
+    open_storage(db_url).close()  # the schema, as `monitor schedule` upgrades it on start
     return load_settings()
 
 
@@ -120,7 +120,7 @@ def jobs(daemon) -> dict[str, datetime]:
 
 
 def succeeded(settings, name: str, started: datetime) -> None:
-    storage = Storage.from_settings(settings)
+    storage = open_storage(settings.get("MONITOR_DATABASE_URL"))
     run_id = storage.start_run(name, "generic", started_at=started)
     storage.finish_run(run_id, reason="finished", pages=1, new_articles=1, errors={}, stats={})
     storage.close()
@@ -369,7 +369,7 @@ def test_monitor_run_exits_1_with_one_line_per_failed_source_then_waits_for_the_
     second = run()  # the failed site is retried at its next time, not at every cron call
     assert second.returncode == 0, second.stderr
     assert "0 of 1 enabled source(s) due." in second.stdout
-    assert "HEALTH: 1 failing check(s)" in second.stdout  # at the top of the digest
+    assert "健康检查：1 项未通过" in second.stdout  # at the top of the digest, in Chinese
 
 
 def test_the_digest_job_writes_and_records_the_new_digest(settings, tmp_path):

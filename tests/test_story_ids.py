@@ -99,7 +99,7 @@ def test_a_story_has_the_same_id_in_every_output(tmp_path, monkeypatch, capsys):
     # the number copied from any of them records the verdict on that story
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         out = run("review", str(story), "--irrelevant", "--reviewer", "wang")
-    assert out.startswith(f"#{story} 组团式医疗援疆见成效 (2 copies): irrelevant")
+    assert out.startswith(f"#{story} 组团式医疗援疆见成效（2 个副本）：不相关")
     (row,) = [json.loads(line) for line in run("export", "--reviewed").splitlines()]
     assert row["story_id"] == story and row["id"] == f"story-{story}"
     assert row["verdict"] == "irrelevant"

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config.loader import load_settings, parse_setting_options
 from monitor.config.sources import Source, get_source, load_sources
+from monitor.digest.labels import Labels, language
 from monitor.errors import MonitorError
 from monitor.ops.crawl import replayable
 from monitor.ops.locks import schema_lock
@@ -90,7 +91,7 @@ def story_id(text: str) -> int:
     return int(digits)
 
 
-def replayable_sources(sources: list[Source], replay: str) -> list[Source]:
+def replayable_sources(sources: list[Source], replay: str, words: Labels) -> list[Source]:
     if not Path(replay).is_dir():
         raise CommandError(f"replay folder {replay} does not exist")
     try:
@@ -98,7 +99,8 @@ def replayable_sources(sources: list[Source], replay: str) -> list[Source]:
     except ValueError as exc:  # a saved page that cannot be read
         raise CommandError(str(exc)) from exc
     for source in skipped:
-        print(f"  {source.name:<22} skipped: no saved page for its start URLs in {replay}")
+        print(f"  {source.name:<22} {words('skipped')}{words.colon}"
+              f"{words('no_saved_page', folder=replay)}")
     return sources
 
 
@@ -113,3 +115,8 @@ def reviewer(args, settings) -> str:
     """Who gives a verdict: ``--reviewer``, else ``MONITOR_REVIEWER``, else the login name
     (known even under cron, where ``$USER`` is not set)."""
     return args.reviewer or settings.get("MONITOR_REVIEWER") or getpass.getuser()
+
+
+def labels_for(settings) -> Labels:
+    """The words of the chosen language (``MONITOR_LANGUAGE``)."""
+    return Labels(language(settings.get("MONITOR_LANGUAGE")))

@@ -10,6 +10,7 @@ from monitor.cli.common import (
     EXIT_FAILED_SOURCES,
     EXIT_OK,
     CommandError,
+    labels_for,
     open_storage_for,
     pick_sources,
     replayable_sources,
@@ -18,6 +19,7 @@ from monitor.cli.common import (
 from monitor.cli.digest import check_out, delivery_config, emit_digest
 from monitor.config.sources import get_source, load_sources
 from monitor.crawling.cluster import distributed_mode, node_id, require_distributed
+from monitor.digest import health_words
 from monitor.ops.crawl import crawl_with_locks, log_file_path, write_report
 from monitor.ops.cycle import run_cycle
 from monitor.ops.daemon import Daemon, configure_daemon_logging
@@ -28,13 +30,15 @@ from monitor.ops.worker import run_worker
 def cmd_crawl(args, settings) -> int:
     sources = pick_sources(args, settings)
     if args.replay:
-        sources = replayable_sources(sources, args.replay)
+        sources = replayable_sources(sources, args.replay, labels_for(settings))
         if not sources:
             raise CommandError(f"none of the selected sources has saved pages in {args.replay}")
     upgrade_schema(settings)
     outcome = crawl_with_locks(sources, settings, say=lambda line: print(line, flush=True))
-    for name, holder in outcome.busy.items():
-        print(f"  {name:<22} skipped: {holder}")
+    words = labels_for(settings)
+    if not args.report:  # else the process that started this crawl prints them
+        for name, holder in outcome.busy.items():
+            print(f"  {name:<22} {words('skipped')}{words.colon}{holder}")
     if args.report:  # for the process that started this crawl: it prints the failures
         write_report(args.report, outcome.results, outcome.busy)
     if not outcome.results:
@@ -64,8 +68,9 @@ def cmd_run(args, settings) -> int:
                        sources_file=args.sources_file, options=args.set)
     if not report.forced:
         print(f"{len(report.selected)} of {report.enabled} enabled source(s) due.", flush=True)
+    words = labels_for(settings)
     for name, why in report.skipped.items():
-        print(f"  {name:<22} skipped: {why}")
+        print(f"  {name:<22} {words('skipped')}{words.colon}{why}")
     if report.dispatched is not None:  # distributed mode: the workers crawl
         _print_dispatched(report, args.source)
     elif report.child is None:
@@ -100,8 +105,9 @@ def cmd_dispatch(args, settings) -> int:
     upgrade_schema(settings)
     report = run_cycle(settings, all_sources, names=args.source, everything=args.all,
                        digest=False)
+    words = labels_for(settings)
     for name, why in report.skipped.items():
-        print(f"  {name:<22} skipped: {why}")
+        print(f"  {name:<22} {words('skipped')}{words.colon}{why}")
     for name, why in report.failures.items():  # released: the next dispatch takes them
         print(f"FAILED {name}: {why}", file=sys.stderr)
     _print_dispatched(report, args.source)
@@ -144,8 +150,10 @@ def cmd_worker(args, settings) -> int:
                        if not c.ok] if ended else []
         finally:
             storage.close()
+    words = labels_for(settings)
     for check in failing:
-        print(f"FAILED {check.source}: {check.message} [{check.check}]", file=sys.stderr)
+        print(f"FAILED {check.source}: {health_words.describe(check, words)} "
+              f"[{health_words.check_name(check.check, words)}]", file=sys.stderr)
     print(f"worker {worker}: {result.articles_fetched} article page(s) fetched; "
           f"stopped: {result.reason or 'unknown'}")
     print(result.last_line(), flush=True)

@@ -7,8 +7,15 @@ import json
 from alembic.util import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.cli.common import EXIT_FAILED_SOURCES, EXIT_OK, CommandError, existing_storage
+from monitor.cli.common import (
+    EXIT_FAILED_SOURCES,
+    EXIT_OK,
+    CommandError,
+    existing_storage,
+    labels_for,
+)
 from monitor.config.sources import get_source, load_sources
+from monitor.digest import health_words
 from monitor.ops.health import check_sources
 from monitor.ops.locks import schema_lock
 from monitor.ops.reprocess import reprocess
@@ -57,18 +64,24 @@ def cmd_health(args, settings) -> int:
     finally:
         storage.close()
     failing = [c for c in checks if not c.ok]
+    words = labels_for(settings)
     if args.format == "json":
-        print(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
+        print(json.dumps([{**c.as_dict(), "message": health_words.describe(c, words)}
+                          for c in checks], ensure_ascii=False, indent=2))
         return EXIT_FAILED_SOURCES if failing else EXIT_OK
-    print(f"{len({c.source for c in failing})} of {len([s for s in sources if s.enabled])} "
-          f"source(s) with failing checks ({len(failing)} failing, {len(checks)} checked).")
+    print(words("health_summary", failing_sources=len({c.source for c in failing}),
+                sources=len([s for s in sources if s.enabled]), failing=len(failing),
+                checked=len(checks)))
     for source in sources:
         if not source.enabled:
             continue
         mine = [c for c in checks if c.source == source.name]
-        print(f"{source.name}" + ("" if mine else "  (no runs yet)"))
+        title = words.paren(source.title) if source.title else ""
+        print(f"{source.name}{title}" + ("" if mine else words.paren(words("no_runs"))))
         for check in mine:
-            print(f"  {'ok  ' if check.ok else 'FAIL'}  {check.check:<14} {check.message}")
+            print(f"  {words('check_ok' if check.ok else 'check_fail')}  "
+                  f"{health_words.padded(health_words.check_name(check.check, words), 14)} "
+                  f"{health_words.describe(check, words)}")
     return EXIT_FAILED_SOURCES if failing else EXIT_OK
 
 

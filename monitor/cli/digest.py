@@ -13,6 +13,7 @@ from monitor.cli.common import (
     EXIT_OK,
     CommandError,
     existing_storage,
+    labels_for,
     open_storage_for,
     parse_day,
     reviewer,
@@ -137,12 +138,14 @@ def cmd_review(args, settings) -> int:
         raise CommandError(str(exc)) from exc
     finally:
         storage.close()
-    copies = len(story.members)
-    topics = f" ({', '.join(verdict.topics)})" if verdict.topics else ""
-    print(f"#{args.id} {story.representative.title}"
-          + (f" ({copies} copies)" if copies > 1 else "")
-          + f": {verdict.verdict}{topics}"
-          + (f", by {verdict.reviewer}" if verdict.reviewer else ""))
+    words, copies = labels_for(settings), len(story.members)
+    topics = words.list_sep.join(words.topic(t) for t in verdict.topics)
+    print(words("review_done", id=args.id, title=story.representative.title,
+                copies=words.paren(words("copies_count", count=copies)) if copies > 1 else "",
+                verdict=words.verdict(verdict.verdict),
+                topics=words.paren(topics) if topics else "",
+                by=words.list_sep + words("by", who=verdict.reviewer) if verdict.reviewer
+                else ""))
     return EXIT_OK
 
 
@@ -175,16 +178,18 @@ def cmd_stories(args, settings) -> int:
         titles = source_titles(load_sources(settings.get("MONITOR_SOURCES")))
     except ConfigError:  # the names shown fall back to the sites' host names
         titles = {}
-    print(f"{len(views)} stor{'y' if len(views) == 1 else 'ies'} first seen on {day}")
+    words = labels_for(settings)
+    print(words("stories_seen", count=len(views), day=day,
+                stories="story" if len(views) == 1 else "stories"))
     for view in views:
-        flags = ",".join(view.flag_names) or "not flagged"
+        flags = words.list_sep.join(map(words.topic, view.flag_names)) or words("not_flagged")
         print(f"\n#{view.story.id} [{flags}] {view.representative.title}")
         for member in view.members:
             mark = "*" if member is view.representative else " "
             when = (member.published_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-                    if member.published_at else "date unknown")
+                    if member.published_at else words("date_unknown"))
             outlet = outlet_name(member, titles)
-            quality = " (low quality)" if member.low_quality else ""
+            quality = words.paren(words("low_quality")) if member.low_quality else ""
             print(f"  {mark} {outlet} · {when} · {member.canonical_url or member.url}{quality}")
     return EXIT_OK
 

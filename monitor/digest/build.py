@@ -134,6 +134,7 @@ class SourceRunSummary:
     new_articles: int
     errors: int
     last_error: str | None
+    error_kinds: dict[str, int] = field(default_factory=dict)  # kind -> count
 
 
 @dataclass
@@ -337,6 +338,14 @@ def _entries(storage: Storage, views, source_titles: dict[str, str]) -> list[Dig
     return entries
 
 
+def _error_kinds(runs: list[CrawlRun]) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for run in runs:
+        for kind, count in (run.errors or {}).items():
+            kinds[kind] = kinds.get(kind, 0) + count
+    return kinds
+
+
 def _summaries(runs: list[CrawlRun]) -> list[SourceRunSummary]:
     by_source: dict[str, list[CrawlRun]] = {}
     for run in runs:
@@ -349,6 +358,7 @@ def _summaries(runs: list[CrawlRun]) -> list[SourceRunSummary]:
             errors=sum(sum(r.errors.values()) for r in items),
             last_error=next((r.stats.get("last_error") for r in reversed(items)
                              if r.stats.get("last_error")), None),
+            error_kinds=_error_kinds(items),
         )
         for source, items in sorted(by_source.items())
     ]

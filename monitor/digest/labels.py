@@ -3,8 +3,6 @@ English: one home for every label. ``MONITOR_LANGUAGE`` picks one (``zh`` by def
 
 from __future__ import annotations
 
-import os
-
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
@@ -103,6 +101,77 @@ LABELS: dict[str, dict[str, str]] = {
         "error.sources": "来源配置文件有误：{error}",
         "error.server": "页面出错了；详情见 monitor serve 的输出。",
         "back_to_digest": "返回简报",
+        # health checks (monitor.digest.health_words): the header, a check's line, each result
+        "health_header": "健康检查：{count} 项未通过",
+        "check.finished": "运行结束",
+        "check.time_limit": "运行时长",
+        "check.new_articles": "新文章",
+        "check.error_rate": "错误率",
+        "check.date_coverage": "日期覆盖",
+        "check.body_coverage": "正文覆盖",
+        "check.on_time": "按时运行",
+        "finished.ok": "上次运行正常结束",
+        "finished.interrupted": "{started} 开始的运行中断了：进程在记录结束之前就已终止",
+        "finished.ended": "上次运行（{started} 开始）结束于：{reason}",
+        "time_limit.running": "一次抓取已运行 {took}，超过 {limit}的限制（进程 {pid}）",
+        "time_limit.over": "上次运行用时 {took}，超过 {limit}的限制（{reason}）",
+        "time_limit.ok": "上次运行用时 {took}",
+        "new_articles.quiet": "自 {last_new} 起 {silent}没有新文章，超过其更新规律允许的 {allowed}"
+                              "（通常每 {gap}有新文章）",
+        "new_articles.ok": "最近一次有新文章：{last_new}（{allowed} 没有新文章才告警）",
+        "error_rate.ok": "上次运行：{pages} 个页面，{errors} 个错误",
+        "error_rate.high": "上次运行：{pages} 个页面，{errors} 个错误（{rate}，上限 {limit}）："
+                           "{kinds}",
+        "coverage.date": "有日期",
+        "coverage.body": "正文超过 200 字",
+        "coverage.drop": "最近 {recent_n} 篇新文章中{what}的占 {recent}，此前为 {before}："
+                         "网站改版了吗？",
+        "coverage.ok": "最近 {recent_n} 篇新文章中{what}的占 {recent}（此前 {before}）",
+        "on_time.good": "上次成功运行：{since}",
+        "on_time.none": "自 {since} 起没有成功运行",
+        "on_time.late": "{what}；应在 {first} 和 {second} 进行的运行没有发生（计划“{schedule}”；"
+                        "调度程序或 cron 在运行吗？）",
+        "on_time.ok": "{what}；下次应在 {next}",
+        "seconds": "{n} 秒",
+        "minutes": "{n} 分钟",
+        "hours": "{n} 小时",
+        "days": "{n} 天",
+        "error_count": "{kind} {count} 次",
+        "error.http": "HTTP {status}",
+        "error.dns": "域名无法解析",
+        "error.timeout": "超时",
+        "error.connection": "连接失败",
+        "error.tls": "安全连接失败",
+        "error.too_large": "页面过大",
+        "error.redirect_loop": "重定向循环",
+        "error.bad_answer": "无效的 HTTP 应答",
+        "error.browser": "缺少浏览器",
+        "error.storage": "数据库写入失败",
+        "error.pipeline": "处理失败",
+        "error.parse": "解析失败",
+        "error.ignored": "请求被丢弃",
+        "error.other": "其他错误",
+        "reason.finished": "正常结束",
+        "reason.killed: time limit": "超时被终止",
+        "reason.interrupted": "中断",
+        "reason.shutdown": "被停止（SIGTERM 或 Ctrl-C）",
+        "reason.stopped: the scheduler shut down": "调度程序关闭时被停止",
+        "reason.database error": "数据库写入失败",
+        "reason.not queued": "未能排入队列",
+        "error_summary": "{count} 个错误（{kinds}）",
+        # command-line output (monitor stories, review, crawl locks)
+        "stories_seen": "{day} 首次发现的报道：{count} 条",
+        "copies_count": "{count} 个副本",
+        "review_done": "#{id} {title}{copies}：{verdict}{topics}{by}",
+        "skipped": "跳过",
+        "health_summary": "{sources} 个来源中 {failing_sources} 个有未通过的检查"
+                          "（未通过 {failing} 项，共检查 {checked} 项）。",
+        "check_ok": "正常",
+        "check_fail": "异常",
+        "lock_busy": "正由进程 {pid} 抓取{since}",
+        "lock_busy_unknown": "正由另一个进程抓取{since}",
+        "lock_since": "（自北京时间 {moment} 起）",
+        "no_saved_page": "{folder} 中没有其起始网址的保存页面",
     },
     "en": {
         "product": "Medical-cooperation news digest",
@@ -202,14 +271,85 @@ LABELS: dict[str, dict[str, str]] = {
         "error.sources": "the sources file is wrong: {error}",
         "error.server": "the page failed; `monitor serve`'s output says why",
         "back_to_digest": "back to the digest",
+        "health_header": "HEALTH: {count} failing check(s)",
+        "check.finished": "finished",
+        "check.time_limit": "time_limit",
+        "check.new_articles": "new_articles",
+        "check.error_rate": "error_rate",
+        "check.date_coverage": "date_coverage",
+        "check.body_coverage": "body_coverage",
+        "check.on_time": "on_time",
+        "finished.ok": "the last run finished normally",
+        "finished.interrupted": "the run started {started} was interrupted: its process ended "
+                                "before recording an end",
+        "finished.ended": "the last run (started {started}) ended: {reason}",
+        "time_limit.running": "a crawl has been running for {took}, over the {limit} limit "
+                              "(pid {pid})",
+        "time_limit.over": "the last run took {took}, over the {limit} limit ({reason})",
+        "time_limit.ok": "the last run took {took}",
+        "new_articles.quiet": "no new article for {silent} since {last_new}, longer than the "
+                              "{allowed} its rhythm allows (new articles usually every {gap})",
+        "new_articles.ok": "last new articles {last_new} (an alarm after {allowed} without)",
+        "error_rate.ok": "{errors} error(s) for {pages} page(s) in the last run",
+        "error_rate.high": "the last run had {errors} error(s) for {pages} page(s) ({rate}, "
+                           "limit {limit}): {kinds}",
+        "coverage.date": "dates found",
+        "coverage.body": "bodies over 200 characters",
+        "coverage.drop": "{what} for {recent} of the last {recent_n} new articles against "
+                         "{before} before: has the site's layout changed?",
+        "coverage.ok": "{what} for {recent} of the last {recent_n} new articles ({before} before)",
+        "on_time.good": "last successful run {since}",
+        "on_time.none": "no successful run since {since}",
+        "on_time.late": "{what}: runs due at {first} and {second} did not happen (schedule "
+                        "'{schedule}'; is the scheduler or cron running?)",
+        "on_time.ok": "{what}; next due {next}",
+        "seconds": "{n} s",
+        "minutes": "{n} min",
+        "hours": "{n} h",
+        "days": "{n} day(s)",
+        "error_count": "{count}× {kind}",
+        "error.http": "http {status}",
+        "error.dns": "dns",
+        "error.timeout": "timeout",
+        "error.connection": "connection",
+        "error.tls": "tls",
+        "error.too_large": "too large",
+        "error.redirect_loop": "redirect loop",
+        "error.bad_answer": "bad answer",
+        "error.browser": "browser",
+        "error.storage": "storage",
+        "error.pipeline": "pipeline",
+        "error.parse": "parse",
+        "error.ignored": "ignored",
+        "error.other": "other",
+        "reason.finished": "finished",
+        "reason.killed: time limit": "killed: time limit",
+        "reason.interrupted": "interrupted",
+        "reason.shutdown": "shutdown",
+        "reason.stopped: the scheduler shut down": "stopped: the scheduler shut down",
+        "reason.database error": "database error",
+        "reason.not queued": "not queued",
+        "error_summary": "{count} error(s) ({kinds})",
+        "stories_seen": "{count} {stories} first seen on {day}",
+        "copies_count": "{count} copies",
+        "review_done": "#{id} {title}{copies}: {verdict}{topics}{by}",
+        "skipped": "skipped",
+        "health_summary": "{failing_sources} of {sources} source(s) with failing checks "
+                          "({failing} failing, {checked} checked).",
+        "check_ok": "ok  ",
+        "check_fail": "FAIL",
+        "lock_busy": "already being crawled by pid {pid}{since}",
+        "lock_busy_unknown": "already being crawled by another process{since}",
+        "lock_since": " since {moment} Asia/Shanghai",
+        "no_saved_page": "no saved page for its start URLs in {folder}",
     },
 }
 
 
-def language(value: str | None = None) -> str:
-    """The language asked for (``value``, else ``$MONITOR_LANGUAGE``), ``zh`` by default;
-    an unknown one is an error."""
-    chosen = (value or os.environ.get("MONITOR_LANGUAGE") or DEFAULT_LANGUAGE).strip().lower()
+def language(value: str | None) -> str:
+    """The language asked for (``MONITOR_LANGUAGE``), ``zh`` by default; an unknown one is
+    an error."""
+    chosen = (value or DEFAULT_LANGUAGE).strip().lower()
     chosen = {"zh-cn": "zh", "zh_cn": "zh", "cn": "zh", "en-us": "en", "en-gb": "en"}.get(
         chosen, chosen)
     if chosen not in LANGUAGES:
@@ -228,6 +368,9 @@ class Labels:
     def __call__(self, key: str, **values) -> str:
         return self._words[key].format(**values) if values else self._words[key]
 
+    def has(self, key: str) -> bool:
+        return key in self._words
+
     def topic(self, flag: str) -> str:
         return self._words.get(f"topic.{flag}", flag)
 
@@ -236,6 +379,10 @@ class Labels:
 
     def verdict(self, verdict: str) -> str:
         return self._words.get(f"verdict.{verdict}", verdict)
+
+    def paren(self, text: str) -> str:
+        """``text`` in brackets after a word: "（…）" in Chinese, " (…)" in English."""
+        return f"（{text}）" if self.lang == "zh" else f" ({text})"
 
     @property
     def list_sep(self) -> str:

@@ -16,7 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from monitor.digest.build import TOPICS, TZ, Digest, DigestEntry, Verdict
+from monitor.digest import health_words
+from monitor.digest.build import TOPICS, TZ, Digest, DigestEntry, SourceRunSummary, Verdict
 from monitor.digest.labels import Labels
 
 # ---------------------------------------------------------------- shared pieces
@@ -114,6 +115,21 @@ def nothing_new(digest: Digest) -> str:
     return words("nothing.since", period=period(digest))
 
 
+def health_lines(digest: Digest) -> list[str]:
+    """The failing health checks in the digest's language, sources by their titles."""
+    return health_words.failing_lines(digest.health, labels(digest), digest.source_titles)
+
+
+def error_words(summary: SourceRunSummary, words: Labels) -> str:
+    """A source's errors in the window by kind ("3 个错误（超时 2 次、HTTP 404 1 次）"); in
+    English with the crawler's last error message too (it is in English)."""
+    kinds = health_words.error_kinds(summary.error_kinds, words) if summary.error_kinds else "?"
+    said = words("error_summary", count=summary.errors, kinds=kinds)
+    if words.lang == "en" and summary.last_error:
+        said += f"; {words('last_error')}: {summary.last_error}"
+    return said
+
+
 def _sources_lines(digest: Digest) -> list[str]:
     words = labels(digest)
     lines = []
@@ -122,8 +138,8 @@ def _sources_lines(digest: Digest) -> list[str]:
     else:
         failing = [s for s in digest.sources if s.errors]
         lines.append(words("sources_run", count=len(digest.sources), failing=len(failing)))
-        lines += [f"  ! {s.source}: {s.errors} {words('errors')}; {words('last_error')}: "
-                  f"{s.last_error}" for s in failing]
+        lines += [f"  ! {digest.source_title(s.source)}{words.colon}{error_words(s, words)}"
+                  for s in failing]
     if digest.missed:
         lines.append(words("not_run", names=missed_words(digest)))
     if digest.never_ran:
@@ -134,8 +150,10 @@ def _sources_lines(digest: Digest) -> list[str]:
 def missed_words(digest: Digest) -> str:
     """The enabled sources that ran before but not in this window, with their last run."""
     words = labels(digest)
-    return ", ".join(
-        f"{name} ({words('last_ran', moment=_stamp(digest.last_success[name]))})"
+    opening, closing = ("（", "）") if words.lang == "zh" else (" (", ")")
+    return words.list_sep.join(
+        f"{digest.source_title(name)}{opening}"
+        f"{words('last_ran', moment=_stamp(digest.last_success[name]))}{closing}"
         for name in digest.missed)
 
 
@@ -181,7 +199,7 @@ def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> 
 def render_text(digest: Digest, public_url: str | None = None) -> str:
     words = labels(digest)
     lines = [f"{words('product')} · {period(digest)} · {words('timezone')}",
-             *health_lines(digest.health)]
+             *health_lines(digest)]
     if not digest.entries:
         lines.append(nothing_new(digest))
     else:
@@ -218,7 +236,7 @@ def _md_evidence(sentence: str, terms: list[str]) -> str:
 def render_markdown(digest: Digest, public_url: str | None = None) -> str:
     words = labels(digest)
     lines = [f"# {words('product')} · {_md(period(digest))}", "",
-             *(f"    {line}" for line in health_lines(digest.health)), ""]
+             *(f"    {line}" for line in health_lines(digest)), ""]
     if not digest.entries:
         lines.append(nothing_new(digest))
     else:
@@ -268,7 +286,8 @@ def digest_json(digest: Digest) -> dict:
             "from": digest.window_from.isoformat() if digest.window_from else None,
             "to": digest.window_to.isoformat() if digest.window_to else None,
         },
-        "health": digest.health,
+        "health": [{**c, "message": health_words.describe(c, labels(digest))}
+                   for c in digest.health],
         "counts": {"topics": {t: len(items) for t, items in digest.by_topic().items()},
                    "outlets": digest.per_outlet(), "sources": digest.per_source()},
         "entries": [e.as_json() for e in digest.entries],
@@ -287,15 +306,6 @@ def render_json(digest: Digest, public_url: str | None = None) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
-def health_lines(failing: list[dict]) -> list[str]:
-    """Plain-text lines for failing checks (none when all is well)."""
-    if not failing:
-        return []
-    lines = [f"HEALTH: {len(failing)} failing check(s)"]
-    lines += [f"  ! {c['source']} [{c['check']}]: {c['message']}" for c in failing]
-    return lines
-
-
 # ---------------------------------------------------------------- HTML and Atom (templates)
 
 
@@ -308,7 +318,9 @@ def environment() -> Environment:
                        local=lambda moment: _stamp(moment.astimezone(TZ)))
     env.tests["web_url"] = is_web_url
     env.globals.update(TOPICS=TOPICS, when=when, verdict_words=verdict_words,
-                       story_link=story_link)
+                       story_link=story_link, error_words=error_words,
+                       check_name=health_words.check_name, check_words=health_words.describe,
+                       finish_reason=health_words.finish_reason)
     return env
 
 
@@ -386,8 +398,11 @@ def render_bot_markdown(digest: Digest, limit_bytes: int = 4000,
     words = labels(digest)
     head = [f"### {words('product')}", f"**{period(digest)}**", ""]
     if digest.health:
-        head.append(f"> ⚠ {words('health', count=len(digest.health))}: " + "; ".join(
-            f"{c['source']} [{c['check']}]" for c in digest.health))
+        head.append(f"> ⚠ {words('health', count=len(digest.health))}{words.colon}"
+                    + words.list_sep.join(
+                        f"{_bot_text(digest.source_title(c['source']))} "
+                        f"[{health_words.check_name(c['check'], words)}]"
+                        for c in digest.health))
         head.append("")
     if not digest.entries:
         head.append(nothing_new(digest))

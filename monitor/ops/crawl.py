@@ -19,6 +19,7 @@ from scrapy.settings import Settings
 from monitor.config import paths
 from monitor.config.sources import Source
 from monitor.crawling.run_record import grouped, source_stats
+from monitor.digest.labels import Labels, language
 from monitor.ops.locks import SourceLocks
 from monitor.page.replay import ReplayIndex
 from monitor.storage.database import Storage
@@ -168,7 +169,8 @@ def crawl_with_locks(sources: list[Source], settings: Settings, say=print) -> Lo
     outcome = LockedCrawl()
     with SourceLocks(paths.lock_dir(settings)) as locks:
         locked, busy = locks.take([s.name for s in sources])
-        outcome.busy = {name: holder.describe() for name, holder in busy.items()}
+        words = Labels(language(settings.get("MONITOR_LANGUAGE")))
+        outcome.busy = {name: holder.describe(words) for name, holder in busy.items()}
         if not locked:
             return outcome
         storage = Storage.from_settings(settings)

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.config.sources import Source, get_source
 from monitor.crawling.cluster import redis_client
+from monitor.digest import health_words
+from monitor.digest.labels import Labels, language
 from monitor.ops.child import ChildResult, crawl_in_child
 from monitor.ops.crawl import SourceResult, replayable
 from monitor.ops.digests import digest_with_health
@@ -62,6 +64,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     ``sources`` is the whole sources file; ``options``: the child's ``-s NAME=VALUE``
     settings; the database schema must be current."""
     now = now or datetime.now(UTC)
+    words = Labels(language(settings.get("MONITOR_LANGUAGE")))
     enabled = [s for s in sources if s.enabled]
     report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
     distributed = bool(settings.get("MONITOR_REDIS_URL"))  # checked by the CLI and Daemon
@@ -79,7 +82,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
         if replay and chosen:
             chosen, without = replayable(chosen, replay)
             for source in without:
-                report.skipped[source.name] = f"no saved page for its start URLs in {replay}"
+                report.skipped[source.name] = words("no_saved_page", folder=replay)
         if distributed:
             report.dispatched = _dispatch(storage, chosen, settings, force=report.forced,
                                           now=now)
@@ -100,7 +103,9 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
                                           only=crawl_names)
             for check in report.checks:
                 if not check.ok:
-                    report.failures.setdefault(check.source, f"{check.message} [{check.check}]")
+                    report.failures.setdefault(
+                        check.source, f"{health_words.describe(check, words)} "
+                        f"[{health_words.check_name(check.check, words)}]")
         if digest:
             report.digest = digest_with_health(storage, settings)
     finally:

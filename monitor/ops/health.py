@@ -1,13 +1,18 @@
 """Health checks of each source, over its run history, in the manner of Spidermon.
 
 Each check is a small function over a source's recent runs (``crawl_runs``) that says ok or
-failing in plain words, or nothing when it does not apply yet (too little history). A site
-that changed its layout shows up as a coverage drop or as empty runs, not as silence.
-Thresholds are ``MONITOR_HEALTH_*`` settings.
+failing, as a kind and its numbers (``Check.kind``, ``Check.values``; the words are made in
+the reader's language by ``monitor.digest.health_words``), or nothing when it does not apply yet
+(too little history). A site that changed its layout shows up as a coverage drop or as
+silence. Thresholds are ``MONITOR_HEALTH_*`` settings.
 
 - finished: the last run ended normally (not killed, interrupted or stopped)
 - time_limit: the last run, or the one going on, stayed within MONITOR_CRAWL_TIME_LIMIT
-- new_articles: at least one new article in the last MONITOR_HEALTH_EMPTY_RUNS runs
+- new_articles: the source has not gone quiet, judged against time and its own rhythm
+  (``monitor.ops.rhythm``): silent for longer than MONITOR_HEALTH_QUIET_FACTOR × its usual gap
+  between days with new articles (at most MONITOR_HEALTH_QUIET_MAX_GAP_DAYS) and than
+  MONITOR_HEALTH_QUIET_MIN_DAYS days, once it has new articles on
+  MONITOR_HEALTH_QUIET_HISTORY_DAYS days; only runs that finished normally are observations
 - error_rate: errors of the last run per page fetched at most MONITOR_HEALTH_MAX_ERROR_RATE
 - date_coverage, body_coverage: the share of new articles with a date / with a body over 200
   characters in the latest runs (pooled to MONITOR_HEALTH_COVERAGE_ARTICLES articles) fell
@@ -21,15 +26,16 @@ scheduler's jobs), in ``monitor health`` and at the top of the digest (``failing
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.config import paths
 from monitor.config.sources import Source, load_sources
-from monitor.config.zone import TZ
+from monitor.digest import health_words
 from monitor.errors import ConfigError
 from monitor.ops.locks import Holder, running
+from monitor.ops.rhythm import Rule, silence
 from monitor.ops.schedules import next_run_after
 from monitor.storage.database import Storage
 from monitor.storage.models import CrawlRun
@@ -39,34 +45,47 @@ from monitor.storage.models import CrawlRun
 class Thresholds:
     """The health checks' limits; their defaults are the settings' (monitor/settings.py)."""
 
-    empty_runs: int
     max_error_rate: float
     coverage_drop: float
     coverage_articles: int
     time_limit: float
+    quiet: Rule = field(default_factory=Rule)  # when a source has gone quiet (monitor.ops.rhythm)
     history: int = 60  # runs read per source
 
     @classmethod
     def from_settings(cls, settings) -> Thresholds:
         return cls(
-            empty_runs=settings.getint("MONITOR_HEALTH_EMPTY_RUNS"),
             max_error_rate=settings.getfloat("MONITOR_HEALTH_MAX_ERROR_RATE"),
             coverage_drop=settings.getfloat("MONITOR_HEALTH_COVERAGE_DROP"),
             coverage_articles=settings.getint("MONITOR_HEALTH_COVERAGE_ARTICLES"),
             time_limit=settings.getfloat("MONITOR_CRAWL_TIME_LIMIT"),
+            quiet=Rule(factor=settings.getfloat("MONITOR_HEALTH_QUIET_FACTOR"),
+                       min_days=settings.getfloat("MONITOR_HEALTH_QUIET_MIN_DAYS"),
+                       max_gap_days=settings.getfloat("MONITOR_HEALTH_QUIET_MAX_GAP_DAYS"),
+                       min_active_days=settings.getint("MONITOR_HEALTH_QUIET_HISTORY_DAYS")),
         )
 
 
 @dataclass(frozen=True)
 class Check:
+    """A check's result: ``kind`` (``new_articles.quiet``…) and its numbers ``values``
+    (JSON: times as ISO text); ``message`` is its sentence in ``$MONITOR_LANGUAGE``."""
+
     source: str
     check: str
     ok: bool
-    message: str
+    kind: str
+    values: dict = field(default_factory=dict)
     run_id: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def message(self) -> str:
+        """The check's sentence in the default language (outputs pass their reader's
+        language to ``monitor.digest.health_words.describe``)."""
+        return health_words.describe(self)
 
 
 @dataclass
@@ -79,22 +98,17 @@ class History:
     now: datetime
     schedule: str | None = None
     running: Holder | None = None  # the holder of the source's lock: a crawl is going on
+    # start times of its runs that stored new articles, newest first, over a longer past
+    # than ``runs`` (its rhythm); None: taken from ``runs``
+    new_article_starts: list[datetime] | None = None
 
     @property
     def completed(self) -> list[CrawlRun]:
         return [r for r in self.runs if r.finished_at is not None]
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 # ---------------------------------------------------------------- the checks
@@ -107,13 +121,13 @@ def finished(h: History) -> Check | None:
     if latest.finished_at is None:
         if h.running:
             return None  # going on
-        return Check(h.source, "finished", False,
-                     f"the run started {_when(latest.started_at)} was interrupted: its process "
-                     "ended before recording an end", latest.id)
+        return Check(h.source, "finished", False, "finished.interrupted",
+                     {"started": _iso(latest.started_at)}, latest.id)
     if latest.finish_reason == "finished":
-        return Check(h.source, "finished", True, "the last run finished normally", latest.id)
-    return Check(h.source, "finished", False, f"the last run (started "
-                 f"{_when(latest.started_at)}) ended: {latest.finish_reason}", latest.id)
+        return Check(h.source, "finished", True, "finished.ok", {}, latest.id)
+    return Check(h.source, "finished", False, "finished.ended",
+                 {"started": _iso(latest.started_at), "reason": latest.finish_reason},
+                 latest.id)
 
 
 def time_limit(h: History) -> Check | None:
@@ -121,31 +135,41 @@ def time_limit(h: History) -> Check | None:
     if h.runs and h.runs[0].finished_at is None and h.running:
         going = (h.now - h.runs[0].started_at).total_seconds()
         if going > limit:
-            return Check(h.source, "time_limit", False,
-                         f"a crawl has been running for {_duration(going)}, over the "
-                         f"{_duration(limit)} limit (pid {h.running.pid})", h.runs[0].id)
+            return Check(h.source, "time_limit", False, "time_limit.running",
+                         {"seconds": going, "limit": limit, "pid": h.running.pid},
+                         h.runs[0].id)
     if not h.completed:
         return None
     last = h.completed[0]
     took = (last.finished_at - last.started_at).total_seconds()
     if (last.finish_reason or "").startswith("killed") or took > limit:
-        return Check(h.source, "time_limit", False,
-                     f"the last run took {_duration(took)}, over the {_duration(limit)} limit"
-                     f" ({last.finish_reason})", last.id)
-    return Check(h.source, "time_limit", True, f"the last run took {_duration(took)}", last.id)
+        return Check(h.source, "time_limit", False, "time_limit.over",
+                     {"seconds": took, "limit": limit, "reason": last.finish_reason}, last.id)
+    return Check(h.source, "time_limit", True, "time_limit.ok", {"seconds": took}, last.id)
+
+
+def observing(run: CrawlRun) -> bool:
+    """A run that saw the site: it finished normally and fetched a page. A killed,
+    interrupted, timed-out run, or one that could not start or reach the site, says
+    nothing about whether the site published."""
+    return run.finish_reason == "finished" and run.finished_at is not None and run.pages > 0
 
 
 def new_articles(h: History) -> Check | None:
-    count = h.limits.empty_runs
-    runs = h.completed[:count]
-    if len(runs) < count:
+    """Has the source gone quiet, against time and its own rhythm (``monitor.ops.rhythm``)?"""
+    starts = h.new_article_starts
+    if starts is None:
+        starts = [r.started_at for r in h.runs if r.new_articles]
+    observed = next((r for r in h.runs if observing(r)), None)
+    found = silence(starts, observed.started_at if observed else None, h.limits.quiet)
+    if found is None:
         return None
-    if any(r.new_articles for r in runs):
-        return Check(h.source, "new_articles", True,
-                     f"new articles in the last {count} runs", runs[0].id)
-    return Check(h.source, "new_articles", False,
-                 f"no new article in the last {count} runs (since {_when(runs[-1].started_at)})",
-                 runs[0].id)
+    values = {"last_new": _iso(found.last_new), "observed_at": _iso(found.observed_at),
+              "silent_days": round(found.silent_days, 2), "gap_days": found.gap_days,
+              "allowed_days": found.allowed_days}
+    if found.quiet:
+        return Check(h.source, "new_articles", False, "new_articles.quiet", values, observed.id)
+    return Check(h.source, "new_articles", True, "new_articles.ok", values, observed.id)
 
 
 def error_rate(h: History) -> Check | None:
@@ -154,14 +178,11 @@ def error_rate(h: History) -> Check | None:
     last = h.completed[0]
     errors = sum((last.errors or {}).values())
     rate = errors / max(last.pages, errors, 1)
+    values = {"errors": errors, "pages": last.pages, "rate": rate,
+              "limit": h.limits.max_error_rate, "kinds": dict(last.errors or {})}
     if rate <= h.limits.max_error_rate:
-        return Check(h.source, "error_rate", True,
-                     f"{errors} error(s) for {last.pages} page(s) in the last run", last.id)
-    kinds = ", ".join(f"{n}× {kind.replace('_', ' ')}"
-                      for kind, n in sorted((last.errors or {}).items()))
-    return Check(h.source, "error_rate", False,
-                 f"the last run had {errors} error(s) for {last.pages} page(s) ({rate:.0%}, "
-                 f"limit {h.limits.max_error_rate:.0%}): {kinds}", last.id)
+        return Check(h.source, "error_rate", True, "error_rate.ok", values, last.id)
+    return Check(h.source, "error_rate", False, "error_rate.high", values, last.id)
 
 
 def _pooled(runs: list[CrawlRun], field: str,
@@ -178,7 +199,7 @@ def _pooled(runs: list[CrawlRun], field: str,
     return (covered / total if total else 0.0), total, used
 
 
-def coverage(field: str, label: str) -> Callable[[History], Check | None]:
+def coverage(field: str) -> Callable[[History], Check | None]:
     name = f"{field}_coverage"
 
     def check(h: History) -> Check | None:
@@ -189,13 +210,10 @@ def coverage(field: str, label: str) -> Callable[[History], Check | None]:
         before, before_n, _ = _pooled(runs[used:], field)
         if recent_n < enough or before_n < enough:
             return None
+        values = {"field": field, "recent": recent, "recent_n": recent_n, "before": before}
         if before - recent > h.limits.coverage_drop:
-            return Check(h.source, name, False,
-                         f"{label} for {recent:.0%} of the last {recent_n} new articles against "
-                         f"{before:.0%} before: has the site's layout changed?", runs[0].id)
-        return Check(h.source, name, True,
-                     f"{label} for {recent:.0%} of the last {recent_n} new articles "
-                     f"({before:.0%} before)", runs[0].id)
+            return Check(h.source, name, False, "coverage.drop", values, runs[0].id)
+        return Check(h.source, name, True, "coverage.ok", values, runs[0].id)
 
     check.__name__ = name
     return check
@@ -209,13 +227,11 @@ def on_time(h: History) -> Check | None:
     first = next_run_after(h.schedule, since, h.now)
     second = next_run_after(h.schedule, first, h.now) if first else None
     late = second is not None and h.now > second + timedelta(seconds=h.limits.time_limit)
-    what = (f"last successful run {_when(since)}" if good
-            else f"no successful run since {_when(since)}")
+    values = {"since": _iso(since), "good": bool(good), "schedule": h.schedule}
     if late:
-        return Check(h.source, "on_time", False,
-                     f"{what}: runs due at {_when(first)} and {_when(second)} did not happen "
-                     f"(schedule {h.schedule!r}; is the scheduler or cron running?)")
-    return Check(h.source, "on_time", True, f"{what}; next due {_when(first)}" if first else what)
+        return Check(h.source, "on_time", False, "on_time.late",
+                     {**values, "first": _iso(first), "second": _iso(second)})
+    return Check(h.source, "on_time", True, "on_time.ok", {**values, "next": _iso(first)})
 
 
 CHECKS: tuple[Callable[[History], Check | None], ...] = (
@@ -223,8 +239,8 @@ CHECKS: tuple[Callable[[History], Check | None], ...] = (
     time_limit,
     new_articles,
     error_rate,
-    coverage("date", "dates found"),
-    coverage("body", "bodies over 200 characters"),
+    coverage("date"),
+    coverage("body"),
     on_time,
 )
 
@@ -257,13 +273,14 @@ def check_sources(storage: Storage, settings, *, sources: list[Source] | None = 
         if only is not None and name not in only:
             continue
         history = History(name, storage.recent_runs(name, limits.history), limits, now,
-                          schedule=schedule, running=running(folder, name))
+                          schedule=schedule, running=running(folder, name),
+                          new_article_starts=storage.new_article_starts(name))
         results += evaluate(history)
     return results
 
 
 def failing_checks(storage: Storage, settings, **options) -> list[dict]:
-    """The failing checks as plain dicts {"source", "check", "ok", "message", "run_id"}:
-    what the digest shows at its top. ``options`` as for ``check_sources``."""
+    """The failing checks as plain dicts {"source", "check", "ok", "kind", "values",
+    "run_id"}: what the digest shows at its top (in words: ``monitor.digest.health_words``).
+    ``options`` as for ``check_sources``."""
     return [c.as_dict() for c in check_sources(storage, settings, **options) if not c.ok]
-

@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitor.config import paths
-
-DEFAULT_FOLDER = "data/locks"
+from monitor.config.zone import TZ
+from monitor.digest.labels import Labels, language
 
 
 class LockTimeout(RuntimeError):
@@ -44,10 +44,15 @@ class Holder:
     since: datetime | None
     command: str = ""
 
-    def describe(self) -> str:
-        since = f" since {self.since.astimezone():%Y-%m-%d %H:%M:%S}" if self.since else ""
-        who = f"pid {self.pid}" if self.pid else "another process"
-        return f"already being crawled by {who}{since}"
+    def describe(self, words: Labels | None = None) -> str:
+        """Who crawls the source since when (Asia/Shanghai time, said so), in ``words``'
+        language (default ``$MONITOR_LANGUAGE``)."""
+        words = words or Labels(language(None))
+        since = words("lock_since", moment=f"{self.since.astimezone(TZ):%Y-%m-%d %H:%M:%S}"
+                      ) if self.since else ""
+        if self.pid:
+            return words("lock_busy", pid=self.pid, since=since)
+        return words("lock_busy_unknown", since=since)
 
 
 def source_lock_name(source: str) -> str:

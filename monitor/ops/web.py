@@ -151,7 +151,7 @@ def _is_wildcard(host: str) -> bool:
 
 class BadRequest(Exception):
     """A request the page cannot answer; shown on an error page with ``status``: the label
-    ``error.<what>`` of monitor.labels, filled with ``values``."""
+    ``error.<what>`` of monitor.digest.labels, filled with ``values``."""
 
     def __init__(self, what: str, status: int = 400, **values):
         super().__init__(what)

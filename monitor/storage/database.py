@@ -336,6 +336,16 @@ class Storage:
                 .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
             ))
 
+    def new_article_starts(self, source: str, limit: int = 5000) -> list[datetime]:
+        """Start times of the source's last ``limit`` runs that stored new articles, newest
+        first: its rhythm, for the health checks."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(CrawlRun.started_at)
+                .where(CrawlRun.source == source, CrawlRun.new_articles > 0)
+                .order_by(CrawlRun.started_at.desc()).limit(limit)
+            ))
+
     def run_sources(self) -> list[str]:
         """The sources that have run records."""
         with self.session() as s:
