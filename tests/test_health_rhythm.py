@@ -1,7 +1,6 @@
 """Staleness against time and each source's rhythm, over stored runs with a frozen clock:
 each run is recorded at its (frozen) time and the checks are read at theirs."""
 
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
