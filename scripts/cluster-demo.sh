@@ -139,7 +139,7 @@ total() {  # total N WHAT: the sum of a number over cycle N's workers' output
 cycle 1 2
 queued=$(sed -n 's/^Queued \([0-9]*\) of.*/\1/p' "$TMP/dispatch-1.out")
 saved=$(grep -c 'start request(s) queued' "$TMP/dispatch-1.out" || true)
-skipped=$(grep -c 'skipped: no saved page' "$TMP/dispatch-1.out" || true)
+skipped=$(grep -c -E 'skipped: no saved page|跳过：.*没有其起始网址的保存页面' "$TMP/dispatch-1.out" || true)
 
 say "monitor digest"
 monitor digest

@@ -352,7 +352,9 @@ def test_monitor_digest_send(tmp_path, monkeypatch, capsys, smtp_server, certifi
 
     monkeypatch.setenv("MONITOR_SMTP_SECURITY", "tls1.0")
     assert main(["digest", "--send"]) == 2
-    assert "MONITOR_SMTP_SECURITY must be" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "monitor: error: wrong setting in the environment: MONITOR_SMTP_SECURITY='tls1.0' "
+        "is not one of starttls, ssl, none\n")
 
 
 # ---------------------------------------------------------------- Apprise (MONITOR_NOTIFY)

@@ -303,7 +303,8 @@ def test_dispatch_with_replay_queues_only_the_sources_with_saved_pages(tmp_path)
     assert queued == sorted(s.name for s in replayed.values() for _ in s.start_urls)
     assert sorted(r["source"] for r in runs) == sorted(replayed)
     for name in without:
-        assert re.search(rf"^\s+{re.escape(name)}\s+skipped: no saved page", result.stdout,
+        assert re.search(rf"^\s+{re.escape(name)}\s+跳过：.*没有其起始网址的保存页面",
+                         result.stdout,
                          re.M), result.stdout
     assert everything.returncode == 0, everything.stdout + everything.stderr
     assert sorted(set(queued_live)) == sorted(s.name for s in enabled)
@@ -435,8 +436,8 @@ class PushFails:
 
 def test_a_push_that_fails_releases_the_claim_for_the_next_dispatch(postgres_url):
     import redis
-    from monitor.config.sources.loader import load_settings
 
+    from monitor.config.loader import load_settings
     from monitor.ops.dispatch import dispatch
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
@@ -510,9 +511,9 @@ def test_two_copies_of_a_story_stored_at_once_by_two_workers_end_in_one_story(po
 def digest_nodes(postgres_url, tmp_path):
     """Two distributed-mode daemons posting their digests to a webhook on 127.0.0.1:
     (the receiver, the nodes)."""
-    from monitor.config.sources.loader import load_settings
     from test_delivery import Receiver
 
+    from monitor.config.loader import load_settings
     from monitor.ops.daemon import Daemon
 
     receiver = Receiver()
@@ -522,6 +523,7 @@ def digest_nodes(postgres_url, tmp_path):
         MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
         MONITOR_DATA_DIR=str(tmp_path), MONITOR_WEBHOOK_JSON=receiver.url("/hook"),
         MONITOR_DELIVERY_ATTEMPTS=1, MONITOR_SMTP_HOST="")
+    open_storage(postgres_url).close()  # the schema, as `monitor schedule` upgrades it
     nodes = [Daemon(settings, [], distributed=True) for _ in range(2)]
     yield receiver, nodes
     for node in nodes:
@@ -578,14 +580,14 @@ def test_a_digest_day_is_done_only_when_every_channel_delivered(digest_nodes, po
 
 
 def test_schedule_in_distributed_mode_dispatches_on_every_node(postgres_url, tmp_path):
-    from monitor.config.sources.loader import load_settings
-
+    from monitor.config.loader import load_settings
     from monitor.config.sources import load_sources
     from monitor.ops.daemon import Daemon
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     settings = load_settings(MONITOR_DATABASE_URL=postgres_url, MONITOR_REDIS_URL=REDIS_URL,
-                                MONITOR_REDIS_PREFIX=prefix, MONITOR_DATA_DIR=str(tmp_path))
+                             MONITOR_REDIS_PREFIX=prefix, MONITOR_DATA_DIR=str(tmp_path))
+    open_storage(postgres_url).close()  # the schema, as `monitor schedule` upgrades it
     nodes = [Daemon(settings, load_sources(ROOT / "sources.toml"), distributed=True)
              for _ in range(2)]
     try:

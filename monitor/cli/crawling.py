@@ -131,7 +131,7 @@ def cmd_worker(args, settings) -> int:
         raise CommandError(f"replay folder {args.replay} does not exist")
     all_sources = load_sources(settings.get("MONITOR_SOURCES"))
     upgrade_schema(settings)
-    worker = settings.get("MONITOR_WORKER_ID") or node_id()
+    worker = settings.get("MONITOR_WORKER_ID") or node_id(settings)
     settings.set("MONITOR_WORKER_ID", worker, priority="cmdline")
     log_file = log_file_path(settings)
     settings.set("LOG_FILE", str(log_file), priority="cmdline")

@@ -83,10 +83,7 @@ class DeliveryConfig:
 
     @classmethod
     def from_settings(cls, settings) -> DeliveryConfig:
-        security = (settings.get("MONITOR_SMTP_SECURITY") or "starttls").lower()
-        if security not in ("starttls", "ssl", "none"):
-            raise ValueError(f"MONITOR_SMTP_SECURITY must be starttls, ssl or none, "
-                             f"not {security!r}")
+        security = settings.get("MONITOR_SMTP_SECURITY")  # checked by the settings loader
         return cls(
             smtp_host=settings.get("MONITOR_SMTP_HOST") or "",
             smtp_port=settings.getint("MONITOR_SMTP_PORT"),

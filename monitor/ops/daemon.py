@@ -291,7 +291,7 @@ class Daemon:
 
         day = now.astimezone(TZ).date()
         try:
-            with self.storage.once_a_day("digest", day, node_id()) as mine:
+            with self.storage.once_a_day("digest", day, node_id(self.settings)) as mine:
                 if not mine:
                     logger.info("digest of %s: already done by another node", day)
                     return None
