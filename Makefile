@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
+.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out bench-lists clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-flagging: setup
 
 bench-dedup: setup
 	$(BIN)/python -m bench.dedup
+
+# list detection on the real list pages of ../shared/reallists (MONITOR_REALLISTS=DIR)
+bench-lists: setup
+	$(BIN)/python -m bench.lists
 
 # crawl throughput over HTTP on 127.0.0.1 against `scrapy bench`; PAGES=N to change the size
 bench-crawl: setup
