@@ -99,6 +99,7 @@ class Score:
     missed: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -176,6 +177,9 @@ def score(truth: Truth, listing: ListPage, page: Page) -> Score:
         if right is not None:
             result.checked += 1
             result.right += right
+            if not right:
+                result.wrong.append(f"{url} shown {shown!r}, listed {listed!r}"
+                                    f" = {when:%Y-%m-%d %H:%M}")
     first = listing.next_pages[0] if listing.next_pages else ""
     result.next_found = first
     wanted = normalise(truth.next_page) if truth.next_page else ""
@@ -227,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    extra  {url}")
             for line in one.unread:
                 print(f"    no date {line}")
+            for line in one.wrong:
+                print(f"    wrong date {line}")
             if not one.next_right:
                 print(f"    next page found {one.next_found!r}")
     eight = [one for one in scores if one.name != APART]
