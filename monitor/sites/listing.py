@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
+import lxml.html
+
 from monitor.dates import find_listed_time
 from monitor.text import squash, without_spaces
 
@@ -63,11 +65,13 @@ MAX_SPLIT_NODE = 12  # texts this short are joined to read a split date ("15" + 
 MAX_HEADING = 20  # a block heading is at most this long
 SIBLING_TEXT_SHARE = 0.5  # sibling items of another markup join when their links are this long
 CATEGORY_SHARE = 0.5  # a link beside a headline and shorter than this share of it is a tag
+UNDATED_BLOCK_SHARE = 0.5  # a block of a list dated less than this share of the best is apart
 
 # What may stand beside a date in its own element: a label, brackets, separators.
 _DATE_LABEL = re.compile(
     r"[\s:：()（）\[\]【】|/·,，-]|发布|发表|更新|时间|日期|于|posted|on", re.IGNORECASE)
 MAX_DATE_LABEL = 2  # characters left once the date and its label are taken out
+_RECORD = re.compile(r"<record[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
 _NOT_LINK = re.compile(r"^(?:javascript:|mailto:|tel:|#|data:)", re.IGNORECASE)
 _SKIP_TAGS = frozenset("script style noscript template textarea select option".split())
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -77,6 +81,7 @@ _FURNITURE = re.compile(
     r"|related|friendlink|(?:^|[\s_-])(?:foot|hot|rank|links?|yqlj|share|toolbar|xgxw|remen)"
     r"(?:$|[\s_-]|[a-z]*(?:$|[\s_-]))"
 )
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _FURNITURE_TAGS = frozenset({"nav", "header", "footer", "aside"})
 # Headings of side lists that are not the page's list.
 _SIDE_HEADING = re.compile(
@@ -112,16 +117,19 @@ _STATE_CLASSES = frozenset(
 _CLASS_DIGITS = re.compile(r"\d+")
 # The next page: link texts, in order of trust.
 _NEXT_WORDS = frozenset({"下一页", "下页", "后页", "下一頁", "next", "nextpage", "next page",
-                         "下一页>", "下一页>>"})
+                         "older posts", "older entries", "较早文章", "更早的文章", "早期文章"})
 _NEXT_ARROWS = frozenset({">", "›", "→", "〉", "＞"})
 _NEXT_DOUBLE = frozenset({"»", ">>", "》", "≫"})
-_DECORATION = " \t\r\n\u00a0\u3000[]【】()（）<>«»‹›"
+_DECORATION = " \t\r\n\u00a0\u3000[]【】()（）<>«»‹›←→"
 MAX_PAGE_NUMBER = 1000  # name_<n>.html with a larger n is an item or column id, not a page
 _NOT_NEXT = re.compile(r"尾页|末页|首页|上一?页|前页|last|first|prev", re.IGNORECASE)
 _NEXT_CLASS = re.compile(r"(?:^|[\s_-])next(?:$|[\s_-]|page)", re.IGNORECASE)
 _CURRENT_CLASS = re.compile(
     r"(?:^|[\s_-])(?:active|on|cur|current|curr|selected|sel|now)(?:$|[\s_-])", re.IGNORECASE
 )
+_PAGER_CALL = re.compile(
+    r"createPageHTML\(\s*([\w$]+)\s*,\s*([\w$]+)\s*,\s*[\"']([\w.-]+)[\"']\s*,"
+    r"\s*[\"'](\w+)[\"']")
 _NUMBER = re.compile(r"^\[?\s*(\d{1,5})\s*\]?$")
 _PAGE_QUERY = re.compile(r"^(?:page|pageno|pagenum|pageindex|p|pn|curpage|currentpage|pg)$",
                          re.IGNORECASE)
@@ -288,8 +296,12 @@ def _anchors(root, base: str) -> list[_Anchor]:
         texts = _visible_texts(element)
         kept = [text for text in texts if not _is_date_text(text)] if len(texts) > 1 else texts
         text = squash(" ".join(kept))
-        title = text or squash(element.get("title") or "") or squash(
-            " ".join(img.get("alt") or "" for img in element.iter("img")))
+        heading = next(element.iter(*_HEADINGS), None) if len(texts) > 1 else None
+        if heading is not None:  # a card link: its heading is the headline
+            title = squash(" ".join(_visible_texts(heading))) or text
+        else:
+            title = text or squash(element.get("title") or "") or squash(
+                " ".join(img.get("alt") or "" for img in element.iter("img")))
         anchors.append(_Anchor(element, url, text, len(without_spaces(text)), len(anchors),
                                title, url_shape(url)))
     return anchors
@@ -444,15 +456,23 @@ def _between(anchor: _Anchor, item) -> list:
 
 
 def _prune(group: _Group, context: _Context) -> list[tuple[_Anchor, object]]:
-    """The members left once those in furniture or under a side heading *inside* an item are
-    dropped (an item that is itself a block of links: a list split in boxes)."""
+    """The members left once tags beside a headline are dropped (``[院务]`` before the
+    title, in the same element of the item), and, in an item that is itself a block of
+    links (a list split in boxes), those in furniture or under a side heading."""
+    by_parent: dict = {}
+    for anchor, _ in group.members:
+        by_parent.setdefault(anchor.element.getparent(), []).append(anchor.length)
+    members = [
+        (anchor, item) for anchor, item in group.members
+        if (parent := anchor.element.getparent()) is group.parent or len(by_parent[parent]) < 2
+        or anchor.length >= CATEGORY_SHARE * max(by_parent[parent])]
     per_item: dict = {}
-    for anchor, item in group.members:
+    for anchor, item in members:
         per_item.setdefault(item, []).append(anchor)
     if all(len(anchors) == 1 for anchors in per_item.values()):
-        return group.members
+        return members
     kept = []
-    for anchor, item in group.members:
+    for anchor, item in members:
         inner = _between(anchor, item)[:-1]
         if any(_furniture(node) for node in inner) or any(
                 _under_side_heading(node, context, 1) for node in [*inner, item]):
@@ -568,10 +588,33 @@ def _best(groups: list[_Group], context: _Context) -> _Group | None:
         if best is not None and group.upper * (1 + DATE_WEIGHT) <= best.score:
             break
         _read_dates(group)
+        if _drop_undated_blocks(group):
+            group.upper = _score_without_dates(group, context)
+            _read_dates(group)
         group.score = group.upper * (1 + DATE_WEIGHT * (group.dated or 0.0))
         if best is None or group.score > best.score:
             best = group
     return best
+
+
+def _drop_undated_blocks(group: _Group) -> bool:
+    """In a group whose items are blocks of links, the blocks that show dates far less
+    often than the best-dated one are another list (features beside the news): dropped.
+    True when some were."""
+    per_item: dict = {}
+    for anchor, item in group.members:
+        per_item.setdefault(item, []).append(anchor)
+    if all(len(anchors) == 1 for anchors in per_item.values()):
+        return False
+    shares = {item: sum(anchor in group.dates for anchor in anchors) / len(anchors)
+              for item, anchors in per_item.items()}
+    top = max(shares.values())
+    keep = {item for item, share in shares.items() if share >= UNDATED_BLOCK_SHARE * top}
+    if len(keep) == len(shares):
+        return False
+    group.members = [(anchor, item) for anchor, item in group.members if item in keep]
+    group.dates = {}
+    return True
 
 
 def _siblings(best: _Group, groups: list[_Group]) -> list[_Group]:
@@ -597,21 +640,10 @@ def _siblings(best: _Group, groups: list[_Group]) -> list[_Group]:
 
 
 def _headlines(members: list[tuple[_Anchor, object]]) -> list[_Anchor]:
-    """The item links in page order: of several links side by side in one element, the tags
-    far shorter than the headline left out; "more" and pager links left out."""
-    by_parent: dict = {}
-    for anchor, _ in members:
-        by_parent.setdefault(anchor.element.getparent(), []).append(anchor)
-    kept = []
-    for anchor, _ in sorted(members, key=lambda member: member[0].order):
-        neighbours = by_parent[anchor.element.getparent()]
-        longest = max(other.length for other in neighbours)
-        if len(neighbours) > 1 and anchor.length < CATEGORY_SHARE * longest:
-            continue
-        if not anchor.title or _NOT_ITEM_TEXT.match(anchor.text or anchor.title):
-            continue
-        kept.append(anchor)
-    return kept
+    """The item links in page order, "more" and pager links and links without any text
+    left out."""
+    return [anchor for anchor, _ in sorted(members, key=lambda member: member[0].order)
+            if anchor.title and not _NOT_ITEM_TEXT.match(anchor.text or anchor.title)]
 
 
 def _describe(group: _Group) -> str:
@@ -619,8 +651,31 @@ def _describe(group: _Group) -> str:
     return f"{_signature(group.parent, memo)} > {group.rel.replace('/', ' > ')}"
 
 
+def _datastore(root):
+    """The list records a page keeps in ``<script type="text/xml">`` for a script to show
+    (大汉 Hanweb's ``<datastore><recordset><record><![CDATA[<li>…]]>``), as a tree of their
+    own; None when there are none."""
+    blocks = []
+    for script in root.iter("script"):
+        text = script.text or ""
+        if "<record" in text and "CDATA" in text:
+            records = _RECORD.findall(text)
+            if records:
+                blocks.append("<div>" + "".join(records) + "</div>")
+    if not blocks:
+        return None
+    return lxml.html.document_fromstring("<html><body>" + "".join(blocks) + "</body></html>")
+
+
 def find_list(root, url: str) -> Listing:
     """The main list of the page ``root`` (an lxml tree) at ``url``, and its next pages."""
+    records = _datastore(root)
+    if records is not None:
+        listing = find_list(records, url)
+        if listing.items:
+            listing.next_pages = find_next_pages(root, url)
+            listing.path = "script datastore: " + listing.path
+            return listing
     base = _base_url(root, url)
     anchors = _anchors(root, base)
     head = next(root.iter("title"), None)
@@ -634,6 +689,7 @@ def find_list(root, url: str) -> Listing:
     members = list(best.members)
     dates = dict(best.dates)
     for group in _siblings(best, every):
+        group.members = _prune(group, context)
         members += group.members
         if group.dated is None:
             _read_dates(group)
@@ -686,10 +742,14 @@ def _successors(url: str) -> list[str]:
     elif stem:
         for separator, number in (("_", 2), ("_", 1), ("", 2), ("-", 2)):
             found.append(with_path(f"{directory}/{stem}{separator}{number}{dot}{extension}"))
-    elif not name:  # a directory: its index_1 / index_2 pages
+    elif not name:  # a directory: its index_1 / index_2 pages, WordPress's page/2/
         for candidate in ("index_1", "index_2", "index2", "list_2"):
             for suffix in (".html", ".htm", ".shtml"):
                 found.append(with_path(f"{path}{candidate}{suffix}"))
+        if paged := re.search(r"/page/(\d+)/$", path):
+            found.append(with_path(f"{path[:paged.start()]}/page/{int(paged[1]) + 1}/"))
+        else:
+            found.append(with_path(f"{path}page/2/"))
     return found
 
 
@@ -732,6 +792,8 @@ def find_next_pages(root, url: str, anchors: list[_Anchor] | None = None) -> lis
             marked.append(anchor.url)
     found = words + marked + arrows
     if not found:
+        found = _scripted_next(root, base)
+    if not found:
         found = _numbered_next(anchors, url) + doubles
     if not found:
         successors = {_key(candidate): candidate for candidate in _successors(url)}
@@ -744,6 +806,28 @@ def find_next_pages(root, url: str, anchors: list[_Anchor] | None = None) -> lis
         if _key(candidate) != page_key and candidate not in result:
             result.append(candidate)
     return result
+
+
+def _scripted_next(root, base: str) -> list[str]:
+    """The next page of a pager a script writes (TRS WCM: ``createPageHTML(12, 0, "index",
+    "html")``, page ``n`` counted from 0 at ``index_<n>.html``), its numbers given or set
+    in variables of the same script."""
+    for script in root.iter("script"):
+        text = script.text or ""
+        call = _PAGER_CALL.search(text) if "createPageHTML" in text else None
+        if call is None:
+            continue
+        total, current = (_script_number(text, value) for value in call.group(1, 2))
+        if total is not None and current is not None and current + 1 < total:
+            return [urljoin(base, f"{call[3]}_{current + 1}.{call[4]}")]
+    return []
+
+
+def _script_number(script: str, value: str) -> int | None:
+    if value.isdigit():
+        return int(value)
+    assigned = re.search(rf"\b{re.escape(value)}\s*=\s*(\d+)", script)
+    return int(assigned[1]) if assigned else None
 
 
 def _numbered_next(anchors: list[_Anchor], url: str) -> list[str]:
