@@ -355,6 +355,28 @@ def test_a_list_split_in_several_blocks_is_one_list():
     assert all(item.listed_at for item in listing.items)
 
 
+def test_dates_printed_in_the_link_text():
+    rows = "".join(f'<li><a href="/xw/{200 + n}.html">[05-{20 - n:02d}] {title}</a></li>'
+                   for n, title in enumerate(TITLES[:4]))
+    rows += "".join(f'<li><a href="/xw/{300 + n}.html">{title}（2024-04-{20 - n:02d}）</a></li>'
+                    for n, title in enumerate(TITLES[4:]))
+    listing = listing_of(chrome(f'<ul class="lb">{rows}</ul>'), "https://www.example.cn/xw/")
+    assert [item.title for item in listing.items] == TITLES
+    assert [item.listed_at for item in listing.items][3:5] == ["05-17", "2024-04-20"]
+
+
+def test_hidden_tab_panels_are_left_out_unless_nothing_else_shows():
+    panel = "".join(f'<li><a href="/info/7/{n + 1}.htm">{title}</a><span>2024-05-01</span></li>'
+                    for n, title in enumerate(TITLES[:5]))
+    other = panel.replace("/info/7/", "/info/8/")
+    tabs = (f'<div class="tab-con"><ul class="on">{panel}</ul>'
+            f'<ul style="display: none">{other}</ul></div>')
+    listing = listing_of(chrome(tabs), "https://www.example.edu.cn/tzgg.htm")
+    assert urls(listing) == [f"https://www.example.edu.cn/info/7/{n + 1}.htm" for n in range(5)]
+    shown_by_script = chrome(f'<div id="list" style="display:none"><ul>{panel}</ul></div>')
+    assert len(listing_of(shown_by_script, "https://www.example.edu.cn/tzgg.htm").items) == 5
+
+
 def test_a_page_of_menus_only_has_no_list():
     html = chrome('<div class="content"><p>本栏目暂无内容。</p></div>')
     assert listing_of(html, "https://www.example.edu.cn/xwzx/empty.htm").items == []

@@ -71,6 +71,10 @@ UNDATED_BLOCK_SHARE = 0.5  # a block of a list dated less than this share of the
 _DATE_LABEL = re.compile(
     r"[\s:：()（）\[\]【】|/·,，-]|发布|发表|更新|时间|日期|于|posted|on", re.IGNORECASE)
 MAX_DATE_LABEL = 2  # characters left once the date and its label are taken out
+# A date in brackets at the start or the end of a link text.
+_BRACKETED_EDGE = re.compile(
+    r"^\s*[\[【(（]\s*(?P<date>[^\]】)）]{2,25}?)\s*[\]】)）]"
+    r"|[\[【(（]\s*(?P<date2>[^\[【(（]{2,25}?)\s*[\]】)）]\s*$")
 _RECORD = re.compile(r"<record[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL)
 _NOT_LINK = re.compile(r"^(?:javascript:|mailto:|tel:|#|data:)", re.IGNORECASE)
 _SKIP_TAGS = frozenset("script style noscript template textarea select option".split())
@@ -183,6 +187,28 @@ def _visible_texts(element, skip=None) -> list[str]:
     return [text for text in map(squash, out) if text]
 
 
+def edge_date(text: str) -> tuple[str, str] | None:
+    """(date, the rest) when ``text`` starts or ends with a date set apart by a space or by
+    brackets ("2024-05-13 标题", "[05-13]标题", "标题 (2024-05-13 10:20)"), else None; a
+    title that merely begins with a date ("5月13日召开…") has none."""
+    if not _DIGIT.search(text) and "前" not in text:
+        return None
+    bracketed = _BRACKETED_EDGE.search(text)
+    if bracketed:
+        shown = bracketed["date"] or bracketed["date2"]
+        if (found := find_listed_time(shown)) and _is_date_text(shown, found):
+            return found, squash(text[:bracketed.start()] + " " + text[bracketed.end():])
+    words = text.split()
+    for count in (2, 1):
+        if len(words) <= count:
+            continue
+        for part, rest in ((words[:count], words[count:]), (words[-count:], words[:-count])):
+            candidate = " ".join(part)
+            if (found := find_listed_time(candidate)) and _is_date_text(candidate, found):
+                return found, " ".join(rest)
+    return None
+
+
 def _short_text(element, limit: int) -> str:
     """The text of ``element`` when it is at most ``limit`` characters, else ''; stops
     reading as soon as it is longer (a heading check must not read a whole column)."""
@@ -282,19 +308,25 @@ def _site(url: str) -> str:
     return ".".join(labels[-2:])
 
 
-def _anchors(root, base: str) -> list[_Anchor]:
+def _anchors(root, base: str, hidden: bool = False) -> list[_Anchor]:
+    """The page's links (those a style hides only when ``hidden``), in page order."""
     anchors = []
     memo: dict = {}
     page_key = _key(base)
     for element in root.iter("a"):
         href = (element.get("href") or "").strip()
-        if not href or _NOT_LINK.match(href) or _hidden(element, memo):
+        if not href or _NOT_LINK.match(href) or (not hidden and _hidden(element, memo)):
             continue
         url = _resolve(base, href)
         if url is None or _key(url) == page_key:
             continue
         texts = _visible_texts(element)
-        kept = [text for text in texts if not _is_date_text(text)] if len(texts) > 1 else texts
+        if len(texts) > 1:
+            kept = [text for text in texts if not _is_date_text(text)]
+        elif texts and (edge := edge_date(texts[0])):
+            kept = [edge[1]]
+        else:
+            kept = texts
         text = squash(" ".join(kept))
         heading = next(element.iter(*_HEADINGS), None) if len(texts) > 1 else None
         if heading is not None:  # a card link: its heading is the headline
@@ -539,6 +571,8 @@ def shown_date(entry, headline=None, after=()) -> str | None:
             return found
     if headline is not None:  # dates inside the link itself ("<a><span>15</span>2024-05 …")
         inner = _visible_texts(headline)
+        if len(inner) == 1 and (edge := edge_date(inner[0])):
+            return edge[0]
         if len(inner) > 1:
             for text in inner:
                 if (found := find_listed_time(text)) and _is_date_text(text, found):
@@ -681,9 +715,12 @@ def find_list(root, url: str) -> Listing:
     head = next(root.iter("title"), None)
     title = squash(" ".join(_visible_texts(head))) if head is not None else ""
     context = _Context(base=base, site=_site(base), title=title)
+    listing = Listing(next_pages=find_next_pages(root, url, anchors))
     every = _groups(anchors)
     best = _best([group for group in every if len(group.items) >= 2], context)
-    listing = Listing(next_pages=find_next_pages(root, url, anchors))
+    if best is None or best.score < MIN_LIST_SCORE:  # a list a script shows once loaded?
+        every = _groups(_anchors(root, base, hidden=True))
+        best = _best([group for group in every if len(group.items) >= 2], context)
     if best is None or best.score < MIN_LIST_SCORE:
         return listing
     members = list(best.members)
