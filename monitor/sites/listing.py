@@ -217,12 +217,11 @@ def _short_text(element, limit: int) -> str:
 
     def walk(node) -> bool:
         nonlocal size
-        for text in (node.text,):
-            if text and text.strip():
-                parts.append(text)
-                size += len(text.strip())
-        if size > limit:
-            return False
+        if node.text and node.text.strip():
+            parts.append(node.text)
+            size += len(node.text.strip())
+            if size > limit:
+                return False
         for child in node:
             if isinstance(child.tag, str) and child.tag not in _SKIP_TAGS and not walk(child):
                 return False
@@ -433,7 +432,7 @@ def _first_heading(element) -> str:
     for child in element:
         if not isinstance(child.tag, str) or child.tag in _SKIP_TAGS:
             continue
-        if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "caption", "dt") or (
+        if child.tag in (*_HEADINGS, "caption") or (
                 _HEADING_CLASS.search(child.get("class") or "")):
             return _short_text(child, MAX_HEADING)
         return ""
