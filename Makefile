@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
+.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out bench-lists clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-digest: setup
 # distributed mode: pages/s with 1, 2 and 4 workers (starts the test PostgreSQL and Redis)
 bench-scale-out: setup
 	$(BIN)/python -m bench.scale_out
+
+# list detection on the real list pages of ../shared/reallists (MONITOR_REALLISTS=DIR)
+bench-lists: setup
+	$(BIN)/python -m bench.lists
 
 clean:
 	rm -rf data/monitor.db* data/logs

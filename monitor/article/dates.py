@@ -226,10 +226,29 @@ _LISTED_TIME = re.compile(
 )
 
 
+# A date a list prints in two elements, the day apart from the year and month ("15" over
+# "2024-05", "2024.05" beside "15"), their texts joined by a space: university, hospital and
+# government CMS templates.
+_SPLIT_DAY = re.compile(
+    r"(?<![\d.:/-])(?P<d>\d{1,2})\s+(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?"
+    r"(?![\d:]|\s*[-/.日]\s*\d)"
+    r"|(?<![\d.:/-])(?P<y2>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m2>\d{1,2})\s*月?\s+(?P<d2>\d{1,2})"
+    r"(?![\d:.\-/])"
+)
+
+
 def find_listed_time(text: str) -> str | None:
-    """The time shown in a list entry's text (raw, for ``parse_date``), else None."""
+    """The time shown in a list entry's text (raw, for ``parse_date``), else None; a day
+    shown apart from its year and month comes back as ``YYYY-MM-DD``."""
     found = _LISTED_TIME.search(text)
-    return re.sub(r"\s+", " ", found.group(0)).strip() if found else None
+    if found:
+        return re.sub(r"\s+", " ", found.group(0)).strip()
+    split = _SPLIT_DAY.search(text)
+    if split:
+        year, month, day = (int(split[name] or split[name + "2"]) for name in ("y", "m", "d"))
+        if _valid_day(year, month, day):
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
 
 
 # Dates in article URL paths, most specific first.

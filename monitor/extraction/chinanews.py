@@ -18,6 +18,7 @@ from parsel.csstranslator import HTMLTranslator
 from monitor.article.item import DateCandidate, Image
 from monitor.article.text import squash
 from monitor.extraction.family import Fields, ListedLink, ListPage
+from monitor.extraction.listing import find_list
 from monitor.extraction.schema import Selectors, from_config
 from monitor.page.fetched import Page
 
@@ -214,6 +215,15 @@ class ChinaNewsFamily:
                 by_url[url] = ListedLink(url=url, title=title, listed_at=listed_at)
                 result.articles.append(by_url[url])
         result.next_pages = self._next_pages(page, selectors.get("next_page", PAGER))
+        if not result.articles and "list_links" not in selectors:  # a layout not seen yet
+            detected = find_list(page.selector.root, page.url)
+            for item in detected.items:
+                url = canonical_article_url(item.url)
+                if self.is_article_url(url) and url not in by_url:
+                    by_url[url] = ListedLink(url=url, title=item.title, listed_at=item.listed_at)
+                    result.articles.append(by_url[url])
+            result.next_pages = result.next_pages or (
+                [] if "next_page" in selectors else detected.next_pages)
         return result
 
     def _next_pages(self, page: Page, pager: str) -> list[str]:

@@ -23,6 +23,7 @@ from monitor.article.dates import find_shown_date
 from monitor.article.item import DateCandidate, Image
 from monitor.article.text import squash
 from monitor.extraction.family import Fields, ListedLink, ListPage
+from monitor.extraction.listing import Listing, find_list, find_next_pages
 from monitor.extraction.mainblock import MainBlock, find_main_block, trim_body
 from monitor.extraction.schema import Selectors, from_config
 from monitor.page.fetched import Page
@@ -363,44 +364,28 @@ class GenericFamily:
         return bool(DATE_IN_PATH.search(path) or NUMERIC_ID.search(name))
 
     def parse_list(self, page: Page, selectors: dict[str, str] | None = None) -> ListPage:
+        """The links of the source's ``list_links`` selector, else of the list the page's
+        structure shows (``monitor.extraction.listing``); ``article_url_pattern`` filters either."""
         selectors = selectors or {}
         pattern = selectors.get("article_url_pattern")
+        detected = None
         if selectors.get("list_links"):
             anchors = _anchors(page.selector.css(selectors["list_links"]))
             links = [link for anchor in anchors if (link := _listed(anchor, page.url))]
-            if pattern:
-                links = [link for link in links if self.is_article_url(link.url, pattern)]
         else:
-            links = self._scan_links(page, pattern)
+            detected = find_list(page.selector.root, page.url)
+            links = listed_links(detected)
+        if pattern:
+            links = [link for link in links if self.is_article_url(link.url, pattern)]
         if selectors.get("next_page"):
-            nexts = [
+            nexts = _next_urls([
                 a.attrib.get("href") for a in _anchors(page.selector.css(selectors["next_page"]))
-            ]
+            ], page.url)
+        elif detected is not None:
+            nexts = detected.next_pages
         else:
-            nexts = [
-                a.attrib.get("href")
-                for a in page.selector.css("a[href]")
-                if element_text(a).strip("<>»«›‹ ").lower() in NEXT_PAGE_TEXTS
-            ]
-        return ListPage(articles=_unique_links(links), next_pages=_next_urls(nexts, page.url))
-
-    def _scan_links(self, page: Page, pattern: str | None) -> list[ListedLink]:
-        """Same-host article-like links with a real title; those under the list's own
-        directory when there are any (sidebars link to other columns)."""
-        host = _host(page.url)
-        links = []
-        for anchor in page.selector.css("a[href]"):
-            link = _listed(anchor, page.url)
-            if (
-                link
-                and _host(link.url) == host
-                and self.is_article_url(link.url, pattern)
-                and len(link.title or "") >= MIN_ANCHOR_CHARS
-            ):
-                links.append(link)
-        directory = urlsplit(page.url).path.rsplit("/", 1)[0] + "/"
-        own = [link for link in links if urlsplit(link.url).path.startswith(directory)]
-        return own if own and directory != "/" else links
+            nexts = find_next_pages(page.selector.root, page.url)
+        return ListPage(articles=_unique_links(links), next_pages=nexts)
 
     def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
         config = from_config(selectors)
@@ -674,6 +659,11 @@ def _listed(anchor: Selector, base_url: str) -> ListedLink | None:
         title=title or None,
         listed_at=find_date(around.replace(title, "")) if around else None,
     )
+
+
+def listed_links(listing: Listing) -> list[ListedLink]:
+    """The items of a detected list as the spiders' links."""
+    return [ListedLink(item.url, item.title, item.listed_at) for item in listing.items]
 
 
 def _unique_links(links: list[ListedLink]) -> list[ListedLink]:

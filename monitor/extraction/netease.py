@@ -21,6 +21,7 @@ from monitor.article.dates import find_listed_time
 from monitor.article.item import DateCandidate, Image
 from monitor.article.text import squash
 from monitor.extraction.family import Fields, ListedLink, ListPage
+from monitor.extraction.listing import find_list
 from monitor.extraction.schema import Selectors, from_config
 from monitor.page.fetched import Page
 
@@ -36,8 +37,10 @@ ARTICLE_FORMS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = tuple(
         # mobile copy of the dated form: 3g.163.com/<channel>/<YY>/<MMDD>/<HH>/<ID>.html
         ("mobile-dated", r"3g\.163\.com", rf"/(?P<channel>[a-z]+)/{_DATED}/{_ID}\.html"),
         # dated form used until 2020: news.163.com/<YY>/<MMDD>/<HH>/<ID>.html on any channel
-        # host, local ones included (caozhi.news.163.com, sz.house.163.com)
-        ("dated", r"(?:[a-z0-9-]+\.)+163\.com", rf"/{_DATED}/{_ID}\.html"),
+        # host, local ones included (caozhi.news.163.com, sz.house.163.com), some under a
+        # section (ent.163.com/game/20/0703/10/<ID>.html)
+        ("dated", r"(?:[a-z0-9-]+\.)+163\.com",
+         rf"/(?:(?P<section>[a-z]+)/)?{_DATED}/{_ID}\.html"),
         # 网易号 2019-2020: dy.163.com/v2/article/detail/<ID>.html, dy.163.com/article/<ID>.html
         ("dy", r"dy\.163\.com", rf"/(?:v2/)?article/(?:detail/)?{_ID}\.html"),
         # news app share links: c.m.163.com/news/a/<ID>.html
@@ -153,7 +156,8 @@ def canonical_article_url(url: str) -> str | None:
     if kind == "mobile-dated":
         return f"https://{match['channel']}.163.com/{match['date']}/{doc}.html"
     if kind == "dated":
-        return f"https://{host}/{match['date']}/{doc}.html"
+        section = f"{match['section']}/" if match["section"] else ""
+        return f"https://{host}/{section}{match['date']}/{doc}.html"
     if kind == "dy":
         return f"https://www.163.com/dy/article/{doc}.html"
     return f"https://www.163.com/news/article/{doc}.html"
@@ -286,15 +290,26 @@ def _json_links(text: str) -> list[ListedLink]:
 
 
 def _html_links(page: Page, selectors: dict[str, str]) -> tuple[list[ListedLink], list[str]]:
+    """The links of the source's ``list_links``; else the list the page's structure shows
+    (``monitor.extraction.listing``) when it holds articles of this family, else every link."""
     sel = page.selector
-    found = [
-        ListedLink(url=urljoin(page.url, href), title=(title := _text(link)) or None,
-                   listed_at=_listed_time(link, title))
-        for link in sel.css(selectors.get("list_links") or "a[href]")
-        if (href := link.attrib.get("href"))
-    ]
     next_pages: list[str] = []
+    found: list[ListedLink] = []
+    if not selectors.get("list_links"):
+        detected = find_list(sel.root, page.url)
+        found = [ListedLink(item.url, item.title, item.listed_at) for item in detected.items]
+        next_pages = detected.next_pages
+        if not _keep_articles(found, selectors.get("article_url_pattern")):
+            found = []
+    if not found:
+        found = [
+            ListedLink(url=urljoin(page.url, href), title=(title := _text(link)) or None,
+                       listed_at=_listed_time(link, title))
+            for link in sel.css(selectors.get("list_links") or "a[href]")
+            if (href := link.attrib.get("href"))
+        ]
     if selectors.get("next_page"):
+        next_pages = []
         for href in sel.css(selectors["next_page"]).xpath("@href").getall():
             if (url := urljoin(page.url, href)) not in next_pages:
                 next_pages.append(url)

@@ -9,17 +9,16 @@ schema of ``monitor.extraction.schema``; a source's ``selectors`` come first).
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
 from monitor.article.item import DateCandidate
 from monitor.article.text import squash
-from monitor.extraction.family import Fields, ListedLink, ListPage
+from monitor.extraction.family import Fields, ListPage
 from monitor.extraction.generic import (
     DATE_LABELS,
     INFO_LABELS,
-    NEXT_PAGE_TEXTS,
     apply_selectors,
     author_from,
     body_fields,
@@ -28,6 +27,7 @@ from monitor.extraction.generic import (
     from_selectors,
     labelled_fields,
 )
+from monitor.extraction.generic import FAMILY as GENERIC
 from monitor.extraction.schema import Selectors, from_config
 from monitor.page.fetched import Page
 
@@ -77,16 +77,6 @@ EDITABLE_TITLE = re.compile(
 )
 CLICK_SCRIPT = "_showDynClicks"
 ATTACHMENT_LINKS = 'a[href*="download.jsp"]'
-# Entries of list components, newer then older markup.
-LIST_ITEM_SELECTORS = (
-    # newer lists (dmu): <li id="line_u8_0"><a href="../info/1142/23456.htm">…</a><span>2024-05-13
-    "li[id^=line_u]",
-    # older table lists (swmu): <tr id="line_u5_0"><td><a class="c44412">… <span class="timestyleN">
-    "tr[id^=line_u]",
-    "table[class^=winstyle] tr",
-)
-
-
 class VsbFamily:
     name = "vsb"
 
@@ -103,40 +93,9 @@ class VsbFamily:
         return bool(DYNAMIC_ARTICLE_PATH.search(parts.path) and "wbnewsid" in parse_qs(parts.query))
 
     def parse_list(self, page: Page, selectors: dict[str, str] | None = None) -> ListPage:
-        items: list = []
-        for css in LIST_ITEM_SELECTORS:
-            items = page.selector.css(css)
-            if items:
-                break
-        links = [link for item in items if (link := self._listed(item, page.url))]
-        if not links:  # unknown list markup: every article link on the page
-            links = [
-                ListedLink(url, element_text(anchor) or None)
-                for anchor in page.selector.css("a[href]")
-                if self.is_article_url(url := urljoin(page.url, anchor.attrib["href"]))
-            ]
-        unique: dict[str, ListedLink] = {}
-        for link in links:
-            unique.setdefault(link.url, link)
-        nexts = []
-        for anchor in page.selector.css("a[href]"):
-            href = anchor.attrib["href"]
-            if element_text(anchor) in NEXT_PAGE_TEXTS and not href.startswith("javascript:"):
-                url = urljoin(page.url, href)
-                if url not in nexts and url != page.url:
-                    nexts.append(url)
-        return ListPage(articles=list(unique.values()), next_pages=nexts)
-
-    def _listed(self, item: Selector, base_url: str) -> ListedLink | None:
-        for anchor in item.css("a[href]"):
-            url = urljoin(base_url, anchor.attrib["href"])
-            if self.is_article_url(url):
-                title = squash(anchor.attrib.get("title") or "") or element_text(anchor)
-                around = " ".join(
-                    item.xpath(".//text()[not(ancestor::a)][not(ancestor::script)]").getall()
-                )
-                return ListedLink(url, title or None, find_date(around))
-        return None
+        """The source's ``list_links``, else the list the page's structure shows (the generic
+        family's rule: VSB pages often hold several list components, a sidebar's too)."""
+        return GENERIC.parse_list(page, selectors)
 
     def extract(self, page: Page, selectors: dict[str, str] | None = None) -> Fields | None:
         """The VSB template's fields; a source's ``selectors`` come first, as on any family."""
