@@ -22,8 +22,9 @@ from monitor.dates import find_shown_date
 from monitor.items import DateCandidate, Image
 from monitor.page import Page
 from monitor.sites import Fields, ListedLink, ListPage
-from monitor.sites.mainblock import MainBlock, find_main_block, trim_body
+from monitor.sites.mainblock import MainBlock, find_main_block, never_headline, trim_body
 from monitor.sites.schema import Selectors, from_config
+from monitor.sites.sitename import site_names, without_site_name
 from monitor.text import squash
 
 # ---------------------------------------------------------------- data
@@ -326,9 +327,15 @@ def _noise_elements(scope: Selector, noise: tuple[str, ...]) -> frozenset:
     return frozenset(node.root for css in noise for node in scope.css(css))
 
 
-def title_from_head(page: Page) -> str | None:
-    """``<title>`` without its site / column suffix (``标题_栏目_网站`` -> ``标题``)."""
+def title_from_head(page: Page, names: frozenset[str] | None = None) -> str | None:
+    """``<title>`` without its site / column suffix (``标题_栏目_网站`` -> ``标题``) and
+    without the site's name where it comes first (``单位-标题``); ``names``: the site's
+    names when the caller has them (``monitor.sites.sitename``)."""
     title = squash(page.selector.css("title::text").get() or "")
+    names = site_names(page.selector.root) if names is None else names
+    if never_headline(title, names):
+        return None
+    title = without_site_name(title, names)
     while (suffix := TITLE_SUFFIX.search(title)) and suffix.start() > 0:
         title = title[: suffix.start()]
     return title or None
@@ -418,8 +425,9 @@ class GenericFamily:
             return None
         name, container, (paragraphs, images, trailer_fields, body_notes) = best
         titles = TEMPLATES[name].each("title")
-        wrapper = _wrapper(container, titles)
-        title = _title_near(wrapper, container, titles) or title_from_head(page)
+        names = site_names(page.selector.root)
+        wrapper = _wrapper(container, titles, names)
+        title = _title_near(wrapper, container, titles, names) or title_from_head(page, names)
         info = _info_fields(wrapper, container)
         date = _labelled_date(info) or _bare_date(wrapper, container)
         return apply_selectors(page, config, Fields(
@@ -588,7 +596,8 @@ def _best_container(page: Page, noise: tuple[str, ...] = ()):
     return None
 
 
-def _wrapper(container: Selector, titles: tuple[str, ...]) -> Selector:
+def _wrapper(container: Selector, titles: tuple[str, ...],
+             names: frozenset[str] = frozenset()) -> Selector:
     """The nearest ancestor (up to four levels) that also holds the article's heading."""
     node = container
     for _ in range(4):
@@ -596,7 +605,7 @@ def _wrapper(container: Selector, titles: tuple[str, ...]) -> Selector:
         if not parents or parents[0].root.tag in ("body", "html"):
             break
         node = parents[0]
-        if _title_near(node, container, titles):
+        if _title_near(node, container, titles, names):
             return node
     return container.xpath("..")[0] if container.xpath("..") else container
 
@@ -605,12 +614,15 @@ def _inside(node: Selector, container: Selector) -> bool:
     return any(ancestor is container.root for ancestor in node.root.iterancestors())
 
 
-def _title_near(wrapper: Selector, container: Selector, titles: tuple[str, ...]) -> str | None:
+def _title_near(wrapper: Selector, container: Selector, titles: tuple[str, ...],
+                names: frozenset[str] = frozenset()) -> str | None:
+    """The first heading around the body, except section headings, ``下一篇`` lines and the
+    site's name (``names``)."""
     for css in titles:
         for node in wrapper.css(css):
             if node.root is not container.root and not _inside(node, container):
                 text = element_text(node)
-                if len(text) >= 4:
+                if len(text) >= 4 and not never_headline(text, names):
                     return text
     return None
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from monitor.dates import find_shown_date
+from monitor.sites.sitename import is_site_name, site_names, without_site_name
 from monitor.text import squash, without_spaces
 
 # ---------------------------------------------------------------- data
@@ -53,8 +54,14 @@ SECTION_HEADINGS = frozenset(
     "热门推荐 新闻中心 相关搜索 作者最新文章 关于本站 关于我们 相关新闻 相关阅读 相关文章 推荐阅读 "
     "热点新闻 热门文章 最新文章 精彩推荐 猜你喜欢 大家都在看 精选视频 热门点击排行榜 最热评论 "
     "网友评论 最新评论 热门评论 热点推荐 为你推荐 图片新闻 今日推荐 编辑推荐 推荐视频 24小时排行 "
-    "排行榜 热榜 热搜 联系我们 友情链接 新闻排行 往期回顾 最新资讯 热点搜索 专题推荐 更多".split()
+    "排行榜 热榜 热搜 联系我们 友情链接 新闻排行 往期回顾 最新资讯 热点搜索 专题推荐 更多 "
+    "相关推荐 最新动态 最新新闻 最新发布 热门新闻 热门资讯 点击排行 阅读排行 通知公告 新闻动态 "
+    "媒体报道 推荐新闻 相关链接 精彩图片 视频新闻 热点专题 本站推荐 上一篇 下一篇".split()
 )
+# Lines pointing to the next / previous article ("下一篇：标题"): never a headline.
+PREV_NEXT = re.compile(r"^[【\[]?\s*(?:上一[篇条页则]|下一[篇条页则]|前一篇|后一篇)")
+# A "more" link after a section heading ("热点新闻 更多>>").
+_MORE_LINK = re.compile(r"\s*(?:更多|more)?\s*[>》»+]*\s*$", re.IGNORECASE)
 TITLE_WORDS = ("title", "headline", "tit", "biaoti", "bt")  # class / id words of a headline
 MIN_UNIT_CHARS = 10  # a shorter paragraph says nothing about where the text is
 MAX_UNIT_LINK_SHARE = 0.5  # a paragraph mostly of link text is a list entry
@@ -297,6 +304,14 @@ def element_text(element, skip: set = frozenset()) -> str:
     return squash("".join(parts))
 
 
+def never_headline(text: str | None, names: frozenset[str] = frozenset()) -> bool:
+    """A section heading ("热点新闻 更多>>"), a ``下一篇：`` line or the site's own name (``names``,
+    ``monitor.sites.sitename``): never an article's headline."""
+    text = squash(text)
+    return (not text or text in SECTION_HEADINGS or _MORE_LINK.sub("", text) in SECTION_HEADINGS
+            or PREV_NEXT.match(text) is not None or is_site_name(text, names))
+
+
 def trim_site_suffix(title: str) -> str:
     """``标题_栏目_网站`` / ``标题--栏目--人民网`` / ``标题 | 网站`` → ``标题``."""
     parts = SUFFIX_SEPARATORS.split(title)
@@ -313,6 +328,10 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
     title_tag = root.find(".//title")
     if title_tag is not None:
         page_title = element_text(title_tag)
+    # the site's name (og:title, the <title>'s first or last part, the logo) is no evidence
+    names = site_names(root)
+    meta_titles = [text for text in meta_titles if not never_headline(text, names)]
+    page_title = "" if never_headline(page_title, names) else without_site_name(page_title, names)
     references = [_key(text) for text in [*meta_titles, page_title] if text]
     prefixes = [_key(trim_site_suffix(text)) for text in [*meta_titles, page_title] if text]
     candidates = []
@@ -321,7 +340,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
         if element in skip or any(ancestor in skip for ancestor in element.iterancestors()):
             continue
         text = element_text(element, skip)
-        if not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS or text in SECTION_HEADINGS:
+        if not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS or never_headline(text, names):
             continue
         candidates.append((survey.position[element], element, text))
     best = None
@@ -347,7 +366,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
         return best[1], best[2]
     for text in meta_titles:
         trimmed = trim_site_suffix(text) if text else ""
-        if trimmed and trimmed not in SECTION_HEADINGS:
+        if trimmed and not never_headline(trimmed, names):
             return trimmed, None
     # no agreement (a <title> naming only the site): the headline just above the body
     above = [(element.tag != "h1", body_position - position, text, element)
@@ -357,7 +376,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
         _, _, text, element = min(above, key=lambda item: item[:2])
         return text, element
     trimmed = trim_site_suffix(page_title) if page_title else ""
-    return (trimmed, None) if trimmed and trimmed not in SECTION_HEADINGS else (None, None)
+    return (trimmed, None) if trimmed and not never_headline(trimmed, names) else (None, None)
 
 
 def _key(text: str) -> str:
