@@ -25,6 +25,7 @@ from monitor.sites import Fields, ListedLink, ListPage
 from monitor.sites.mainblock import MainBlock, find_main_block, never_headline, trim_body
 from monitor.sites.schema import Selectors, from_config
 from monitor.sites.sitename import site_names, without_site_name
+from monitor.sites.splitdate import split_dates
 from monitor.text import squash
 
 # ---------------------------------------------------------------- data
@@ -429,7 +430,8 @@ class GenericFamily:
         wrapper = _wrapper(container, titles, names)
         title = _title_near(wrapper, container, titles, names) or title_from_head(page, names)
         info = _info_fields(wrapper, container)
-        date = _labelled_date(info) or _bare_date(wrapper, container)
+        date = _labelled_date(info) or _bare_date(wrapper, container) or next(
+            (day for _, day in split_dates(wrapper.root, exclude=container.root)), None)
         return apply_selectors(page, config, Fields(
             rule=f"generic:pattern:{name}",
             title=title,

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from monitor.dates import find_shown_date
+from monitor.dates import find_page_date, find_shown_date
 from monitor.sites.sitename import is_site_name, site_names, without_site_name
+from monitor.sites.splitdate import split_dates
 from monitor.text import squash, without_spaces
 
 # ---------------------------------------------------------------- data
@@ -70,6 +71,7 @@ FEED_REPEATS = 3  # elements of one tag and class this many times on a page are 
 FEED_DISCOUNT = 0.2
 MIN_TITLE_CHARS, MAX_TITLE_CHARS = 4, 120
 NEAR_ELEMENTS = 40  # a heading at most this many elements above the body is its headline
+NEAR_SPLIT_DATE = 12  # a split date block this many elements above the headline is its date
 SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s|(?<!\d)-(?=[^-]{1,20}$)|–|—)\s*")
 HEAD_DECK_CHARS = 40  # a bold / heading line at the top of the body up to this long is a deck
 META_LINE_CHARS = 80  # a date line at the top of the body up to this long is no paragraph
@@ -143,7 +145,8 @@ def find_main_block(root: etree._Element, meta_titles: Iterable[str]) -> MainBlo
     block = MainBlock(body=body, skip=skip)
     block.title, block.title_element = _headline(root, survey, body, skip, list(meta_titles))
     block.header = _header_text(top, block.title_element, block.title, body, skip)
-    found = find_shown_date(block.header) or _labelled_date_below(body)
+    found = (find_page_date(block.header) or _split_date_near(top, survey, block)
+             or _labelled_date_below(body))
     block.shown_time = found[0] if found else None
     return block
 
@@ -428,6 +431,21 @@ def _header_text(top, title_element, title: str | None, body, skip: set) -> str:
     walk(top)
     text = squash("".join(pieces))
     return text if title_element is not None else text[-TIME_SEARCH_CHARS:]
+
+
+def _split_date_near(top, survey: _Survey, block: MainBlock) -> tuple[str, bool] | None:
+    """A date shown split over elements (``monitor.sites.splitdate``) between the headline
+    (or ``NEAR_SPLIT_DATE`` elements above it) and the body, the nearest to the headline;
+    without a headline, within ``NEAR_ELEMENTS`` above the body."""
+    body_at = survey.position.get(block.body)
+    if body_at is None:
+        return None
+    title_at = survey.position.get(block.title_element)
+    anchor = body_at if title_at is None else title_at
+    low = body_at - NEAR_ELEMENTS if title_at is None else title_at - NEAR_SPLIT_DATE
+    near = [(abs(at - anchor), day) for element, day in split_dates(top, block.body, block.skip)
+            if (at := survey.position.get(element)) is not None and low <= at < body_at]
+    return (min(near)[1], False) if near else None
 
 
 def _labelled_date_below(body) -> tuple[str, bool] | None:
