@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from monitor.dates import find_page_date, find_shown_date
+from monitor.signature import signature_start
 from monitor.sites.sitename import is_site_name, site_names, without_site_name
 from monitor.sites.splitdate import split_dates
 from monitor.text import squash, without_spaces
@@ -95,7 +96,9 @@ _SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
 _NOT_WORD = re.compile(r"[\W_]+")
 _TIME_LABEL = re.compile(r"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*")
 _FULL_STOP = re.compile(r"[。！？!?]")
-_LABELLED = re.compile(r"^\S{1,6}\s*[：:]")  # 来源：X, 时长：01:45, 作者：X
+_LABELLED = re.compile(r"^\S{1,6}\s*[：:]\s*\S")  # 来源：X, 时长：01:45 (not a notice's 各科室：)
+# A notice's salutation ("各科室：", "各学院、各部门：", "全体师生：", "尊敬的患者朋友："): text
+_SALUTATION = re.compile(r"^(?:各|全体|致|尊敬的).{0,30}[：:]$|^.{1,30}(?:同志|朋友|们)[：:]$")
 _ENDNOTE = re.compile(r"^\s*(?:[\[［【(（]\d{1,3}[\]］】)）]|注释|参考文献|注\s*[：:])")
 
 
@@ -474,7 +477,8 @@ def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str
     bold lines after it); short headings; the date line and short labelled lines
     (``来源：…``, ``时长：…``); a table of contents (``TOC_LINES`` or more short lines without
     a full stop). Not body at the end: short lines not ending a sentence (editor lines,
-    share bars, ``(完)``) and endnotes (``[1] …``).
+    share bars, ``(完)``) and endnotes (``[1] …``), unless they are a notice's signature
+    (``monitor.signature``).
     """
     title_key = _key(title or "")
     start, deck = 0, False
@@ -488,7 +492,8 @@ def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str
         elif not (
             (len(text) <= META_LINE_CHARS and find_shown_date(text) is not None
              and not _PUNCTUATION.search(_without_date(text)))
-            or (unfinished and (len(text) <= 4 or _LABELLED.match(text)))
+            or (unfinished and (len(text) <= 4 or _LABELLED.match(text))
+                and not _SALUTATION.match(text))
         ):
             if (run := _contents_run(lines, start)) < TOC_LINES:
                 break
@@ -501,7 +506,7 @@ def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str
     while end > start and (
         (len(lines[end - 1][0]) <= TAIL_LINE_CHARS and not _SENTENCE_END.search(lines[end - 1][0]))
         or _ENDNOTE.match(lines[end - 1][0])
-    ):
+    ) and signature_start([text for text, _ in lines[start:end]]) is None:  # a notice's kept
         end -= 1
     dropped = [text for text, _ in lines[:start]] + [text for text, _ in lines[end:]]
     return [text for text, _ in lines[start:end]], dropped
