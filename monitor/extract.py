@@ -33,6 +33,7 @@ from monitor import settings
 from monitor.dates import SHANGHAI, find_dateline
 from monitor.items import Article, DateCandidate
 from monitor.page import Page
+from monitor.resaved import saved_from
 from monitor.sites import Fields, SiteFamily, family_for_kind
 from monitor.sites.mainblock import never_headline
 from monitor.sites.sitename import MAX_NAME_CHARS, site_names, without_site_name
@@ -263,6 +264,7 @@ class _Fallbacks:
         main = self.jsonld.get("mainEntityOfPage")
         yield _as_text(main.get("@id") if isinstance(main, dict) else main), "jsonld:url"
         yield _as_text(self.jsonld.get("url")), "jsonld:url"
+        yield saved_from(self.page.text) or "", "html:saved-from"  # a browser's saved copy
 
     def dates(self) -> Iterator[tuple[str, str]]:
         for key in META_DATES:
