@@ -175,7 +175,7 @@ class _Fallbacks:
     @cached_property
     def site_names(self) -> frozenset[str]:
         """The names the page gives its own site (``monitor.sites.sitename``): no headline."""
-        return site_names(self.selector.root, self.meta)
+        return site_names(self.selector.root)
 
     @cached_property
     def jsonld(self) -> dict:

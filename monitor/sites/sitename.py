@@ -19,7 +19,7 @@ name on its own site (``官网``, ``官方网站``, ``新闻网``…), so "某�
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from itertools import islice
 
 from monitor.text import squash
 
@@ -33,16 +33,19 @@ HOME_WORDS = frozenset("首页 网站首页 返回首页 主页 home 回到首�
 # Words after a name on its own site: "某某大学官网" names "某某大学".
 NAME_ENDINGS = ("官方网站", "门户网站", "官网", "网站", "主页", "首页")
 MIN_NAME_CHARS, MAX_NAME_CHARS = 2, 40
+MAX_RIGHTS_CHARS = 300
+MAX_LOGO_ELEMENTS = 8  # a logo or home link holds a few elements (image, name, motto)
 # "版权所有：某某医院", "Copyright © 2025 某某大学 All rights reserved", "主办单位：…",
-# "某某大学新闻网 版权所有"
+# "某某大学新闻网 版权所有" (主办 with its colon only: "由…主办" is a sentence)
 _NAME = r"([\u4e00-\u9fffA-Za-z0-9（）()·]{2,40})"
 _RIGHTS = (
-    re.compile(r"(?:版权所有|主办单位|主办|Copyright|©|\(c\))\s*[:：©]?\s*(?:©\s*)?"
+    re.compile(r"(?:版权所有\s*[:：©]?|主办(?:单位)?\s*[:：]|Copyright\s*[:：©]?|©|\(c\))\s*(?:©\s*)?"
                r"(?:(?:19|20)\d{2}\s*(?:[-–—]\s*(?:19|20)?\d{2,4})?\s*)?" + _NAME,
                re.IGNORECASE),
-    re.compile(_NAME + r"\s*(?:版权所有|主办)"),
+    re.compile(_NAME + r"\s*版权所有"),
 )
 _TRAILING_ASCII = re.compile(r"(?:All\s*rights?.*|版权.*|\d+)$", re.IGNORECASE)
+SITE_META = frozenset({"og:site_name", "application-name"})
 _LOGO_NAME = re.compile(r"(?:^|[\s_\-])logo", re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")
 # Separators between the parts of a <title>: "标题_栏目_网站", "标题--人民网", "标题 | 网站",
@@ -59,9 +62,21 @@ def key(text: str) -> str:
     return flat
 
 
-def site_names(root, meta: dict[str, str] | None = None) -> frozenset[str]:
-    """Keys (``key``) of the names the page gives its own site; ``meta`` maps lower-cased
-    meta names to contents when the caller has read them already."""
+def site_names(root) -> frozenset[str]:
+    """Keys (``key``) of the names the page gives its own site (the page under ``root``, an
+    lxml element; read once per tree: the headline rules of several steps ask)."""
+    global _last
+    if _last[0] is root:
+        return _last[1]
+    names = _site_names(root)
+    _last = (root, names)
+    return names
+
+
+_last: tuple[object, frozenset[str]] = (None, frozenset())
+
+
+def _site_names(root) -> frozenset[str]:
     names: set[str] = set()
 
     def add(text: str | None) -> None:
@@ -69,29 +84,27 @@ def site_names(root, meta: dict[str, str] | None = None) -> frozenset[str]:
         if MIN_NAME_CHARS <= len(text) <= MAX_NAME_CHARS and text.lower() not in HOME_WORDS:
             names.add(key(text))
 
-    if meta is None:
-        meta = {}
-        for tag in root.iter("meta"):
-            name = (tag.get("property") or tag.get("name") or "").strip().lower()
-            if name and tag.get("content"):
-                meta.setdefault(name, tag.get("content"))
-    for name in ("og:site_name", "application-name"):
-        add(meta.get(name))
-    for anchor in root.iter("a"):
-        if _is_home(anchor.get("href")):
-            for image in anchor.iter("img"):
-                add(image.get("alt"))
-                add(image.get("title"))
-            add(anchor.text_content() if len(anchor) or anchor.text else "")
-            add(anchor.get("title"))
-    for element in root.xpath("//*[@class or @id]"):
-        if _LOGO_NAME.search(f"{element.get('class') or ''} {element.get('id') or ''}"):
-            for image in element.iter("img"):
-                add(image.get("alt"))
-                add(image.get("title"))
-            add(element.text_content())
-    for text in root.xpath("//body//text()[contains(., '版权所有') or contains(., '主办')"
+    host = _host(root.getroottree().docinfo.URL or "")
+    for element in root.iter():  # one walk: meta tags, links home, logos
+        tag = element.tag
+        if tag == "meta":
+            if (element.get("property") or element.get("name") or "").lower() in SITE_META:
+                add(element.get("content"))
+            continue
+        names_of = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if (tag == "a" and _is_home(element.get("href") or "", host)) or (
+                "ogo" in names_of.lower() and _LOGO_NAME.search(names_of)):
+            if _small(element):  # a logo or a link, not a header holding one
+                for image in element.iter("img"):
+                    add(image.get("alt"))
+                    add(image.get("title"))
+                add(element.text_content())
+                add(element.get("title"))
+    for text in root.xpath("//body//text()[not(parent::script or parent::style)]"
+                           "[contains(., '版权所有') or contains(., '主办')"
                            " or contains(., 'opyright') or contains(., '©')]"):
+        if len(text) > MAX_RIGHTS_CHARS:  # a rights line is short
+            continue
         for pattern in _RIGHTS:
             for found in pattern.finditer(str(text)):
                 add(_TRAILING_ASCII.sub("", found.group(1)))
@@ -130,19 +143,27 @@ def without_site_name(title: str, names: frozenset[str]) -> str:
     return title[begin:finish].strip() if 0 <= begin < finish else title
 
 
-def _is_home(href: str | None) -> bool:
-    """A link to a site's home page: ``/``, ``./``, ``index.html``, ``https://host/``."""
-    if href is None:
-        return False
+def _host(url: str) -> str:
+    """A URL's (or a netloc's) host name without ``www.``, lower case."""
+    where = url.partition("//")[2] if "//" in url else url
+    return where.partition("/")[0].partition(":")[0].lower().removeprefix("www.")
+
+
+def _small(element) -> bool:
+    """At most ``MAX_LOGO_ELEMENTS`` elements (itself included): a logo or a link."""
+    return next(islice(element.iter(), MAX_LOGO_ELEMENTS, None), None) is None
+
+
+def _is_home(href: str, host: str) -> bool:
+    """A link to the home page of the site on ``host`` (any site when ``host`` is empty):
+    ``/``, ``./``, ``../index.html``, ``https://host/``."""
     href = href.strip()
-    if href.startswith(("javascript:", "#", "mailto:")) or not href:
+    if not href or "?" in href or href.startswith(("javascript:", "#", "mailto:")):
         return False
-    parts = urlsplit(href)
-    path = parts.path
-    if parts.query:
-        return False
-    name = path.rsplit("/", 1)[-1].lower()
-    directories = path.rsplit("/", 1)[0].strip("./")
-    if directories:
-        return False
-    return name == "" or name in HOME_PAGES
+    if "//" in href:  # https://host/path, //host/path: the path without its first /
+        scheme, _, rest = href.partition("//")
+        where, _, href = rest.partition("/")
+        if scheme not in ("", "http:", "https:") or (host and _host(where) != host):
+            return False
+    path = href.split("#", 1)[0].lstrip("./")
+    return path == "" or path.lower() in HOME_PAGES
