@@ -239,3 +239,43 @@ def test_empty_body_stays_empty_with_a_note():
     cleaned = clean_article(article(["分享至", "举报"]))
     assert cleaned.body is None
     assert "clean: nothing left of the body" in cleaned.notes
+
+
+# --- institution pages: trailing link lines, attachments, a notice's signature ------------
+
+
+@pytest.mark.parametrize("line", [
+    "点击阅读原文", "阅读原文>>", "返回", "返回顶部", "打印", "打印本页", "关闭窗口", "【关闭】",
+    "【打印本页】 【关闭窗口】", "[ 打印 ] [ 关闭 ]", "返回列表 | 打印 | 关闭", "分享到：",
+    "附件：会议纪要.pdf（下载次数：12）", "2.申报表.docx", "（下载次数：3）",
+])
+def test_trailing_link_lines_and_attachment_entries_are_cut(line):
+    cleaned = clean_article(article(["医院召开年度工作会议，部署全年重点工作。", line]))
+    assert cleaned.body == "医院召开年度工作会议，部署全年重点工作。"
+
+
+def test_a_download_counter_is_cut_from_the_line_naming_the_attachment():
+    cleaned = clean_article(article(["第一段正文。", "附件：关于开展检查的通知（下载次数：12）"]))
+    assert cleaned.body == "第一段正文。\n附件：关于开展检查的通知"
+
+
+def test_link_words_inside_text_stay():
+    lines = ["返回家乡的医疗队员讲述了援外经历。", "打印机和电脑已经配发到各个科室。"]
+    assert clean_article(article(lines)).body == "\n".join(lines)
+
+
+def test_a_long_line_of_link_words_is_read_in_linear_time():
+    line = "【打印】 " * 3000 + "正文"
+    assert clean_article(article(["第一段正文。", line])).body.endswith("正文")
+
+
+def test_a_notices_signature_is_kept_above_the_trailing_links():
+    lines = ["各单位：", "现将有关事项通知如下，请遵照执行。", "特此通知。", "校长办公室", "人事处",
+             "2025年3月7日"]
+    cleaned = clean_article(article([*lines, "点击阅读原文", "【打印】【关闭】"]))
+    assert cleaned.body == "\n".join(lines)
+
+
+def test_a_bare_date_that_signs_nothing_is_still_dropped():
+    cleaned = clean_article(article(["第一段正文。", "2025年3月7日", "第二段正文。"]))
+    assert cleaned.body == "第一段正文。\n第二段正文。"

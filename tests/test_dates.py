@@ -4,7 +4,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from monitor.article.dates import date_from_url, find_dateline, parse_date, resolve_published
+from monitor.article.dates import (
+    date_from_url,
+    find_dateline,
+    find_page_date,
+    parse_date,
+    resolve_published,
+    split_date,
+)
 from monitor.article.item import Article, DateCandidate
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -514,3 +521,36 @@ def test_resolve_published_never_reads_the_clock(travel_to):
         expected.published_origin,
     )
     assert moved.notes == expected.notes
+
+
+# --- date lines of institution pages ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("07 2025-03", "2025-03-07"), ("7 2025年3月", "2025-03-07"), ("2025.03 07", "2025-03-07"),
+    ("2025-03 07日", "2025-03-07"), ("03-07 2025", "2025-03-07"), ("2025 03/07", "2025-03-07"),
+    ("31 2025-02", None), ("07 2025-03 10:30", None), ("2025-03-07", None), ("7 12", None),
+])
+def test_split_date(text, expected):
+    assert split_date(text) == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("来源：健康报 2025-02-20　发布时间：2025-03-07 10:30　浏览次数：123", "2025-03-07 10:30"),
+    ("原文刊于2025年2月20日《健康报》 发布日期： 2025年3月7日", "2025年3月7日"),
+    ("来源：健康报 2025-02-20　2025-03-07", "2025-03-07"),
+    ("作者：张三 来源：宣传部  2025-03-07", "2025-03-07"),  # the field ended: the page's own
+    ("来源：健康报 2025-02-20", "2025-02-20"),  # the only date shown
+    ("发布时间：2025年03月07日 10时30分 来源：院办", "2025年03月07日 10时30分"),
+    ("2025年3月7日 下午3:30 来源：院办", "2025年3月7日 下午3:30"),
+])
+def test_find_page_date_prefers_the_pages_own_date_line(line, expected):
+    assert find_page_date(line)[0] == expected
+
+
+def test_a_chinese_clock_after_the_date_is_read():
+    fetched = datetime(2025, 6, 1, tzinfo=SH)
+    assert parse_date(find_page_date("发布时间：2025年03月07日 10时30分")[0],
+                      fetched_at=fetched) == datetime(2025, 3, 7, 10, 30, tzinfo=SH)
+    assert parse_date(find_page_date("2025年3月7日 下午3:30")[0],
+                      fetched_at=fetched) == datetime(2025, 3, 7, 15, 30, tzinfo=SH)

@@ -31,9 +31,21 @@ from datetime import date, datetime, time, timedelta
 
 from monitor.article.dates import parse_date
 from monitor.article.item import Article
+from monitor.article.signature import signature_start
 from monitor.article.text import CJK, normalise_line, normalise_text
 
 __all__ = ["clean_article", "normalise_line", "normalise_text"]
+
+# Trailing link lines (the "close" boilerplate below)
+LINK_LINES = (
+    "关闭", "关闭窗口", "关闭本页", "打印", "打印本页", "打印此文", "打印文章", "返回", "返回顶部",
+    "返回首页", "返回列表", "返回上页", "返回上一页", "收藏", "收藏本文", "加入收藏", "我要纠错",
+    "纠错", "阅读原文", "点击阅读原文", "点此阅读原文", "点击这里阅读原文", "查看原文",
+    "点击查看原文",
+)
+# An attachment's download counter, cut wherever it is: （下载次数：12）, (已下载 3 次)
+DOWNLOAD_COUNTER = (r"\s*[（(\[【]\s*(?:下载次数|下载量|已下载|下载)\s*[:：]?\s*\d+\s*次?"
+                    r"\s*[)）\]】]|\s*(?:下载次数|下载量)\s*[:：]\s*\d+\s*次?")
 
 # --- boilerplate lines: a body line matching one of these whole is dropped ----------------
 # (name, pattern), matched against the line after whitespace normalisation.
@@ -59,8 +71,16 @@ BOILERPLATE_LINES: tuple[tuple[str, str], ...] = (
                  r"|(?:\d+\s*)?(?:跟贴|跟帖)\s*\d*\s*(?:条|人参与)?"),
     # VSB article footer (seed 002): 上一条 / 下一条, 关闭, the empty click counter
     ("prev-next", r"(?:上一[条篇]|下一[条篇]|上一页|下一页)[:：].{0,120}"),
-    ("close", r"[【\[]?\s*(?:关闭|关闭窗口|关闭本页|打印|打印本页|打印此文|返回顶部|返回首页"
-              r"|返回列表|收藏|收藏本文|我要纠错|纠错)\s*[】\]]?"),
+    # trailing link lines of institution and portal pages, alone or in a row: 【打印本页】
+    # 【关闭窗口】, 返回顶部, 点击阅读原文 (a repost's link to its source)
+    # (each item atomic, longest words first: no backtracking on long lines)
+    ("close", r"(?:(?>[【\[(（]?\s*(?:" + "|".join(sorted(LINK_LINES, key=len, reverse=True))
+              + r")\s*[】\])）]?\s*[>》»]*\s*[|｜/·]?\s*))+"),
+    # attachment links and their download counters: 附件：名单.pdf（下载次数：12）, 2.申报表.docx
+    ("attachment", r"(?:附件\s*\d*\s*[:：]?\s*)?(?:\d{1,2}\s*[.、．]\s*)?[^。；;]{1,80}?"
+                   r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|ofd|zip|rar|7z|txt)\s*(?:"
+                   + DOWNLOAD_COUNTER + ")?"),
+    ("attachment", DOWNLOAD_COUNTER),
     ("clicks", r"(?:\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?)?\s*"
                r"(?:点击|浏览|阅读)(?:次数|量|数)?\s*[:：]\s*[\[【(]?\s*\d*\s*[\]】)]?\s*次?"),
     # breadcrumbs: "您现在的位置是: 首页 >> …" (seed 002), "网易首页 > 网易号 > 正文" (seed 000)
@@ -148,7 +168,9 @@ _PHOTO_CREDIT = re.compile(r"(?!记者|通讯员)[\u4e00-\u9fff]{2,3}\s*摄")
 _CJK_CHAR = re.compile(rf"[{CJK}]")
 _ENDS_SENTENCE = re.compile(r"[。！？!?][”’」』)）]*$")
 _DATE_LINE = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
-_BOILERPLATE = tuple((name, re.compile(pattern)) for name, pattern in BOILERPLATE_LINES)
+_BOILERPLATE = tuple((name, re.compile(pattern, re.IGNORECASE if name == "attachment" else 0))
+                     for name, pattern in BOILERPLATE_LINES)
+_DOWNLOAD_COUNTER = re.compile(DOWNLOAD_COUNTER)
 _CAPTIONS = tuple(re.compile(pattern) for pattern in CAPTION_LINES)
 _ADS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in AD_PATTERNS)
 
@@ -226,8 +248,14 @@ def _drop_boilerplate(lines: list[str], notes: list[str]) -> tuple[list[str], li
     kept: list[str] = []
     dropped: list[str] = []
     trailer: list[str] = []
+    lines = _cut_counters(lines, notes)
+    # a notice's issuer and date (above the trailing link lines): text, not furniture
+    end = len(lines)
+    while end > 0 and _kind_of(lines[end - 1]) not in (None, "date"):
+        end -= 1
+    signature = signature_start(lines[:end])
     for index, line in enumerate(lines):
-        kind = _kind_of(line)
+        kind = None if signature is not None and signature <= index < end else _kind_of(line)
         if kind is None:
             kept.append(line)
             continue
@@ -246,6 +274,19 @@ def _drop_boilerplate(lines: list[str], notes: list[str]) -> tuple[list[str], li
     if dropped:
         notes.append(f"clean: removed {len(dropped)} boilerplate line(s): {_preview(dropped)}")
     return deduplicated, trailer
+
+
+def _cut_counters(lines: list[str], notes: list[str]) -> list[str]:
+    """Attachment download counters cut out of the lines that name the attachment."""
+    kept, cut = [], []
+    for line in lines:
+        short = _DOWNLOAD_COUNTER.sub("", line).strip()
+        if short and short != line:
+            cut.append(line)
+        kept.append(short or line)
+    if cut:
+        notes.append(f"clean: cut {len(cut)} download counter(s): {_preview(cut)}")
+    return kept
 
 
 def _drop_credits(lines: list[str], article: Article) -> list[str]:

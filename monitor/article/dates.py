@@ -194,7 +194,9 @@ def find_dateline(text: str) -> tuple[int, int] | None:
 _SHOWN_DATE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}(?!\d)\s*日?"
     r"(?:\s*(?:星期|周)[一二三四五六日天])?"
-    r"(?P<clock>\s*T?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?(?!\d))?"
+    r"(?P<clock>\s*T?\s*(?:(?:凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|晚间|夜间)\s*)?"
+    r"(?:\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?(?!\d)"
+    r"|\d{1,2}\s*[时点]\s*\d{1,2}\s*分(?:\s*\d{1,2}\s*秒)?))?"
 )
 
 
@@ -207,6 +209,58 @@ def find_shown_date(text: str) -> tuple[str, bool] | None:
     if not found:
         return None
     return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+
+
+# Labels of the page's own date line ("发布时间：", "发布日期：", "日期：", "时间：") and of a
+# quoted outlet's field ("来源：健康报 2025-02-20", "转载自…", "原文发表于…"): the own line wins.
+_OWN_DATE_LABEL = re.compile(
+    r"(?:发布|发表|更新|上传|录入|发稿|成文|创建)?(?:时间|日期)\s*[:：]|发布于|发表于")
+_OUTLET_LABEL = re.compile(r"(?:文章|信息|稿件|新闻)?来源\s*[:：]|稿源|出处|转载自|转自|原文|原载")
+# Where one field of a date line ends: a bar, a run of spaces, another label
+_FIELD_END = re.compile(r"[|丨｜]|\s{2,}|\u3000|(?:作者|编辑|浏览|点击|阅读)\S{0,2}\s*[:：]")
+
+
+def find_page_date(text: str) -> tuple[str, bool] | None:
+    """The page's own date in a date line (see ``find_shown_date``): the date after a date
+    label (``发布时间：``) first; else the first date that is not in a quoted outlet's field
+    (``来源：健康报 2025-02-20``); else the first date."""
+    for label in _OWN_DATE_LABEL.finditer(text):
+        value = text[label.end():]
+        found = _SHOWN_DATE.match(text, len(text) - len(value.lstrip()))
+        if found:
+            return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+    for found in _SHOWN_DATE.finditer(text):
+        outlet = max(_OUTLET_LABEL.finditer(text, 0, found.start()), default=None,
+                     key=lambda label: label.start())
+        if outlet is None or _FIELD_END.search(text, outlet.end(), found.start()):
+            return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+    return find_shown_date(text)
+
+
+# A date shown split over two elements ("<span>07</span><p>2025-03</p>", "2025.03 | 07",
+# "03-07 2025"), read from the parts' texts joined by spaces: the whole text is the date.
+_SPLIT_DATES = (
+    re.compile(r"(?P<d>\d{1,2})\s*日?\s+(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?"),
+    re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?\s+(?P<d>\d{1,2})\s*日?"),
+    re.compile(r"(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?\s+(?P<y>(?:19|20)\d{2})\s*年?"),
+    re.compile(r"(?P<y>(?:19|20)\d{2})\s*年?\s+(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"),
+)
+# One part of a split date: a year and month, a month and day, a day, a year.
+SPLIT_DATE_PART = re.compile(
+    r"\s*(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*月?|\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    r"|\d{1,2}\s*日?|(?:19|20)\d{2}\s*年?)\s*")
+
+
+def split_date(text: str) -> str | None:
+    """``"07 2025-03"`` (the parts of a date shown in separate elements, joined by a space)
+    → ``"2025-03-07"``; None unless the whole text is such a date and a possible day."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    for pattern in _SPLIT_DATES:
+        found = pattern.fullmatch(text)
+        if found:
+            day = _valid_day(int(found["y"]), int(found["m"]), int(found["d"]))
+            return day.isoformat() if day else None
+    return None
 
 
 def find_shown_dates(text: str) -> list[tuple[str, bool]]:

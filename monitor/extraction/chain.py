@@ -35,8 +35,11 @@ from monitor.article.item import Article, DateCandidate
 from monitor.article.text import squash
 from monitor.config.zone import TZ
 from monitor.extraction.family import Fields, SiteFamily
+from monitor.extraction.mainblock import never_headline
 from monitor.extraction.registry import family_for_kind
+from monitor.extraction.sitename import MAX_NAME_CHARS, site_names, without_site_name
 from monitor.page.fetched import Page
+from monitor.page.resaved import saved_from
 
 MIN_BODY_CHARS = 30  # a body step giving fewer characters falls through to the next step
 MAX_TITLE_CHARS = 200
@@ -172,6 +175,11 @@ class _Fallbacks:
         return found
 
     @cached_property
+    def site_names(self) -> frozenset[str]:
+        """The names the page gives its own site (``monitor.sites.sitename``): no headline."""
+        return site_names(self.selector.root)
+
+    @cached_property
     def jsonld(self) -> dict:
         """The first JSON-LD object of an article type, else {}."""
         for script in self.selector.xpath('//script[@type="application/ld+json"]/text()').getall():
@@ -212,6 +220,15 @@ class _Fallbacks:
     # candidates per field, in order of trust: (value, origin)
 
     def titles(self) -> Iterator[tuple[str, str]]:
+        """Title candidates, except section headings, ``下一篇`` lines and the site's name."""
+        for text, origin in self._titles():
+            if text and never_headline(text, self.site_names):
+                self.notes.append(f"title: {origin} {text[:40]!r} is the site's name or a "
+                                  "section heading; ignored")
+                continue
+            yield text, origin
+
+    def _titles(self) -> Iterator[tuple[str, str]]:
         yield squash(_as_text(self.jsonld.get("headline"))), "jsonld:headline"
         for key in META_TITLE:
             yield self.meta.get(key, ""), f"meta:{key}"
@@ -221,7 +238,7 @@ class _Fallbacks:
         # the <h1> that the <title> repeats first: other <h1>s are often the site's logo
         for h1 in sorted(h1s, key=lambda text: text not in page_title):
             yield h1, "html:h1"
-        yield _trim_title_tag(page_title), "html:title"
+        yield _trim_title_tag(without_site_name(page_title, self.site_names)), "html:title"
 
     def outlets(self) -> Iterator[tuple[str, str]]:
         yield self.meta.get("source", ""), "meta:source"
@@ -249,6 +266,7 @@ class _Fallbacks:
         main = self.jsonld.get("mainEntityOfPage")
         yield _as_text(main.get("@id") if isinstance(main, dict) else main), "jsonld:url"
         yield _as_text(self.jsonld.get("url")), "jsonld:url"
+        yield saved_from(self.page.text) or "", "html:saved-from"  # a browser's saved copy
 
     def dates(self) -> Iterator[tuple[str, str]]:
         for key in META_DATES:
@@ -314,7 +332,11 @@ def find_generic_date(page: Page, notes: list[str], *, tree=None) -> str | None:
 
 def _fill_title(article: Article, fields: Fields | None, steps: _Fallbacks) -> None:
     candidates = []
-    if fields and fields.title:
+    if fields and fields.title and never_headline(
+            fields.title, steps.site_names if len(fields.title) <= MAX_NAME_CHARS else frozenset()):
+        article.notes.append(f"title: site:{fields.rule} {fields.title[:40]!r} is the site's "
+                             "name or a section heading; ignored")
+    elif fields and fields.title:
         title = squash(fields.title)
         if title and len(title) <= MAX_TITLE_CHARS and not _ELLIPSIS.search(title):
             # a site rule's headline that is not visibly cut is kept: no other is needed

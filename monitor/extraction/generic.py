@@ -24,8 +24,10 @@ from monitor.article.item import DateCandidate, Image
 from monitor.article.text import squash
 from monitor.extraction.family import Fields, ListedLink, ListPage
 from monitor.extraction.listing import Listing, find_list, find_next_pages
-from monitor.extraction.mainblock import MainBlock, find_main_block, trim_body
+from monitor.extraction.mainblock import MainBlock, find_main_block, never_headline, trim_body
 from monitor.extraction.schema import Selectors, from_config
+from monitor.extraction.sitename import site_names, without_site_name
+from monitor.extraction.splitdate import split_dates
 from monitor.page.fetched import Page
 
 # ---------------------------------------------------------------- data
@@ -328,9 +330,15 @@ def _noise_elements(scope: Selector, noise: tuple[str, ...]) -> frozenset:
     return frozenset(node.root for css in noise for node in scope.css(css))
 
 
-def title_from_head(page: Page) -> str | None:
-    """``<title>`` without its site / column suffix (``标题_栏目_网站`` -> ``标题``)."""
+def title_from_head(page: Page, names: frozenset[str] | None = None) -> str | None:
+    """``<title>`` without its site / column suffix (``标题_栏目_网站`` -> ``标题``) and
+    without the site's name where it comes first (``单位-标题``); ``names``: the site's
+    names when the caller has them (``monitor.sites.sitename``)."""
     title = squash(page.selector.css("title::text").get() or "")
+    names = site_names(page.selector.root) if names is None else names
+    if never_headline(title, names):
+        return None
+    title = without_site_name(title, names)
     while (suffix := TITLE_SUFFIX.search(title)) and suffix.start() > 0:
         title = title[: suffix.start()]
     return title or None
@@ -404,10 +412,12 @@ class GenericFamily:
             return None
         name, container, (paragraphs, images, trailer_fields, body_notes) = best
         titles = TEMPLATES[name].each("title")
-        wrapper = _wrapper(container, titles)
-        title = _title_near(wrapper, container, titles) or title_from_head(page)
+        names = site_names(page.selector.root)
+        wrapper = _wrapper(container, titles, names)
+        title = _title_near(wrapper, container, titles, names) or title_from_head(page, names)
         info = _info_fields(wrapper, container)
-        date = _labelled_date(info) or _bare_date(wrapper, container)
+        date = _labelled_date(info) or _bare_date(wrapper, container) or next(
+            (day for _, day in split_dates(wrapper.root, exclude=container.root)), None)
         return apply_selectors(page, config, Fields(
             rule=f"generic:pattern:{name}",
             title=title,
@@ -572,7 +582,8 @@ def _best_container(page: Page, noise: tuple[str, ...] = ()):
     return None
 
 
-def _wrapper(container: Selector, titles: tuple[str, ...]) -> Selector:
+def _wrapper(container: Selector, titles: tuple[str, ...],
+             names: frozenset[str] = frozenset()) -> Selector:
     """The nearest ancestor (up to four levels) that also holds the article's heading."""
     node = container
     for _ in range(4):
@@ -580,7 +591,7 @@ def _wrapper(container: Selector, titles: tuple[str, ...]) -> Selector:
         if not parents or parents[0].root.tag in ("body", "html"):
             break
         node = parents[0]
-        if _title_near(node, container, titles):
+        if _title_near(node, container, titles, names):
             return node
     return container.xpath("..")[0] if container.xpath("..") else container
 
@@ -589,12 +600,15 @@ def _inside(node: Selector, container: Selector) -> bool:
     return any(ancestor is container.root for ancestor in node.root.iterancestors())
 
 
-def _title_near(wrapper: Selector, container: Selector, titles: tuple[str, ...]) -> str | None:
+def _title_near(wrapper: Selector, container: Selector, titles: tuple[str, ...],
+                names: frozenset[str] = frozenset()) -> str | None:
+    """The first heading around the body, except section headings, ``下一篇`` lines and the
+    site's name (``names``)."""
     for css in titles:
         for node in wrapper.css(css):
             if node.root is not container.root and not _inside(node, container):
                 text = element_text(node)
-                if len(text) >= 4:
+                if len(text) >= 4 and not never_headline(text, names):
                     return text
     return None
 

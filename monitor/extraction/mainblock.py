@@ -31,8 +31,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from monitor.article.dates import find_shown_date
+from monitor.article.dates import find_page_date, find_shown_date
+from monitor.article.signature import signature_start
 from monitor.article.text import squash, without_spaces
+from monitor.extraction.sitename import is_site_name, site_names, without_site_name
+from monitor.extraction.splitdate import split_dates
 
 # ---------------------------------------------------------------- data
 
@@ -53,8 +56,14 @@ SECTION_HEADINGS = frozenset(
     "热门推荐 新闻中心 相关搜索 作者最新文章 关于本站 关于我们 相关新闻 相关阅读 相关文章 推荐阅读 "
     "热点新闻 热门文章 最新文章 精彩推荐 猜你喜欢 大家都在看 精选视频 热门点击排行榜 最热评论 "
     "网友评论 最新评论 热门评论 热点推荐 为你推荐 图片新闻 今日推荐 编辑推荐 推荐视频 24小时排行 "
-    "排行榜 热榜 热搜 联系我们 友情链接 新闻排行 往期回顾 最新资讯 热点搜索 专题推荐 更多".split()
+    "排行榜 热榜 热搜 联系我们 友情链接 新闻排行 往期回顾 最新资讯 热点搜索 专题推荐 更多 "
+    "相关推荐 最新动态 最新新闻 最新发布 热门新闻 热门资讯 点击排行 阅读排行 通知公告 新闻动态 "
+    "媒体报道 推荐新闻 相关链接 精彩图片 视频新闻 热点专题 本站推荐 上一篇 下一篇".split()
 )
+# Lines pointing to the next / previous article ("下一篇：标题"): never a headline.
+PREV_NEXT = re.compile(r"^[【\[]?\s*(?:上一[篇条页则]|下一[篇条页则]|前一篇|后一篇)")
+# A "more" link after a section heading ("热点新闻 更多>>").
+_MORE_LINK = re.compile(r"\s*(?:更多|more)?\s*[>》»+]*\s*$", re.IGNORECASE)
 TITLE_WORDS = ("title", "headline", "tit", "biaoti", "bt")  # class / id words of a headline
 MIN_UNIT_CHARS = 10  # a shorter paragraph says nothing about where the text is
 MAX_UNIT_LINK_SHARE = 0.5  # a paragraph mostly of link text is a list entry
@@ -63,6 +72,7 @@ FEED_REPEATS = 3  # elements of one tag and class this many times on a page are 
 FEED_DISCOUNT = 0.2
 MIN_TITLE_CHARS, MAX_TITLE_CHARS = 4, 120
 NEAR_ELEMENTS = 40  # a heading at most this many elements above the body is its headline
+NEAR_SPLIT_DATE = 12  # a split date block this many elements above the headline is its date
 SUFFIX_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|——|\s-\s|(?<!\d)-(?=[^-]{1,20}$)|–|—)\s*")
 HEAD_DECK_CHARS = 40  # a bold / heading line at the top of the body up to this long is a deck
 META_LINE_CHARS = 80  # a date line at the top of the body up to this long is no paragraph
@@ -86,7 +96,9 @@ _SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
 _NOT_WORD = re.compile(r"[\W_]+")
 _TIME_LABEL = re.compile(r"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*")
 _FULL_STOP = re.compile(r"[。！？!?]")
-_LABELLED = re.compile(r"^\S{1,6}\s*[：:]")  # 来源：X, 时长：01:45, 作者：X
+_LABELLED = re.compile(r"^\S{1,6}\s*[：:]\s*\S")  # 来源：X, 时长：01:45 (not a notice's 各科室：)
+# A notice's salutation ("各科室：", "各学院、各部门：", "全体师生：", "尊敬的患者朋友："): text
+_SALUTATION = re.compile(r"^(?:各|全体|致|尊敬的).{0,30}[：:]$|^.{1,30}(?:同志|朋友|们)[：:]$")
 _ENDNOTE = re.compile(r"^\s*(?:[\[［【(（]\d{1,3}[\]］】)）]|注释|参考文献|注\s*[：:])")
 
 
@@ -136,7 +148,8 @@ def find_main_block(root: etree._Element, meta_titles: Iterable[str]) -> MainBlo
     block = MainBlock(body=body, skip=skip)
     block.title, block.title_element = _headline(root, survey, body, skip, list(meta_titles))
     block.header = _header_text(top, block.title_element, block.title, body, skip)
-    found = find_shown_date(block.header) or _labelled_date_below(body)
+    found = (find_page_date(block.header) or _split_date_near(top, survey, block)
+             or _labelled_date_below(body))
     block.shown_time = found[0] if found else None
     return block
 
@@ -297,6 +310,14 @@ def element_text(element, skip: set = frozenset()) -> str:
     return squash("".join(parts))
 
 
+def never_headline(text: str | None, names: frozenset[str] = frozenset()) -> bool:
+    """A section heading ("热点新闻 更多>>"), a ``下一篇：`` line or the site's own name (``names``,
+    ``monitor.sites.sitename``): never an article's headline."""
+    text = squash(text)
+    return (not text or text in SECTION_HEADINGS or _MORE_LINK.sub("", text) in SECTION_HEADINGS
+            or PREV_NEXT.match(text) is not None or is_site_name(text, names))
+
+
 def trim_site_suffix(title: str) -> str:
     """``标题_栏目_网站`` / ``标题--栏目--人民网`` / ``标题 | 网站`` → ``标题``."""
     parts = SUFFIX_SEPARATORS.split(title)
@@ -313,6 +334,10 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
     title_tag = root.find(".//title")
     if title_tag is not None:
         page_title = element_text(title_tag)
+    # the site's name (og:title, the <title>'s first or last part, the logo) is no evidence
+    names = site_names(root)
+    meta_titles = [text for text in meta_titles if not never_headline(text, names)]
+    page_title = "" if never_headline(page_title, names) else without_site_name(page_title, names)
     references = [_key(text) for text in [*meta_titles, page_title] if text]
     prefixes = [_key(trim_site_suffix(text)) for text in [*meta_titles, page_title] if text]
     candidates = []
@@ -321,7 +346,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
         if element in skip or any(ancestor in skip for ancestor in element.iterancestors()):
             continue
         text = element_text(element, skip)
-        if not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS or text in SECTION_HEADINGS:
+        if not MIN_TITLE_CHARS <= len(text) <= MAX_TITLE_CHARS or never_headline(text, names):
             continue
         candidates.append((survey.position[element], element, text))
     best = None
@@ -347,7 +372,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
         return best[1], best[2]
     for text in meta_titles:
         trimmed = trim_site_suffix(text) if text else ""
-        if trimmed and trimmed not in SECTION_HEADINGS:
+        if trimmed and not never_headline(trimmed, names):
             return trimmed, None
     # no agreement (a <title> naming only the site): the headline just above the body
     above = [(element.tag != "h1", body_position - position, text, element)
@@ -357,7 +382,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
         _, _, text, element = min(above, key=lambda item: item[:2])
         return text, element
     trimmed = trim_site_suffix(page_title) if page_title else ""
-    return (trimmed, None) if trimmed and trimmed not in SECTION_HEADINGS else (None, None)
+    return (trimmed, None) if trimmed and not never_headline(trimmed, names) else (None, None)
 
 
 def _key(text: str) -> str:
@@ -411,6 +436,21 @@ def _header_text(top, title_element, title: str | None, body, skip: set) -> str:
     return text if title_element is not None else text[-TIME_SEARCH_CHARS:]
 
 
+def _split_date_near(top, survey: _Survey, block: MainBlock) -> tuple[str, bool] | None:
+    """A date shown split over elements (``monitor.sites.splitdate``) between the headline
+    (or ``NEAR_SPLIT_DATE`` elements above it) and the body, the nearest to the headline;
+    without a headline, within ``NEAR_ELEMENTS`` above the body."""
+    body_at = survey.position.get(block.body)
+    if body_at is None:
+        return None
+    title_at = survey.position.get(block.title_element)
+    anchor = body_at if title_at is None else title_at
+    low = body_at - NEAR_ELEMENTS if title_at is None else title_at - NEAR_SPLIT_DATE
+    near = [(abs(at - anchor), day) for element, day in split_dates(top, block.body, block.skip)
+            if (at := survey.position.get(element)) is not None and low <= at < body_at]
+    return (min(near)[1], False) if near else None
+
+
 def _labelled_date_below(body) -> tuple[str, bool] | None:
     """A date labelled as the time (``时间：2019-09-24 17:08``) printed soon after the body."""
     pieces, size = [], 0
@@ -437,7 +477,8 @@ def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str
     bold lines after it); short headings; the date line and short labelled lines
     (``来源：…``, ``时长：…``); a table of contents (``TOC_LINES`` or more short lines without
     a full stop). Not body at the end: short lines not ending a sentence (editor lines,
-    share bars, ``(完)``) and endnotes (``[1] …``).
+    share bars, ``(完)``) and endnotes (``[1] …``), unless they are a notice's signature
+    (``monitor.signature``).
     """
     title_key = _key(title or "")
     start, deck = 0, False
@@ -451,7 +492,8 @@ def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str
         elif not (
             (len(text) <= META_LINE_CHARS and find_shown_date(text) is not None
              and not _PUNCTUATION.search(_without_date(text)))
-            or (unfinished and (len(text) <= 4 or _LABELLED.match(text)))
+            or (unfinished and (len(text) <= 4 or _LABELLED.match(text))
+                and not _SALUTATION.match(text))
         ):
             if (run := _contents_run(lines, start)) < TOC_LINES:
                 break
@@ -464,7 +506,7 @@ def trim_body(lines: list[tuple[str, str]], title: str | None) -> tuple[list[str
     while end > start and (
         (len(lines[end - 1][0]) <= TAIL_LINE_CHARS and not _SENTENCE_END.search(lines[end - 1][0]))
         or _ENDNOTE.match(lines[end - 1][0])
-    ):
+    ) and signature_start([text for text, _ in lines[start:end]]) is None:  # a notice's kept
         end -= 1
     dropped = [text for text, _ in lines[:start]] + [text for text, _ in lines[end:]]
     return [text for text, _ in lines[start:end]], dropped

@@ -28,7 +28,9 @@ from monitor.extraction.generic import (
     labelled_fields,
 )
 from monitor.extraction.generic import FAMILY as GENERIC
+from monitor.extraction.mainblock import never_headline
 from monitor.extraction.schema import Selectors, from_config
+from monitor.extraction.sitename import site_names, without_site_name
 from monitor.page.fetched import Page
 
 MARKERS = (
@@ -139,18 +141,25 @@ class VsbFamily:
 
 
 def _title(page: Page, titles: tuple[str, ...]) -> str | None:
+    """The template's heading, else the editable title block, else ``<title>`` ("标题-栏目名");
+    never a section heading, a ``下一篇`` line or the site's own name."""
+    names = None
     for css in titles:
         for node in page.selector.css(css):
             text = element_text(node)
-            if text:
-                return text
+            if text and not never_headline(text):
+                names = site_names(page.selector.root) if names is None else names
+                if not never_headline(text, names):
+                    return text
     match = EDITABLE_TITLE.search(page.text)
     if match:
         text = element_text(Selector(text=f"<div>{match.group(1)}</div>").css("div")[0])
         if text:
             return text
-    title = squash(page.selector.css("title::text").get() or "")
-    return title.rsplit("-", 1)[0].strip() or None  # "标题-栏目名"
+    names = site_names(page.selector.root) if names is None else names
+    title = without_site_name(squash(page.selector.css("title::text").get() or ""), names)
+    title = title.rsplit("-", 1)[0].strip()  # "标题-栏目名"
+    return None if never_headline(title, names) else title
 
 
 def _date_line(page: Page, date_lines: tuple[str, ...]) -> tuple[str | None, str]:

@@ -12,6 +12,7 @@ from functools import cached_property
 from parsel import Selector
 
 from monitor.page.encoding import decode_html
+from monitor.page.resaved import restore_original
 from monitor.page.saved import SavedPage, fetch_time, header_value
 
 
@@ -68,5 +69,7 @@ class Page:
     @cached_property
     def selector(self) -> Selector:
         # type="html": parsel would otherwise read a JSON body (JSONP lists) as JSON
-        return Selector(text=self.text or "<html></html>", type="html", base_url=self.url)
+        selector = Selector(text=self.text or "<html></html>", type="html", base_url=self.url)
+        restore_original(selector.root, self.url, self.text)  # re-saved copies as the original
+        return selector
 
