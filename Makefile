@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
+.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-partners bench-dedup bench-crawl bench-digest bench-scale-out clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-extraction: setup
 
 bench-flagging: setup
 	$(BIN)/python -m bench.flagging
+
+# partner pairs of the flagged rows of ../shared/labelled/flagging-dev2.jsonl against
+# partners-dev2.jsonl (-v: each row's misses: make bench-partners ARGS=-v)
+bench-partners: setup
+	$(BIN)/python -m bench.partners $(ARGS)
 
 bench-dedup: setup
 	$(BIN)/python -m bench.dedup
