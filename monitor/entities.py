@@ -16,6 +16,7 @@ from pathlib import Path
 
 RULES_DIR = Path(__file__).parent / "rules"
 KINDS = ("hospital", "school", "health")  # medical institutions and health authorities
+ALL_KINDS = (*KINDS, "other")  # and universities, governments, institutes (rules' "other")
 FOLLOW_WINDOW = 8  # characters after a suffix searched for a longer name of another kind
 
 
@@ -31,7 +32,8 @@ class Mention:
 
 @dataclass(frozen=True)
 class _Rules:
-    suffix: re.Pattern[str]  # every suffix, longest first
+    suffix: re.Pattern[str]  # every suffix of KINDS, longest first
+    suffix_all: re.Pattern[str]  # every suffix of ALL_KINDS, longest first
     suffix_kind: dict[str, str]  # suffix -> its kind
     name_char: re.Pattern[str]
     count: re.Pattern[str]
@@ -45,6 +47,8 @@ class _Rules:
     abbreviation_not: tuple[str, ...]
     alias: re.Pattern[str]
     place: re.Pattern[str]
+    place_chain: re.Pattern[str]
+    not_places: frozenset[str]
 
 
 def _alternation(words: list[str]) -> str:
@@ -56,11 +60,16 @@ def _rules() -> _Rules:
     data = tomllib.loads((RULES_DIR / "entities.toml").read_text("utf-8"))
     inst, places = data["institutions"], data["places"]
     suffixes = sorted(
-        ((s, kind) for kind in KINDS for s in inst[kind]), key=lambda p: len(p[0]), reverse=True
+        ((s, kind) for kind in ALL_KINDS for s in inst[kind]), key=lambda p: len(p[0]),
+        reverse=True
     )
+    known = _alternation(places["regions"] + places["provinces"] + places["countries"]
+                         + places["home"])
+    levels = _alternation(places["levels"])
     return _Rules(
         # one plain alternation: Python's re is many times slower with a group per suffix
-        suffix=re.compile("|".join(re.escape(s) for s, _ in suffixes)),
+        suffix=re.compile("|".join(re.escape(s) for s, k in suffixes if k in KINDS)),
+        suffix_all=re.compile("|".join(re.escape(s) for s, _ in suffixes)),
         suffix_kind={s: k for s, k in reversed(suffixes)},
         name_char=re.compile(inst["name_chars"]),
         count=re.compile(inst["count"]),
@@ -76,6 +85,13 @@ def _rules() -> _Rules:
         place=re.compile(
             _alternation(places["regions"] + places["provinces"] + places["countries"])
         ),
+        # units: a known place with its level, a short unit and its level (定日县), or a
+        # longer autonomous unit (阿坝藏族羌族自治州)
+        place_chain=re.compile(
+            f"(?:(?:{known})(?:{levels})?|[\u4e00-\u9fff]{{1,3}}?(?:{levels})"
+            f"|[\u4e00-\u9fff]{{2,9}}?自治(?:州|县|区|旗))+"
+        ),
+        not_places=frozenset(places["not_places"]),
     )
 
 
@@ -96,6 +112,11 @@ def _left_edge(text: str, end: int, rules: _Rules) -> int:
     return start + cut
 
 
+def name_start(text: str, end: int) -> int:
+    """Where a name ending at ``end`` starts (the walk of the institutions' names)."""
+    return _left_edge(text, end, _rules())
+
+
 def _followed_by_other(text: str, end: int, rules: _Rules) -> bool:
     """Whether the suffix at ``end`` belongs to a longer name of another kind (…医院王华湘中学)."""
     run = ""
@@ -108,11 +129,12 @@ def _followed_by_other(text: str, end: int, rules: _Rules) -> bool:
     return any(word in run for word in rules.not_followed_by)
 
 
-def find_institutions(text: str) -> list[Mention]:
-    """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped."""
+def find_institutions(text: str, kinds: tuple[str, ...] = KINDS) -> list[Mention]:
+    """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped.
+    ``kinds``: ``KINDS`` (medical ones and health authorities) or ``ALL_KINDS``."""
     rules = _rules()
     found: list[Mention] = []
-    for match in rules.suffix.finditer(text):
+    for match in (rules.suffix if kinds == KINDS else rules.suffix_all).finditer(text):
         kind = rules.suffix_kind[match.group()]
         if _followed_by_other(text, match.end(), rules):
             continue
@@ -176,6 +198,7 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
     return name
 
 
+HOME = ("中国", "中华人民共和国")
 SHORT_LEVELS = "州市县区盟旗"  # 州人民医院: "the prefecture's people's hospital"
 SHORT_MAX = 8  # characters of such a short form at most (州第一人民医院)
 PLACE_HEAD = (2, 6)  # characters of the place name put before it
@@ -197,14 +220,14 @@ def _place_before(text: str, mention: Mention) -> str | None:
     return None
 
 
-def institutions(text: str) -> list[str]:
-    """The distinct institutions of ``text``, full names first-seen first. A short form
+def resolved(text: str, kinds: tuple[str, ...] = KINDS) -> list[tuple[Mention, str]]:
+    """Every institution mention of ``text`` with the full name it stands for. A short form
     that starts with its level (州人民医院) takes the place named before it (海西州人民医院),
     then resolves like any partial name."""
-    mentions = find_institutions(text)
+    mentions = find_institutions(text, kinds)
     alias = aliases(text, mentions)
     full = [m.name for m in mentions if m.kind != "abbreviation"]
-    out: list[str] = []
+    out: list[tuple[Mention, str]] = []
     for mention in mentions:
         name = resolve(mention.name, full, alias)
         if name == mention.name and (place := _place_before(text, mention)):
@@ -212,9 +235,56 @@ def institutions(text: str) -> list[str]:
             holding = [n for n in full if n != name and n.startswith(place)
                        and _in_order(expanded, n)]
             name = min(holding, key=len) if holding else expanded
+        out.append((mention, name))
+    return out
+
+
+def institutions(text: str) -> list[str]:
+    """The distinct institutions of ``text`` (``resolved``), full names first-seen first."""
+    out: list[str] = []
+    for _, name in resolved(text):
         if name not in out:
             out.append(name)
     return out
+
+
+def _place_ok(name: str, rules: _Rules) -> bool:
+    """A chain that does not start with a word that is no place (社区, 全县 …) and holds no
+    delimiter (了, 到 …) outside the words protected in names (自治, 和田 …)."""
+    if rules.place.match(name) is None and any(name.startswith(w) for w in rules.not_places):
+        return False
+    if any(name.endswith(w) and len(name) > len(w) for w in rules.not_places):
+        return False  # 西藏日喀则地震灾区: the place is 西藏日喀则
+    masked = name
+    for word in rules.protected:
+        masked = masked.replace(word, "\0" * len(word))
+    return not rules.delimiter.search(masked)
+
+
+def place_at(text: str, start: int) -> str | None:
+    """The place named from ``start`` on (赴|西藏日喀则市定日县…), longest chain, or None."""
+    rules = _rules()
+    found = rules.place_chain.match(text, start)
+    while found and found.end() > start:
+        name = found.group()
+        if _place_ok(name, rules):
+            return name
+        # a shorter chain: drop its last unit
+        found = rules.place_chain.match(text[: found.end() - 1], start)
+    return None
+
+
+def place_ending(text: str, end: int) -> str | None:
+    """The place named just before ``end`` (广西|援尼日尔): the longest chain that starts
+    with a known place, else the shortest one of two characters and a level (定日县), or None."""
+    rules = _rules()
+    start = _left_edge(text, end, rules)
+    chains = [text[at:end] for at in range(start, end - 1)
+              if rules.place_chain.fullmatch(text, at, end) and _place_ok(text[at:end], rules)]
+    known = [c for c in chains if rules.place.match(c) or c.startswith(HOME)]
+    if known:
+        return known[0]
+    return next((c for c in reversed(chains) if len(c) >= 3), None)
 
 
 def places(text: str) -> list[str]:

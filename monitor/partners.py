@@ -1,0 +1,725 @@
+"""Partner pairs of a flagged article: who aids whom, who signs or pairs up with whom.
+
+``partner_pairs(title, body, flags, publisher=None)`` is pure. It returns ``Partner(a, b,
+relation, evidence)`` items, at most ``max_pairs``: for aid (对口支援, 援外) ``a`` gives and
+``b`` receives; for agreements (合作协议, 医联体, 姊妹医院, 共建) the parties are in the text's
+order. The cue words are data in ``rules/partners.toml``; names come from
+``monitor.entities`` (institutions, places).
+
+How a text is read (each rule states a pattern of the domain, not of one text):
+- **Aid** (when the medical_aid flag is set). Receivers: the party after a word of going or
+  aiding (赴, 前往, 驰援, 对口支援 …; 位于…的 skipped; 甲和乙 both), the place of a team's
+  name (广西援尼日尔医疗队 → 尼日尔, 援藏 → 西藏, 援坦 → the text's 坦桑尼亚), the party
+  after 向 before a verb of sending, the host of a team (驻扎在, 在乙医院坐诊, 乙医院迎来).
+  Givers: the party before a verb of sending (派出, 选派, 组建; 由甲组建), the party or place
+  before a team's 援, the sentence's first party or place, the team's members' hospitals
+  (来自甲医院); a sentence without a giver takes the article's (the publisher, the giver the
+  other sentences name most, the title's). For one giver a broad receiver (a province, a
+  country, 援藏's 西藏) gives way to a more precise one, and body places give way to a
+  precise receiver of the title. Across a border (a country, 援外 …) the relation is 援外.
+- **Agreements** (when the sister_hospital flag is set), per clause, else per sentence: the
+  parties before the cue that closes the list (甲与乙、丙签署) are paired, a publisher or
+  hospital with each other signer; a party right after 共建/成立 is what is built, not a
+  signer; an alliance's leads (由甲牵头, 牵头单位为甲、乙) are paired with the members named
+  (乙成为成员单位), else the first lead with the other leads; a member joining an alliance
+  with no lead named is paired with the alliance's name; 双方/两院 take the title's parties;
+  sentences listing guests (出席, 见证) are skipped.
+- **Names**: the fullest form the text writes (``monitor.entities.resolved``: declared short
+  forms, a short form after the full one, place words in front), ``我院``/``我校`` the
+  publisher when given, ``我国`` 中国; in the text's own script (a traditional text is read in
+  simplified characters and names are cut from the original at the same places).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, replace
+from functools import cache
+
+from monitor import entities
+from monitor.items import Flags, Partner
+from monitor.simplified import to_simplified
+
+__all__ = ["RELATIONS", "Partner", "partner_pairs"]
+
+RELATIONS = ("对口支援", "援外", "合作协议", "医联体", "姊妹医院", "共建")
+AID = ("对口支援", "援外")
+AGREEMENT = "合作协议"  # an agreement of no more particular kind
+ALLIANCE = "医联体"
+_CLAUSE = re.compile(r"[^，,：:]+")
+_TEAM_WORDS = re.compile(r"[\u4e00-\u9fff]{0,6}?(医疗|医生|医师|专家|队|干部|人才|工作|护士)")
+_BROAD_LEVEL = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
+_MEDICAL = ("hospital", "school", "health", "abbreviation")
+
+
+@dataclass(frozen=True)
+class _Rules:
+    max_pairs: int
+    max_evidence: int
+    self_ref: re.Pattern[str]
+    join: re.Pattern[str]
+    aside: re.Pattern[str]
+    counted: re.Pattern[str]
+    home: dict[str, str]
+    send: re.Pattern[str]
+    adverbs: re.Pattern[str]
+    came_from: re.Pattern[str]
+    toward: re.Pattern[str]
+    toward_verbs: re.Pattern[str]
+    hosted: re.Pattern[str]
+    hosted_after: re.Pattern[str]
+    welcomes: re.Pattern[str]
+    to: re.Pattern[str]
+    located: re.Pattern[str]
+    to_not: re.Pattern[str]
+    received: re.Pattern[str]
+    team: re.Pattern[str]
+    team_gap: re.Pattern[str]
+    regions: dict[str, str]
+    abroad: re.Pattern[str]
+    countries_not: frozenset[str]
+    countries: tuple[str, ...]
+    domestic: tuple[str, ...]
+    cue: re.Pattern[str]
+    become: re.Pattern[str]
+    lead: re.Pattern[str]
+    lead_after: re.Pattern[str]
+    member: re.Pattern[str]
+    built: re.Pattern[str]
+    alliance: re.Pattern[str]
+    both: re.Pattern[str]
+    attendance: re.Pattern[str]
+    relations: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+@cache
+def _rules() -> _Rules:
+    data = tomllib.loads((entities.RULES_DIR / "partners.toml").read_text("utf-8"))
+    places = tomllib.loads((entities.RULES_DIR / "entities.toml").read_text("utf-8"))["places"]
+    parties, aid, agreement = data["parties"], data["aid"], data["agreement"]
+    return _Rules(
+        max_pairs=int(data["max_pairs"]),
+        max_evidence=int(data["max_evidence"]),
+        self_ref=re.compile(parties["self"]),
+        join=re.compile(parties["join"]),
+        aside=re.compile(parties["aside"]),
+        counted=re.compile(parties["counted"]),
+        home=dict(parties["home"]),
+        send=re.compile(aid["send"]),
+        adverbs=re.compile(aid["adverbs"]),
+        came_from=re.compile(aid["from"]),
+        toward=re.compile(aid["toward"]),
+        toward_verbs=re.compile(aid["toward_verbs"]),
+        hosted=re.compile(aid["hosted"]),
+        hosted_after=re.compile(aid["hosted_after"]),
+        welcomes=re.compile(aid["welcomes"]),
+        to=re.compile(aid["to"]),
+        located=re.compile(aid["located"]),
+        to_not=re.compile(aid["to_not"]),
+        received=re.compile(aid["received"]),
+        team=re.compile(aid["team"]),
+        team_gap=re.compile(aid["team_gap"]),
+        regions=dict(aid["regions"]),
+        abroad=re.compile(aid["abroad"]["words"]),
+        countries_not=frozenset(aid["abroad"]["countries_not"]),
+        countries=tuple(places["countries"]),
+        domestic=tuple(places["provinces"] + places["regions"]),
+        cue=re.compile(agreement["cue"]),
+        become=re.compile(agreement["become"]),
+        lead=re.compile(agreement["lead"]),
+        lead_after=re.compile(agreement["lead_after"]),
+        member=re.compile(agreement["member"]),
+        built=re.compile(agreement["built"]),
+        alliance=re.compile(agreement["alliance"]),
+        both=re.compile(agreement["both"]),
+        attendance=re.compile(agreement["attendance"]),
+        relations=tuple((r["name"], re.compile(r["pattern"])) for r in agreement["relation"]),
+    )
+
+
+@dataclass(frozen=True)
+class _Party:
+    name: str  # simplified full name
+    start: int  # where the text names it (simplified text = original text positions)
+    end: int
+    kind: str  # hospital | school | health | other | abbreviation | self | place | alliance
+    broad: bool = False  # a province, a country or a team's region: a receiver of last resort
+
+
+@dataclass(frozen=True)
+class _Pair:
+    a: _Party
+    b: _Party
+    relation: str
+    sentence: tuple[int, int]
+    rank: int  # 2: both named in the sentence; 1: a side from elsewhere in the article
+    title: bool = False  # found in the title
+
+
+Span = tuple[int, int]
+
+
+class _Text:
+    """The article as one text ``title\\nbody``: its simplified form for matching, the
+    original for names and quotes (the same length: conversion is per character where a
+    phrase would change it), its sentences and its parties."""
+
+    def __init__(self, title: str, body: str, publisher: str | None):
+        self.original = (title or "").strip() + "\n" + (body or "")
+        simple = to_simplified(self.original)
+        if len(simple) != len(self.original):
+            simple = "".join(to_simplified(ch) if len(to_simplified(ch)) == 1 else ch
+                             for ch in self.original)
+        self.simple = simple
+        self.publisher = publisher
+        self.sentences: list[Span] = [
+            (m.start(), m.end()) for m in re.finditer(r"[^。！？；!?;\n]+", simple)
+            if simple[m.start():m.end()].strip()
+        ]
+        self.title = self.sentences[0] if self.sentences and self.sentences[0][0] == 0 \
+            else (0, 0)
+        rules = _rules()
+        parties = []
+        for mention, name in entities.resolved(simple, entities.ALL_KINDS):
+            if rules.counted.search(simple, max(0, mention.start - 6), mention.start):
+                continue  # 3家林业局医院: a kind, not a party
+            if self._names_alliance(mention.end):
+                continue  # 国家儿童医学中心心血管专科联盟: the alliance's name
+            parties.append(_Party(name, mention.start, mention.end, mention.kind))
+        for found in rules.self_ref.finditer(simple):
+            if not any(p.start <= found.start() < p.end for p in parties):
+                parties.append(_Party(publisher or found.group(), found.start(), found.end(),
+                                      "self"))
+        for word, country in rules.home.items():
+            for found in re.finditer(word, simple):
+                parties.append(_Party(country, found.start(), found.end(), "place", True))
+        parties.sort(key=lambda p: p.start)
+        self.parties = parties
+        self._written: dict[str, str] = {}
+        self.countries = [c for c in entities.places(simple) if c in rules.countries]
+
+    def _names_alliance(self, end: int) -> bool:
+        """Whether the name ending at ``end`` starts an alliance's name (…中心心血管专科联盟)."""
+        found = _rules().alliance.search(self.simple, end, end + 10)
+        if not found or "联盟" not in found.group():
+            return False
+        between = self.simple[end:found.start()]
+        return re.fullmatch(r"[\u4e00-\u9fff]*", between) is not None and not \
+            entities.find_institutions(between, entities.ALL_KINDS) and \
+            entities.name_start(self.simple, found.start()) <= end - 2
+
+    def written(self, name: str) -> str:
+        """``name`` as the original text writes it (traditional stays traditional)."""
+        if name == self.publisher:
+            return name
+        if name not in self._written:
+            at = self.simple.find(name)
+            self._written[name] = self.original[at:at + len(name)] if at >= 0 else name
+        return self._written[name]
+
+    def in_span(self, start: int, end: int, placeholders: bool = False) -> list[_Party]:
+        """The parties named in ``[start, end)``; ``我院`` only when it stands for a known
+        publisher (or ``placeholders``)."""
+        return [p for p in self.parties if start <= p.start and p.end <= end
+                and (p.kind != "self" or self.publisher or placeholders)]
+
+    def place_party(self, at: int, limit: int, broad_ok: bool = True) -> _Party | None:
+        place = entities.place_at(self.simple[:limit], at)
+        if not place or any(p.start <= at < p.end for p in self.parties if p.kind != "place"):
+            return None
+        return _Party(place, at, at + len(place), "place", _broad(place))
+
+    def party_at(self, at: int, limit: int) -> _Party | None:
+        """The institution named at ``at`` (位于…的 skipped), else the place named there."""
+        skip = _rules().located.match(self.simple[at:limit])
+        if skip:
+            at += skip.end()
+        for p in self.parties:
+            if p.start == at and p.end <= limit and p.kind != "self":
+                return p
+        return self.place_party(at, limit)
+
+    def parties_from(self, at: int, limit: int) -> list[_Party]:
+        """The party named at ``at`` and those joined to it (乙、丙和丁)."""
+        rules = _rules()
+        first = self.party_at(at, limit)
+        out = []
+        while first is not None:
+            out.append(first)
+            after = first.end
+            aside = rules.aside.match(self.simple, after, limit)
+            if aside:
+                after = aside.end()
+            join = rules.join.match(self.simple, after, limit)
+            if not join or join.end() == after:
+                break
+            first = self.party_at(join.end(), limit)
+        return out
+
+    def first_party(self, start: int, end: int) -> _Party | None:
+        """The first institution or place named in ``[start, end)``."""
+        named = self.in_span(start, end)
+        rules = _rules()
+        place = None
+        for found in re.finditer("|".join(map(re.escape, rules.domestic + rules.countries)),
+                                 self.simple[start:end]):
+            place = self.place_party(start + found.start(), end)
+            if place:
+                break
+        options = [p for p in (named[0] if named else None, place) if p is not None]
+        return min(options, key=lambda p: p.start) if options else None
+
+    def clauses(self, span: Span) -> list[Span]:
+        start, end = span
+        return [(start + m.start(), start + m.end())
+                for m in _CLAUSE.finditer(self.simple[start:end])]
+
+
+def _broad(place: str) -> bool:
+    """A province, a country or the home country: a receiver of last resort."""
+    rules = _rules()
+    bare = _BROAD_LEVEL.sub("", place)
+    return bare in rules.countries or bare in rules.domestic[:0] or bare in _provinces() \
+        or place in rules.home.values() or place in rules.regions.values()
+
+
+@cache
+def _provinces() -> frozenset[str]:
+    places = tomllib.loads((entities.RULES_DIR / "entities.toml").read_text("utf-8"))["places"]
+    return frozenset(places["provinces"][:34])
+
+
+# ---------------------------------------------------------------- aid
+
+
+def _giver_before(text: _Text, start: int, at: int) -> _Party | None:
+    """The giver named in ``text.simple[start:at]``: 由甲 (组建), the party or place before a
+    verb of sending, the giver of a team's name, else the first party or place."""
+    rules = _rules()
+    span = text.simple[start:at]
+    sends = list(rules.send.finditer(span))
+    if sends:
+        verb = start + sends[-1].start()
+        gap = _adverbs_before(text, start, verb)
+        named = [p for p in text.in_span(start, gap) if p.end == gap]
+        if named:
+            return named[-1]
+        place = entities.place_ending(text.simple, gap)
+        if place and gap - len(place) >= start:
+            return _Party(place, gap - len(place), gap, "place", _broad(place))
+        by = text.simple.rfind("由", start, verb)
+        if by >= 0:
+            after = text.party_at(by + 1, verb)
+            if after:
+                return after
+    for match in rules.team.finditer(text.simple, start, at):
+        giver = _team_giver(text, start, match.start())
+        if giver:
+            return giver
+    return text.first_party(start, at)
+
+
+def _adverbs_before(text: _Text, start: int, at: int) -> int:
+    """Where the words allowed between a giver and its verb (便, 先后 …) begin."""
+    rules = _rules()
+    for k in range(at - start, -1, -1):
+        if rules.adverbs.fullmatch(text.simple, at - k, at):
+            return at - k
+    return at
+
+
+def _team_giver(text: _Text, start: int, at: int) -> _Party | None:
+    """The giver of a team's name ``甲(第十批)援乙医疗队``: the party or place just before
+    援 (past 第十批, “组团式”, a bracketed place: 中国（广西）)."""
+    rules = _rules()
+    gap_end = at
+    for k in range(at - start, -1, -1):
+        if rules.team_gap.fullmatch(text.simple, at - k, at):
+            gap_end = at - k
+            break
+    named = [p for p in text.in_span(start, gap_end) if p.end == gap_end]
+    if named:
+        return named[-1]
+    if gap_end > start and text.simple[gap_end - 1] in "）)":
+        opening = max(text.simple.rfind("（", start, gap_end),
+                      text.simple.rfind("(", start, gap_end))
+        inside = text.simple[opening + 1:gap_end - 1] if opening >= 0 else ""
+        if inside and entities.place_at(inside, 0) == inside:
+            return _Party(inside, opening + 1, gap_end - 1, "place", _broad(inside))
+    place = entities.place_ending(text.simple, gap_end)
+    if place and gap_end - len(place) >= start:
+        return _Party(place, gap_end - len(place), gap_end, "place", _broad(place))
+    return None
+
+
+def _team_receiver(text: _Text, at: int, end: int) -> _Party | None:
+    """The receiver of ``援乙…``: a place or country named after 援, the region of 援藏, or
+    the text's country whose name starts with the character after 援 (援坦)."""
+    rules = _rules()
+    place = entities.place_at(text.simple[:end], at)
+    if place and _TEAM_WORDS.match(text.simple, at + len(place)):
+        return _Party(place, at, at + len(place), "place", _broad(place))
+    for size in (2, 1):
+        short = text.simple[at:at + size]
+        if not _TEAM_WORDS.match(text.simple, at + size) or not short:
+            continue
+        if size == 1 and short in rules.regions:
+            return _Party(rules.regions[short], at, at + 1, "place", True)
+        country = next((c for c in text.countries if c.startswith(short)), None)
+        if country:
+            return _Party(country, at, at + size, "place", True)
+    return None
+
+
+def _aid_relation(text: _Text, receiver: _Party, span: Span) -> str:
+    rules = _rules()
+    name = receiver.name
+    if any(name.startswith(c) for c in rules.countries):
+        return "援外"
+    if name.startswith(rules.domestic) or name in rules.home.values():
+        return "对口支援"
+    if rules.abroad.search(text.simple, *span) or (receiver.kind != "place" and text.countries
+                                                   and rules.abroad.search(text.simple)):
+        return "援外"
+    return "对口支援"
+
+
+@dataclass
+class _AidFinds:
+    pairs: list[_Pair]
+    orphans: list[tuple[_Party, Span]]  # receivers whose giver the sentence does not name
+    givers: list[tuple[_Party, Span]]  # givers whose receiver the sentence does not name
+
+
+def _aid_finds(text: _Text) -> _AidFinds:
+    rules = _rules()
+    finds = _AidFinds([], [], [])
+    for start, end in text.sentences:
+        span = (start, end)
+        found: list[tuple[_Party | None, _Party]] = []
+        for match in rules.team.finditer(text.simple, start, end):
+            receiver = _team_receiver(text, match.end(), end)
+            if receiver:
+                giver = _team_giver(text, start, match.start()) or _giver_before(
+                    text, start, match.start())
+                found.append((giver, receiver))
+        for match in rules.to.finditer(text.simple, start, end):
+            if rules.to_not.match(text.simple, match.end(), end):
+                continue
+            receivers = text.parties_from(match.end(), end)
+            giver = _giver_before(text, start, match.start())
+            found += [(giver, r) for r in receivers]
+        for match in rules.toward.finditer(text.simple, start, end):
+            receivers = text.parties_from(match.end(), end)
+            if receivers and rules.toward_verbs.match(text.simple, receivers[-1].end, end):
+                giver = _giver_before(text, start, match.start())
+                found += [(giver, r) for r in receivers]
+        for match in rules.hosted.finditer(text.simple, start, end):
+            receiver = text.party_at(match.end(), end)
+            if receiver and receiver.kind != "place" and (
+                    match.group().startswith("驻")
+                    or rules.hosted_after.match(text.simple, receiver.end, end)):
+                found.append((_giver_before(text, start, match.start()), receiver))
+        for match in rules.welcomes.finditer(text.simple, start, end):
+            before = [p for p in text.in_span(start, match.start()) if p.kind != "place"]
+            giver = text.first_party(match.end(), end)
+            if before and giver and _TEAM_WORDS.search(text.simple, giver.end, end):
+                found.append((giver, before[-1]))
+        for match in rules.received.finditer(text.simple, start, end):
+            receiver = text.party_at(match.end(), end)
+            if receiver is not None:
+                found.append((None, receiver))
+        members = []
+        for match in rules.came_from.finditer(text.simple, start, end):
+            members += [p for p in text.parties_from(match.end(), end) if p.kind != "place"
+                        or not found]
+        for giver, receiver in found:
+            if receiver.kind == "self":
+                continue
+            if giver is None or _same(giver.name, receiver.name):
+                if members:
+                    finds.pairs += [_Pair(m, receiver, _aid_relation(text, receiver, span),
+                                          span, 2, span == text.title) for m in members]
+                else:
+                    finds.orphans.append((receiver, span))
+                continue
+            finds.pairs.append(_Pair(giver, receiver, _aid_relation(text, receiver, span),
+                                     span, 2, span == text.title))
+        if not found:
+            givers = members
+            sends = list(rules.send.finditer(text.simple, start, end))
+            if sends and not givers:
+                giver = _giver_before(text, start, sends[-1].end())
+                givers = [giver] if giver and giver.kind != "place" else []
+            finds.givers += [(g, span) for g in givers]
+    return finds
+
+
+def _default_giver(text: _Text, pairs: list[_Pair]) -> _Party | None:
+    """Who gives where a sentence does not say: the publisher, else the giver most named in
+    the other sentences, else the title's first party, else the text's first hospital."""
+    if text.publisher:
+        return _Party(text.publisher, 0, 0, "self")
+    if pairs:
+        counts: dict[str, int] = {}
+        for p in pairs:
+            counts[p.a.name] = counts.get(p.a.name, 0) + 1 + (p.a.kind != "place")
+        best = max(counts, key=counts.get)
+        return next(p.a for p in pairs if p.a.name == best)
+    first = text.first_party(*text.title)
+    if first:
+        return first
+    hospitals = [p for p in text.parties if p.kind == "hospital"]
+    if hospitals:
+        return hospitals[0]
+    return next((p for p in text.parties if p.kind == "self"), None)
+
+
+def _aid_pairs(text: _Text) -> list[_Pair]:
+    finds = _aid_finds(text)
+    pairs = finds.pairs
+    giver = _default_giver(text, pairs)
+    if giver is not None:
+        pairs += [_Pair(giver, r, _aid_relation(text, r, span), span, 1, span == text.title)
+                  for r, span in finds.orphans if not _same(r.name, giver.name)]
+    receivers = _main_receivers(pairs)
+    for member, span in finds.givers:
+        pairs += [_Pair(member, r, _aid_relation(text, r, span), span, 1)
+                  for r in receivers if not _same(r.name, member.name)]
+    return _precise(pairs)
+
+
+def _main_receivers(pairs: list[_Pair]) -> list[_Party]:
+    """The receivers the article is about: the title's, else the most precise named."""
+    ranked = [p.b for p in pairs if p.title and not p.b.broad] or \
+        [p.b for p in pairs if not p.b.broad] or [p.b for p in pairs]
+    out: list[_Party] = []
+    for party in ranked:
+        if not any(_same(party.name, o.name) for o in out):
+            out.append(party)
+    return out[:2]
+
+
+def _precise(pairs: list[_Pair]) -> list[_Pair]:
+    """For one giver, a broad receiver gives way to a precise one, body places to a
+    precise receiver of the title; a place giver gives way to an institution giving to the
+    same receiver."""
+    def dropped(p: _Pair) -> bool:
+        for o in pairs:
+            if o is p:
+                continue
+            same_giver = _same(o.a.name, p.a.name)
+            if same_giver and p.b.broad and not o.b.broad:
+                return True
+            if same_giver and p.b.kind == "place" and o.b.kind != "place" and \
+                    p.b.name in o.b.name:
+                return True
+            if same_giver and o.title and not o.b.broad and not p.title and \
+                    p.b.kind == "place" and not _same(o.b.name, p.b.name):
+                return True
+            if _same(o.b.name, p.b.name) and p.a.kind == "place" and o.a.kind != "place" \
+                    and o.rank >= p.rank:
+                return True
+        return False
+    return [p for p in pairs if not dropped(p)]
+
+
+# ---------------------------------------------------------------- agreements
+
+
+def _relation(text: _Text, span: Span) -> str:
+    rules = _rules()
+    for where in (span, text.title):
+        for name, pattern in rules.relations:
+            if pattern.search(text.simple, *where):
+                return name
+    return AGREEMENT
+
+
+def _alliance_name(text: _Text, start: int, end: int) -> _Party | None:
+    """An alliance's name in ``[start, end)`` (“一带一路”眼健康联盟), quotes included."""
+    rules = _rules()
+    for match in rules.alliance.finditer(text.simple, start, end):
+        masked = re.sub(r"[“”\"「」]", "A", text.simple[:match.end()])
+        left = max(start, entities.name_start(masked, match.start()))
+        if match.start() - left >= 2:
+            return _Party(text.simple[left:match.end()], left, match.end(), "alliance")
+    return None
+
+
+def _distinct(parties: list[_Party]) -> list[_Party]:
+    out: list[_Party] = []
+    for p in parties:
+        if not any(_same(p.name, o.name) for o in out):
+            out.append(p)
+    return out
+
+
+def _hub(text: _Text, parties: list[_Party]) -> _Party:
+    """The party a multi-party signing is about: the publisher, a hospital, else the first."""
+    for p in parties:
+        if p.kind == "self" or (text.publisher and p.name == text.publisher):
+            return p
+    if parties[0].kind not in ("hospital", "abbreviation"):
+        for p in parties:
+            if p.kind in ("hospital", "abbreviation"):
+                return p
+    return parties[0]
+
+
+def _signers(text: _Text, span: Span) -> list[_Party]:
+    """The parties of ``span`` that can sign: not what is built (共建乙医院) nor guests."""
+    rules = _rules()
+    out = []
+    for p in text.in_span(*span):
+        if rules.built.search(text.simple, max(span[0], p.start - 4), p.start):
+            continue
+        out.append(p)
+    return _distinct(out)
+
+
+def _alliances(text: _Text) -> list[_Pair]:
+    """Leads paired with members: 由甲牵头 / 牵头单位为甲、乙 … 丙成为成员单位 / 丙加入."""
+    rules = _rules()
+    leads: list[tuple[_Party, Span]] = []
+    members: list[tuple[_Party, Span]] = []
+    for start, end in text.sentences:
+        sentence = text.simple[start:end]
+        for match in rules.lead_after.finditer(sentence):
+            leads += [(p, (start, end)) for p in text.parties_from(start + match.end(), end)
+                      if p.kind != "place"]
+        for match in rules.lead.finditer(sentence):
+            at = start + match.start()
+            before = [p for p in text.in_span(start, at) if p.kind != "place"]
+            if before and not rules.join.fullmatch(text.simple, before[-1].end, at):
+                leads += [(p, (start, end)) for p in before[-1:]]
+        for match in rules.member.finditer(sentence):
+            at = start + match.start()
+            if match.group() in ("成员单位", "理事单位"):
+                clause_start = max(text.simple.rfind(c, start, at) for c in "，,：:") + 1
+                named = text.in_span(max(start, clause_start), at)
+            else:
+                named = text.in_span(start, at)[-1:]
+            members += [(p, (start, end)) for p in named if p.kind != "place"]
+    lead_names = [p for p, _ in leads]
+    members = [(m, s) for m, s in members if not any(_same(m.name, lp.name) for lp in lead_names)]
+    pairs: list[_Pair] = []
+    distinct_leads = _distinct(lead_names)
+    if distinct_leads and members:
+        for lead in distinct_leads:
+            for member, span in members:
+                pairs.append(_Pair(lead, member, ALLIANCE, span, 2))
+    elif len(distinct_leads) > 1:
+        span = next(s for p, s in leads if p is distinct_leads[0])
+        pairs += [_Pair(distinct_leads[0], o, ALLIANCE, span, 2) for o in distinct_leads[1:]]
+    elif members:
+        for member, span in members:
+            alliance = _alliance_name(text, *span)
+            if alliance:
+                pairs.append(_Pair(alliance, member, ALLIANCE, span, 2))
+    elif distinct_leads:
+        lead = distinct_leads[0]
+        span = next(s for p, s in leads if p is lead)
+        alliance = _alliance_name(text, *span)
+        if alliance:
+            pairs.append(_Pair(lead, alliance, ALLIANCE, span, 2))
+    return pairs
+
+
+def _agreement_pairs(text: _Text) -> list[_Pair]:
+    rules = _rules()
+    pairs: list[_Pair] = []
+    title_parties = _signers(text, text.title)
+    for index, span in enumerate(text.sentences):
+        start, end = span
+        if not rules.cue.search(text.simple, start, end):
+            continue
+        relation = _relation(text, span)
+        units = [c for c in text.clauses(span) if rules.cue.search(text.simple, *c)
+                 and len(_signers(text, c)) >= 2]
+        if not units and len(_signers(text, span)) >= 2:
+            units = [span]
+        if not units:
+            if rules.both.search(text.simple, start, end) and len(title_parties) >= 2 \
+                    and index > 0:
+                pairs.append(_Pair(title_parties[0], title_parties[1], relation, span, 1))
+            continue
+        for unit in units:
+            if rules.attendance.search(text.simple, *unit):
+                continue
+            signers = _signers(text, unit)
+            cue_at = next((unit[0] + m.start()
+                           for m in rules.cue.finditer(text.simple[unit[0]:unit[1]])
+                           if unit[0] + m.start() >= signers[1].end), unit[1])
+            before = [p for p in signers if p.end <= cue_at]
+            signers = before if len(before) >= 2 else signers
+            hub = _hub(text, signers) if len(signers) > 2 else signers[0]
+            pairs += [_Pair(hub, o, _relation(text, unit) if unit != span else relation,
+                            unit, 2, span == text.title)
+                      for o in signers if o is not hub]
+    alliance = _alliances(text)
+    if alliance:
+        names = {frozenset((p.a.name, p.b.name)) for p in alliance}
+        pairs = alliance + [p for p in pairs if p.relation != ALLIANCE
+                            and frozenset((p.a.name, p.b.name)) not in names]
+    return pairs
+
+
+# ---------------------------------------------------------------- together
+
+
+def _evidence(text: _Text, pair: _Pair) -> str:
+    """A quote of at most ``max_evidence`` characters of the sentence naming the pair."""
+    limit = _rules().max_evidence
+    start, end = pair.sentence
+    if end - start > limit:
+        inside = [p for p in (pair.a, pair.b) if start <= p.start < end]
+        first = min((p.start for p in inside), default=start)
+        last = max((p.end for p in inside), default=first)
+        start = max(start, min(first, last - limit))
+        end = min(end, start + limit)
+    return text.original[start:end].strip()
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or a in b or b in a
+
+
+def _keep(pairs: list[_Pair]) -> list[_Pair]:
+    """Pairs without repeats (either order; a name held in another counts as the same),
+    the longer names kept."""
+    out: list[_Pair] = []
+    for pair in sorted(pairs, key=lambda p: (-p.rank, p.sentence[0])):
+        if _same(pair.a.name, pair.b.name):
+            continue
+        twin = next((i for i, o in enumerate(out)
+                     if (_same(pair.a.name, o.a.name) and _same(pair.b.name, o.b.name))
+                     or (_same(pair.a.name, o.b.name) and _same(pair.b.name, o.a.name))), None)
+        if twin is None:
+            out.append(pair)
+            continue
+        o = out[twin]
+        if o.a.name in pair.a.name and o.b.name in pair.b.name:
+            out[twin] = replace(o, a=pair.a, b=pair.b)
+    return sorted(out, key=lambda p: (p.sentence[0], p.a.start))
+
+
+def partner_pairs(title: str, body: str, flags: Flags, publisher: str | None = None
+                  ) -> list[Partner]:
+    """The partner pairs of a flagged article (none where neither flag is set): aid pairs
+    when ``flags.medical_aid`` is set, agreements when ``flags.sister_hospital`` is.
+    ``publisher``: the institution whose site published the text (its 我院)."""
+    if not (flags.medical_aid.value or flags.sister_hospital.value):
+        return []
+    text = _Text(title, body, publisher)
+    pairs: list[_Pair] = []
+    if flags.sister_hospital.value:
+        pairs += _agreement_pairs(text)
+    if flags.medical_aid.value:
+        pairs += _aid_pairs(text)
+    out: list[Partner] = []
+    for pair in _keep(pairs)[: _rules().max_pairs]:
+        out.append(Partner(text.written(pair.a.name), text.written(pair.b.name), pair.relation,
+                           _evidence(text, pair)))
+    return out
