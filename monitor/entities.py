@@ -129,6 +129,16 @@ def _followed_by_other(text: str, end: int, rules: _Rules) -> bool:
     return any(word in run for word in rules.not_followed_by)
 
 
+def _after_joined_name(text: str, start: int, end: int, rules: _Rules) -> int:
+    """Where a name starts when a hyphen glues two names together (北京大学口腔医学院-大连
+    市口腔医院): after the hyphen that follows another institution's suffix."""
+    for at in range(end - 1, start, -1):
+        if text[at] in "-－" and rules.suffix_all.search(text, max(start, at - 6), at) and \
+                any(text.startswith(s, at - len(s)) for s in rules.suffix_kind):
+            return at + 1
+    return start
+
+
 def find_institutions(text: str, kinds: tuple[str, ...] = KINDS) -> list[Mention]:
     """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped.
     ``kinds``: ``KINDS`` (medical ones and health authorities) or ``ALL_KINDS``."""
@@ -139,6 +149,7 @@ def find_institutions(text: str, kinds: tuple[str, ...] = KINDS) -> list[Mention
         if _followed_by_other(text, match.end(), rules):
             continue
         start = _left_edge(text, match.start(), rules)
+        start = _after_joined_name(text, start, match.start(), rules)
         head = text[start : match.start()]
         if len(head) < 2 or head in rules.generic_heads or rules.generic_tail.search(head):
             continue

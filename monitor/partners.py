@@ -49,7 +49,6 @@ AGREEMENT = "合作协议"  # an agreement of no more particular kind
 ALLIANCE = "医联体"
 _CLAUSE = re.compile(r"[^，,：:]+")
 _TEAM_WORDS = re.compile(r"[\u4e00-\u9fff]{0,6}?(医疗|医生|医师|专家|队|干部|人才|工作|护士)")
-_BROAD_LEVEL = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 _MEDICAL = ("hospital", "school", "health", "abbreviation")
 
 
@@ -65,6 +64,9 @@ class _Rules:
     send: re.Pattern[str]
     adverbs: re.Pattern[str]
     came_from: re.Pattern[str]
+    asking: re.Pattern[str]
+    tour: re.Pattern[str]
+    by: re.Pattern[str]
     toward: re.Pattern[str]
     toward_verbs: re.Pattern[str]
     hosted: re.Pattern[str]
@@ -81,8 +83,12 @@ class _Rules:
     countries_not: frozenset[str]
     countries: tuple[str, ...]
     domestic: tuple[str, ...]
+    abroad_regions: tuple[str, ...]
     cue: re.Pattern[str]
     become: re.Pattern[str]
+    roles: re.Pattern[str]
+    plaque: re.Pattern[str]
+    plaque_name: re.Pattern[str]
     lead: re.Pattern[str]
     lead_after: re.Pattern[str]
     member: re.Pattern[str]
@@ -109,6 +115,9 @@ def _rules() -> _Rules:
         send=re.compile(aid["send"]),
         adverbs=re.compile(aid["adverbs"]),
         came_from=re.compile(aid["from"]),
+        asking=re.compile(aid["asking"]),
+        tour=re.compile(aid["tour"]),
+        by=re.compile(aid["by"]),
         toward=re.compile(aid["toward"]),
         toward_verbs=re.compile(aid["toward_verbs"]),
         hosted=re.compile(aid["hosted"]),
@@ -124,9 +133,14 @@ def _rules() -> _Rules:
         abroad=re.compile(aid["abroad"]["words"]),
         countries_not=frozenset(aid["abroad"]["countries_not"]),
         countries=tuple(places["countries"]),
-        domestic=tuple(places["provinces"] + places["regions"]),
+        domestic=tuple(p for p in places["provinces"] + places["regions"]
+                       if p not in aid["abroad"]["regions"]),
+        abroad_regions=tuple(aid["abroad"]["regions"]),
         cue=re.compile(agreement["cue"]),
         become=re.compile(agreement["become"]),
+        roles=re.compile(agreement["roles"]),
+        plaque=re.compile(agreement["plaque"]),
+        plaque_name=re.compile(agreement["plaque_name"]),
         lead=re.compile(agreement["lead"]),
         lead_after=re.compile(agreement["lead_after"]),
         member=re.compile(agreement["member"]),
@@ -224,6 +238,10 @@ class _Text:
         return [p for p in self.parties if start <= p.start and p.end <= end
                 and (p.kind != "self" or self.publisher or placeholders)]
 
+    def giver_ok(self, party: _Party) -> bool:
+        """A party asking for aid (应乙政府请求) does not give it."""
+        return not _rules().asking.match(self.simple, party.end)
+
     def place_party(self, at: int, limit: int, broad_ok: bool = True) -> _Party | None:
         place = entities.place_at(self.simple[:limit], at)
         if not place or any(p.start <= at < p.end for p in self.parties if p.kind != "place"):
@@ -238,7 +256,13 @@ class _Text:
         for p in self.parties:
             if p.start == at and p.end <= limit and p.kind != "self":
                 return p
-        return self.place_party(at, limit)
+        place = self.place_party(at, limit)
+        of = self.simple.find("的", at, min(limit, at + 9))
+        if of > at and re.fullmatch(r"[\u4e00-\u9fff]+", self.simple[at:of]):
+            for p in self.parties:  # 驻扎在弗里敦的乙医院: the hospital
+                if p.start == of + 1 and p.end <= limit and p.kind not in ("self", "place"):
+                    return p
+        return place
 
     def parties_from(self, at: int, limit: int) -> list[_Party]:
         """The party named at ``at`` and those joined to it (乙、丙和丁)."""
@@ -258,15 +282,16 @@ class _Text:
         return out
 
     def first_party(self, start: int, end: int) -> _Party | None:
-        """The first institution or place named in ``[start, end)``."""
-        named = self.in_span(start, end)
+        """The first institution or place named in ``[start, end)`` that can give."""
+        named = [p for p in self.in_span(start, end) if self.giver_ok(p)]
         rules = _rules()
         place = None
-        for found in re.finditer("|".join(map(re.escape, rules.domestic + rules.countries)),
-                                 self.simple[start:end]):
+        known = rules.domestic + rules.countries + tuple(rules.home.values())
+        for found in re.finditer("|".join(map(re.escape, known)), self.simple[start:end]):
             place = self.place_party(start + found.start(), end)
-            if place:
+            if place and self.giver_ok(place):
                 break
+            place = None
         options = [p for p in (named[0] if named else None, place) if p is not None]
         return min(options, key=lambda p: p.start) if options else None
 
@@ -277,43 +302,45 @@ class _Text:
 
 
 def _broad(place: str) -> bool:
-    """A province, a country or the home country: a receiver of last resort."""
+    """A country, a region abroad (非洲) or the home country: a receiver of last resort.
+    (A province written out stays: 湖南支援湖北.)"""
     rules = _rules()
-    bare = _BROAD_LEVEL.sub("", place)
-    return bare in rules.countries or bare in rules.domestic[:0] or bare in _provinces() \
-        or place in rules.home.values() or place in rules.regions.values()
-
-
-@cache
-def _provinces() -> frozenset[str]:
-    places = tomllib.loads((entities.RULES_DIR / "entities.toml").read_text("utf-8"))["places"]
-    return frozenset(places["provinces"][:34])
+    return place in rules.countries or place in rules.home.values() or \
+        (place.startswith(rules.abroad_regions) and not any(c in place for c in rules.countries))
 
 
 # ---------------------------------------------------------------- aid
 
 
-def _giver_before(text: _Text, start: int, at: int) -> _Party | None:
-    """The giver named in ``text.simple[start:at]``: 由甲 (组建), the party or place before a
-    verb of sending, the giver of a team's name, else the first party or place."""
+def _sent_by(text: _Text, start: int, end: int) -> _Party | None:
+    """The party a sentence says sends the team: 由甲组建 / 由甲派出 / 甲派出 (the last verb
+    of sending in ``[start, end)``), or None."""
     rules = _rules()
-    span = text.simple[start:at]
-    sends = list(rules.send.finditer(span))
-    if sends:
-        verb = start + sends[-1].start()
-        gap = _adverbs_before(text, start, verb)
-        named = [p for p in text.in_span(start, gap) if p.end == gap]
-        if named:
-            return named[-1]
-        place = entities.place_ending(text.simple, gap)
-        if place and gap - len(place) >= start:
-            return _Party(place, gap - len(place), gap, "place", _broad(place))
-        by = text.simple.rfind("由", start, verb)
-        if by >= 0:
-            after = text.party_at(by + 1, verb)
-            if after:
-                return after
-    for match in rules.team.finditer(text.simple, start, at):
+    sends = list(rules.send.finditer(text.simple, start, end))
+    if not sends:
+        return None
+    verb = sends[-1].start()
+    gap = _adverbs_before(text, start, verb)
+    named = [p for p in text.in_span(start, gap) if p.end == gap and text.giver_ok(p)]
+    if named:
+        return named[-1]
+    place = entities.place_ending(text.simple, gap)
+    if place and gap - len(place) >= start:
+        return _Party(place, gap - len(place), gap, "place", _broad(place))
+    for by in rules.by.finditer(text.simple, start, verb):
+        after = text.party_at(by.end(), verb)
+        if (after and after.kind != "place") or (after and by.end() + len(after.name) + 8 > verb):
+            return after
+    return None
+
+
+def _giver_before(text: _Text, start: int, at: int) -> _Party | None:
+    """The giver named in ``text.simple[start:at]``: the party a verb of sending has, the
+    giver of a team's name, else the first party or place that can give."""
+    sent = _sent_by(text, start, at)
+    if sent:
+        return sent
+    for match in _rules().team.finditer(text.simple, start, at):
         giver = _team_giver(text, start, match.start())
         if giver:
             return giver
@@ -357,6 +384,10 @@ def _team_receiver(text: _Text, at: int, end: int) -> _Party | None:
     """The receiver of ``援乙…``: a place or country named after 援, the region of 援藏, or
     the text's country whose name starts with the character after 援 (援坦)."""
     rules = _rules()
+    built = next((p for p in text.parties if p.start == at and p.end <= end
+                  and p.kind == "hospital"), None)
+    if built:  # 中国援老挝某某医院: the hospital built or run as aid
+        return built
     place = entities.place_at(text.simple[:end], at)
     if place and _TEAM_WORDS.match(text.simple, at + len(place)):
         return _Party(place, at, at + len(place), "place", _broad(place))
@@ -375,7 +406,7 @@ def _team_receiver(text: _Text, at: int, end: int) -> _Party | None:
 def _aid_relation(text: _Text, receiver: _Party, span: Span) -> str:
     rules = _rules()
     name = receiver.name
-    if any(name.startswith(c) for c in rules.countries):
+    if any(c in name for c in rules.countries) or name.startswith(rules.abroad_regions):
         return "援外"
     if name.startswith(rules.domestic) or name in rules.home.values():
         return "对口支援"
@@ -397,17 +428,29 @@ def _aid_finds(text: _Text) -> _AidFinds:
     finds = _AidFinds([], [], [])
     for start, end in text.sentences:
         span = (start, end)
+        sent = _sent_by(text, start, end)  # 由甲组建: the sentence's giver, whatever is named
+        members = []
+        for match in rules.came_from.finditer(text.simple, start, end):
+            members += [p for p in text.parties_from(match.end(), end) if p.kind != "place"]
         found: list[tuple[_Party | None, _Party]] = []
         for match in rules.team.finditer(text.simple, start, end):
             receiver = _team_receiver(text, match.end(), end)
             if receiver:
-                giver = _team_giver(text, start, match.start()) or _giver_before(
-                    text, start, match.start())
-                found.append((giver, receiver))
+                giver = _team_giver(text, start, match.start())
+                if sent and (giver is None or giver.kind == "place"):
+                    giver = sent
+                found.append((giver or _giver_before(text, start, match.start()), receiver))
         for match in rules.to.finditer(text.simple, start, end):
             if rules.to_not.match(text.simple, match.end(), end):
                 continue
             receivers = text.parties_from(match.end(), end)
+            if not receivers:
+                continue
+            tour = rules.tour.search(text.simple, max(start, match.start() - 12), match.start())
+            if tour and match.group() == "到":  # 从甲到乙: both are receivers
+                first = text.party_at(tour.end(), match.start())
+                found += [(None, r) for r in ([first] if first else []) + receivers]
+                continue
             giver = _giver_before(text, start, match.start())
             found += [(giver, r) for r in receivers]
         for match in rules.toward.finditer(text.simple, start, end):
@@ -430,28 +473,21 @@ def _aid_finds(text: _Text) -> _AidFinds:
             receiver = text.party_at(match.end(), end)
             if receiver is not None:
                 found.append((None, receiver))
-        members = []
-        for match in rules.came_from.finditer(text.simple, start, end):
-            members += [p for p in text.parties_from(match.end(), end) if p.kind != "place"
-                        or not found]
         for giver, receiver in found:
             if receiver.kind == "self":
                 continue
-            if giver is None or _same(giver.name, receiver.name):
-                if members:
-                    finds.pairs += [_Pair(m, receiver, _aid_relation(text, receiver, span),
-                                          span, 2, span == text.title) for m in members]
-                else:
-                    finds.orphans.append((receiver, span))
+            if members and (giver is None or giver is not sent):
+                givers = members  # 队员来自甲、乙: the members' hospitals give
+            elif giver is None or _same(giver.name, receiver.name):
+                finds.orphans.append((receiver, span))
                 continue
-            finds.pairs.append(_Pair(giver, receiver, _aid_relation(text, receiver, span),
-                                     span, 2, span == text.title))
+            else:
+                givers = [giver]
+            finds.pairs += [_Pair(g, receiver, _aid_relation(text, receiver, span), span, 2,
+                                  span == text.title)
+                            for g in givers if not _same(g.name, receiver.name)]
         if not found:
-            givers = members
-            sends = list(rules.send.finditer(text.simple, start, end))
-            if sends and not givers:
-                giver = _giver_before(text, start, sends[-1].end())
-                givers = [giver] if giver and giver.kind != "place" else []
+            givers = members or ([sent] if sent and sent.kind != "place" else [])
             finds.givers += [(g, span) for g in givers]
     return finds
 
@@ -487,6 +523,10 @@ def _aid_pairs(text: _Text) -> list[_Pair]:
     for member, span in finds.givers:
         pairs += [_Pair(member, r, _aid_relation(text, r, span), span, 1)
                   for r in receivers if not _same(r.name, member.name)]
+    titled = [p.b for p in pairs if p.title and not p.b.broad]
+    if titled:  # the title's precise receiver stands for the places the body names
+        pairs = [replace(p, b=titled[0]) if not p.title and p.b.kind == "place"
+                 and not any(_same(p.b.name, t.name) for t in titled) else p for p in pairs]
     return _precise(pairs)
 
 
@@ -538,7 +578,12 @@ def _relation(text: _Text, span: Span) -> str:
 
 
 def _alliance_name(text: _Text, start: int, end: int) -> _Party | None:
-    """An alliance's name in ``[start, end)`` (“一带一路”眼健康联盟), quotes included."""
+    """An alliance's name (“一带一路”眼健康联盟), quotes included: the title's, else the
+    first in ``[start, end)``."""
+    return _alliance_in(text, *text.title) or _alliance_in(text, start, end)
+
+
+def _alliance_in(text: _Text, start: int, end: int) -> _Party | None:
     rules = _rules()
     for match in rules.alliance.finditer(text.simple, start, end):
         masked = re.sub(r"[“”\"「」]", "A", text.simple[:match.end()])
@@ -627,9 +672,60 @@ def _alliances(text: _Text) -> list[_Pair]:
     return pairs
 
 
-def _agreement_pairs(text: _Text) -> list[_Pair]:
+def _roles(text: _Text) -> list[_Pair]:
+    """甲(被认定)为乙的附属医院, 成为丙的教学医院: 甲 with 乙 and 丙; 甲 is the party before
+    the verb, else the title's first."""
     rules = _rules()
     pairs: list[_Pair] = []
+    for start, end in text.sentences:
+        for match in rules.become.finditer(text.simple, start, end):
+            named = text.parties_from(match.end(), end)
+            if not named or not rules.roles.match(text.simple, named[-1].end, end):
+                continue
+            before = [p for p in text.in_span(start, match.start()) if p.kind != "place"]
+            subject = before[0] if before else next(
+                (p for p in _signers(text, text.title) if p.kind != "place"), None)
+            if subject is None:
+                continue
+            relation = _relation(text, (match.start(), end))
+            pairs += [_Pair(subject, o, relation, (start, end), 2) for o in named
+                      if o.kind != "place" and not _same(o.name, subject.name)]
+    return pairs
+
+
+def _plaques(text: _Text) -> list[_Pair]:
+    """An affiliated or teaching hospital's plaque: 甲大学附属乙医院揭牌 → 甲大学 with 乙医院
+    (the fuller name of 乙医院 the text gives: 乙市医院 for 乙医院)."""
+    rules = _rules()
+    pairs: list[_Pair] = []
+    full = [p.name for p in text.parties]
+    for start, end in text.sentences:
+        if not rules.plaque.search(text.simple, start, end):
+            continue
+        for party in text.in_span(start, end):
+            parts = rules.plaque_name.match(party.name)
+            if not parts:
+                continue
+            school, hospital = parts.group(1), parts.group(2)
+            holding = [n for n in full if n != party.name and "附属" not in n
+                       and n.endswith(hospital[-2:]) and _in_order(hospital, n)]
+            hospital = min(holding, key=len) if holding else hospital
+            a = _Party(school, party.start, party.start + len(school), "school")
+            b = _Party(hospital, party.start, party.end, "hospital")
+            pairs.append(_Pair(a, b, "共建", (start, end), 2, (start, end) == text.title))
+        if pairs:
+            break
+    return pairs
+
+
+def _in_order(short: str, name: str) -> bool:
+    chars = iter(name)
+    return all(c in chars for c in short)
+
+
+def _agreement_pairs(text: _Text) -> list[_Pair]:
+    rules = _rules()
+    pairs: list[_Pair] = _plaques(text) + _roles(text)
     title_parties = _signers(text, text.title)
     for index, span in enumerate(text.sentences):
         start, end = span
@@ -645,16 +741,24 @@ def _agreement_pairs(text: _Text) -> list[_Pair]:
                     and index > 0:
                 pairs.append(_Pair(title_parties[0], title_parties[1], relation, span, 1))
             continue
+        hub_before: _Party | None = None
         for unit in units:
             if rules.attendance.search(text.simple, *unit):
                 continue
             signers = _signers(text, unit)
+            if hub_before and re.match(r"\s*(?:并|还|又|同时)?(?:与|和|同)",
+                                       text.simple[unit[0]:unit[1]]):
+                # …甲与乙签订了…，与丙、丁签订了…: 甲 signs again
+                pairs += [_Pair(hub_before, o, _relation(text, unit), unit, 2)
+                          for o in signers if not _same(o.name, hub_before.name)]
+                continue
             cue_at = next((unit[0] + m.start()
                            for m in rules.cue.finditer(text.simple[unit[0]:unit[1]])
                            if unit[0] + m.start() >= signers[1].end), unit[1])
             before = [p for p in signers if p.end <= cue_at]
             signers = before if len(before) >= 2 else signers
             hub = _hub(text, signers) if len(signers) > 2 else signers[0]
+            hub_before = hub
             pairs += [_Pair(hub, o, _relation(text, unit) if unit != span else relation,
                             unit, 2, span == text.title)
                       for o in signers if o is not hub]
