@@ -63,8 +63,8 @@ def _rules() -> _Rules:
         ((s, kind) for kind in ALL_KINDS for s in inst[kind]), key=lambda p: len(p[0]),
         reverse=True
     )
-    known = _alternation(places["regions"] + places["provinces"] + places["countries"]
-                         + places["home"])
+    known = _alternation(places["regions"] + places["provinces"] + places["countries"])
+    home = _alternation(places["home"])
     levels = _alternation(places["levels"])
     return _Rules(
         # one plain alternation: Python's re is many times slower with a group per suffix
@@ -88,8 +88,8 @@ def _rules() -> _Rules:
         # units: a known place with its level, a short unit and its level (定日县), or a
         # longer autonomous unit (阿坝藏族羌族自治州)
         place_chain=re.compile(
-            f"(?:(?:{known})(?:{levels})?|[\u4e00-\u9fff]{{1,3}}?(?:{levels})"
-            f"|[\u4e00-\u9fff]{{2,9}}?自治(?:州|县|区|旗))+"
+            f"(?:{home})?(?:(?:{known})(?:{levels})?|[\u4e00-\u9fff]{{1,3}}?(?:{levels})"
+            f"|[\u4e00-\u9fff]{{2,9}}?自治(?:州|县|区|旗))+|(?:{home})"
         ),
         not_places=frozenset(places["not_places"]),
     )
@@ -202,8 +202,18 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
     longer = [n for n in names if len(n) > len(name) and n.endswith(name)]
     if longer:
         return max(longer, key=len)
-    if _rules().abbreviation.fullmatch(name):
+    rules = _rules()
+    if rules.abbreviation.fullmatch(name):
         holding = [n for n in names if len(n) > len(name) and _in_order(name, n)]
+        if holding:
+            return min(holding, key=len)
+    suffix = next((s for s in sorted(rules.suffix_kind, key=len, reverse=True)
+                   if name.endswith(s)), None)
+    if suffix and len(name) - len(suffix) >= 2 and name[0] not in SHORT_LEVELS:
+        # a short form written after the full name (北大人民医院, 华西二医院, 巴中市政府):
+        # the same suffix, the characters in order, the same start or its first two together
+        holding = [n for n in names if len(n) > len(name) and n.endswith(suffix)
+                   and _in_order(name, n) and (n[0] == name[0] or name[:2] in n)]
         if holding:
             return min(holding, key=len)
     return name

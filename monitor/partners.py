@@ -48,7 +48,8 @@ AID = ("对口支援", "援外")
 AGREEMENT = "合作协议"  # an agreement of no more particular kind
 ALLIANCE = "医联体"
 _CLAUSE = re.compile(r"[^，,：:]+")
-_TEAM_WORDS = re.compile(r"[\u4e00-\u9fff]{0,6}?(医疗|医生|医师|专家|队|干部|人才|工作|护士)")
+_TEAM_WORDS = re.compile(r"[\u4e00-\u9fff]{0,6}?(医疗队|医疗团|医疗分队|医疗专家|医疗人才|医疗工作"
+                         r"|医疗任务|医生|医师|专家|干部|人才|队员|队|护士|工作|任务)")
 _MEDICAL = ("hospital", "school", "health", "abbreviation")
 
 
@@ -61,6 +62,8 @@ class _Rules:
     aside: re.Pattern[str]
     counted: re.Pattern[str]
     home: dict[str, str]
+    home_next: re.Pattern[str]
+    provinces: tuple[str, ...]
     send: re.Pattern[str]
     adverbs: re.Pattern[str]
     came_from: re.Pattern[str]
@@ -71,6 +74,7 @@ class _Rules:
     toward_verbs: re.Pattern[str]
     hosted: re.Pattern[str]
     hosted_after: re.Pattern[str]
+    hosted_team: re.Pattern[str]
     welcomes: re.Pattern[str]
     to: re.Pattern[str]
     located: re.Pattern[str]
@@ -112,6 +116,8 @@ def _rules() -> _Rules:
         aside=re.compile(parties["aside"]),
         counted=re.compile(parties["counted"]),
         home=dict(parties["home"]),
+        home_next=re.compile(parties["home_next"]),
+        provinces=tuple(parties["provinces"]),
         send=re.compile(aid["send"]),
         adverbs=re.compile(aid["adverbs"]),
         came_from=re.compile(aid["from"]),
@@ -122,6 +128,7 @@ def _rules() -> _Rules:
         toward_verbs=re.compile(aid["toward_verbs"]),
         hosted=re.compile(aid["hosted"]),
         hosted_after=re.compile(aid["hosted_after"]),
+        hosted_team=re.compile(aid["hosted_team"]),
         welcomes=re.compile(aid["welcomes"]),
         to=re.compile(aid["to"]),
         located=re.compile(aid["located"]),
@@ -188,7 +195,7 @@ class _Text:
         self.simple = simple
         self.publisher = publisher
         self.sentences: list[Span] = [
-            (m.start(), m.end()) for m in re.finditer(r"[^。！？；!?;\n]+", simple)
+            (m.start(), m.end()) for m in re.finditer(r"[^。！？；!?;\n…]+", simple)
             if simple[m.start():m.end()].strip()
         ]
         self.title = self.sentences[0] if self.sentences and self.sentences[0][0] == 0 \
@@ -212,6 +219,13 @@ class _Text:
         self.parties = parties
         self._written: dict[str, str] = {}
         self.countries = [c for c in entities.places(simple) if c in rules.countries]
+        # short forms of places declared in the text: 巴布亚新几内亚（以下简称“巴新”）
+        self.place_alias: dict[str, str] = {}
+        for found in re.finditer(r"[（(](?:以下)?简称[:：]?[“\"「]?([^”\"」）)]{1,8})[”\"」]?[）)]",
+                                 simple):
+            place = entities.place_ending(simple, found.start())
+            if place and not any(p.end == found.start() and p.kind != "place" for p in parties):
+                self.place_alias[found.group(1)] = place
 
     def _names_alliance(self, end: int) -> bool:
         """Whether the name ending at ``end`` starts an alliance's name (…中心心血管专科联盟)."""
@@ -242,11 +256,31 @@ class _Text:
         """A party asking for aid (应乙政府请求) does not give it."""
         return not _rules().asking.match(self.simple, party.end)
 
-    def place_party(self, at: int, limit: int, broad_ok: bool = True) -> _Party | None:
-        place = entities.place_at(self.simple[:limit], at)
-        if not place or any(p.start <= at < p.end for p in self.parties if p.kind != "place"):
+    def place_party(self, at: int, limit: int) -> _Party | None:
+        """The place named at ``at`` (a chain, a declared short form, a country's short form
+        whose characters it takes in order: 巴新), not inside an institution's name."""
+        if any(p.start <= at < p.end for p in self.parties if p.kind != "place"):
             return None
-        return _Party(place, at, at + len(place), "place", _broad(place))
+        rules = _rules()
+        for short, full in self.place_alias.items():
+            if self.simple.startswith(short, at) and at + len(short) <= limit:
+                return _Party(full, at, at + len(short), "place", _broad(full))
+        place = entities.place_at(self.simple[:limit], at)
+        if place:
+            abroad = next((r for r in rules.abroad_regions if place.startswith(r)), "")
+            if abroad and len(place) > len(abroad):  # 非洲尼日尔: the country
+                return _Party(place[len(abroad):], at + len(abroad), at + len(place), "place",
+                              _broad(place[len(abroad):]))
+            if place in rules.home.values() and not rules.home_next.match(
+                    self.simple, at + len(place)):
+                return None
+            return _Party(place, at, at + len(place), "place", _broad(place))
+        short = self.simple[at:at + 2]
+        country = next((c for c in self.countries if len(c) > 2 and c[0] == short[0]
+                        and _in_order(short, c)), None)
+        if country and at + 2 <= limit:
+            return _Party(country, at, at + 2, "place", True)
+        return None
 
     def party_at(self, at: int, limit: int) -> _Party | None:
         """The institution named at ``at`` (位于…的 skipped), else the place named there."""
@@ -299,6 +333,19 @@ class _Text:
         start, end = span
         return [(start + m.start(), start + m.end())
                 for m in _CLAUSE.finditer(self.simple[start:end])]
+
+
+def _province(party: _Party) -> bool:
+    """A province named as the receiver (西藏, 湖北省): precise receivers come before it."""
+    bare = re.sub(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$", "", party.name)
+    return party.kind == "place" and bare in _rules().provinces
+
+
+def _national(party: _Party) -> bool:
+    """The home country or its government as a giver: any other giver of the same receiver
+    is more precise (中国援坦医疗队 of 山东省卫计委)."""
+    home = tuple(_rules().home.values())
+    return party.name in home or (party.name.startswith(home) and party.name.endswith("政府"))
 
 
 def _broad(place: str) -> bool:
@@ -431,7 +478,8 @@ def _aid_finds(text: _Text) -> _AidFinds:
         sent = _sent_by(text, start, end)  # 由甲组建: the sentence's giver, whatever is named
         members = []
         for match in rules.came_from.finditer(text.simple, start, end):
-            members += [p for p in text.parties_from(match.end(), end) if p.kind != "place"]
+            members += [p for p in text.parties_from(match.end(), end)
+                        if p.kind != "place" or _TEAM_WORDS.search(text.simple, p.end, end)]
         found: list[tuple[_Party | None, _Party]] = []
         for match in rules.team.finditer(text.simple, start, end):
             receiver = _team_receiver(text, match.end(), end)
@@ -464,6 +512,10 @@ def _aid_finds(text: _Text) -> _AidFinds:
                     match.group().startswith("驻")
                     or rules.hosted_after.match(text.simple, receiver.end, end)):
                 found.append((_giver_before(text, start, match.start()), receiver))
+        for match in rules.hosted_team.finditer(text.simple, start, end):
+            receiver = text.party_at(match.end(), end)
+            if receiver and receiver.kind != "place":
+                found.append((_giver_before(text, start, match.start()), receiver))
         for match in rules.welcomes.finditer(text.simple, start, end):
             before = [p for p in text.in_span(start, match.start()) if p.kind != "place"]
             giver = text.first_party(match.end(), end)
@@ -476,6 +528,9 @@ def _aid_finds(text: _Text) -> _AidFinds:
         for giver, receiver in found:
             if receiver.kind == "self":
                 continue
+            if giver is not None and receiver.kind == "place" and \
+                    giver.name.startswith(receiver.name):
+                giver = None  # 乙国政府 does not aid 乙国
             if members and (giver is None or giver is not sent):
                 givers = members  # 队员来自甲、乙: the members' hospitals give
             elif giver is None or _same(giver.name, receiver.name):
@@ -492,9 +547,11 @@ def _aid_finds(text: _Text) -> _AidFinds:
     return finds
 
 
-def _default_giver(text: _Text, pairs: list[_Pair]) -> _Party | None:
+def _default_giver(text: _Text, pairs: list[_Pair], receivers: list[_Party]
+                   ) -> _Party | None:
     """Who gives where a sentence does not say: the publisher, else the giver most named in
-    the other sentences, else the title's first party, else the text's first hospital."""
+    the other sentences, else the title's first party, else the text's first hospital (none
+    of them a receiver)."""
     if text.publisher:
         return _Party(text.publisher, 0, 0, "self")
     if pairs:
@@ -504,9 +561,10 @@ def _default_giver(text: _Text, pairs: list[_Pair]) -> _Party | None:
         best = max(counts, key=counts.get)
         return next(p.a for p in pairs if p.a.name == best)
     first = text.first_party(*text.title)
-    if first:
+    if first and not any(_same(first.name, r.name) for r in receivers):
         return first
-    hospitals = [p for p in text.parties if p.kind == "hospital"]
+    hospitals = [p for p in text.parties if p.kind == "hospital"
+                 and not any(_same(p.name, r.name) for r in receivers)]
     if hospitals:
         return hospitals[0]
     return next((p for p in text.parties if p.kind == "self"), None)
@@ -515,7 +573,7 @@ def _default_giver(text: _Text, pairs: list[_Pair]) -> _Party | None:
 def _aid_pairs(text: _Text) -> list[_Pair]:
     finds = _aid_finds(text)
     pairs = finds.pairs
-    giver = _default_giver(text, pairs)
+    giver = _default_giver(text, pairs, [r for r, _ in finds.orphans])
     if giver is not None:
         pairs += [_Pair(giver, r, _aid_relation(text, r, span), span, 1, span == text.title)
                   for r, span in finds.orphans if not _same(r.name, giver.name)]
@@ -523,7 +581,7 @@ def _aid_pairs(text: _Text) -> list[_Pair]:
     for member, span in finds.givers:
         pairs += [_Pair(member, r, _aid_relation(text, r, span), span, 1)
                   for r in receivers if not _same(r.name, member.name)]
-    titled = [p.b for p in pairs if p.title and not p.b.broad]
+    titled = [p.b for p in pairs if p.title and not p.b.broad and not _province(p.b)]
     if titled:  # the title's precise receiver stands for the places the body names
         pairs = [replace(p, b=titled[0]) if not p.title and p.b.kind == "place"
                  and not any(_same(p.b.name, t.name) for t in titled) else p for p in pairs]
@@ -549,17 +607,21 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
         for o in pairs:
             if o is p:
                 continue
-            same_giver = _same(o.a.name, p.a.name)
-            if same_giver and p.b.broad and not o.b.broad:
+            same_giver = _same_party(o.a, p.a)
+            if same_giver and (p.b.broad or _province(p.b)) and not o.b.broad \
+                    and not _province(o.b):
                 return True
             if same_giver and p.b.kind == "place" and o.b.kind != "place" and \
                     p.b.name in o.b.name:
                 return True
-            if same_giver and o.title and not o.b.broad and not p.title and \
+            if same_giver and o.title and not o.b.broad and not _province(o.b) and \
+                    not p.title and \
                     p.b.kind == "place" and not _same(o.b.name, p.b.name):
                 return True
             if _same(o.b.name, p.b.name) and p.a.kind == "place" and o.a.kind != "place" \
                     and o.rank >= p.rank:
+                return True
+            if _same(o.b.name, p.b.name) and _national(p.a) and not _national(o.a):
                 return True
         return False
     return [p for p in pairs if not dropped(p)]
@@ -704,7 +766,9 @@ def _plaques(text: _Text) -> list[_Pair]:
             continue
         for party in text.in_span(start, end):
             parts = rules.plaque_name.match(party.name)
-            if not parts:
+            near = rules.plaque.search(text.simple, party.end, min(end, party.end + 6)) or \
+                text.simple[max(start, party.start - 1):party.start] == "为"
+            if not parts or not near:
                 continue
             school, hospital = parts.group(1), parts.group(2)
             holding = [n for n in full if n != party.name and "附属" not in n
@@ -788,6 +852,11 @@ def _evidence(text: _Text, pair: _Pair) -> str:
 
 def _same(a: str, b: str) -> bool:
     return a == b or a in b or b in a
+
+
+def _same_party(a: _Party, b: _Party) -> bool:
+    """The same party: one name holds the other, both places or both institutions."""
+    return _same(a.name, b.name) and (a.kind == "place") == (b.kind == "place")
 
 
 def _keep(pairs: list[_Pair]) -> list[_Pair]:
