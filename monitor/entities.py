@@ -209,7 +209,9 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
             return min(holding, key=len)
     suffix = next((s for s in sorted(rules.suffix_kind, key=len, reverse=True)
                    if name.endswith(s)), None)
-    if suffix and len(name) - len(suffix) >= 2 and name[0] not in SHORT_LEVELS:
+    head = name[: len(name) - len(suffix)] if suffix else ""
+    if suffix and len(head) >= 2 and name[0] not in SHORT_LEVELS and \
+            not rules.place_chain.fullmatch(head):  # 敦化市医院 is a name of its own
         # a short form written after the full name (北大人民医院, 华西二医院, 巴中市政府):
         # the same suffix, the characters in order, the same start or its first two together
         holding = [n for n in names if len(n) > len(name) and n.endswith(suffix)

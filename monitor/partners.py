@@ -329,6 +329,20 @@ class _Text:
         options = [p for p in (named[0] if named else None, place) if p is not None]
         return min(options, key=lambda p: p.start) if options else None
 
+    def cues(self, pattern: re.Pattern[str], start: int, end: int) -> list[re.Match[str]]:
+        """The matches of ``pattern`` in ``[start, end)`` that are not inside a name (派出,
+        not the 委派 of 卫健委派出)."""
+        out = []
+        at = start
+        while (found := pattern.search(self.simple, at, end)) is not None:
+            if any(p.start <= found.start() < p.end for p in self.parties
+                   if p.kind != "place"):
+                at = found.start() + 1
+                continue
+            out.append(found)
+            at = found.end()
+        return out
+
     def clauses(self, span: Span) -> list[Span]:
         start, end = span
         return [(start + m.start(), start + m.end())
@@ -362,8 +376,7 @@ def _broad(place: str) -> bool:
 def _sent_by(text: _Text, start: int, end: int) -> _Party | None:
     """The party a sentence says sends the team: 由甲组建 / 由甲派出 / 甲派出 (the last verb
     of sending in ``[start, end)``), or None."""
-    rules = _rules()
-    sends = list(rules.send.finditer(text.simple, start, end))
+    sends = text.cues(_rules().send, start, end)
     if not sends:
         return None
     verb = sends[-1].start()
@@ -374,7 +387,7 @@ def _sent_by(text: _Text, start: int, end: int) -> _Party | None:
     place = entities.place_ending(text.simple, gap)
     if place and gap - len(place) >= start:
         return _Party(place, gap - len(place), gap, "place", _broad(place))
-    for by in rules.by.finditer(text.simple, start, verb):
+    for by in _rules().by.finditer(text.simple, start, verb):
         after = text.party_at(by.end(), verb)
         if (after and after.kind != "place") or (after and by.end() + len(after.name) + 8 > verb):
             return after
@@ -477,18 +490,18 @@ def _aid_finds(text: _Text) -> _AidFinds:
         span = (start, end)
         sent = _sent_by(text, start, end)  # 由甲组建: the sentence's giver, whatever is named
         members = []
-        for match in rules.came_from.finditer(text.simple, start, end):
+        for match in text.cues(rules.came_from, start, end):
             members += [p for p in text.parties_from(match.end(), end)
                         if p.kind != "place" or _TEAM_WORDS.search(text.simple, p.end, end)]
         found: list[tuple[_Party | None, _Party]] = []
-        for match in rules.team.finditer(text.simple, start, end):
+        for match in text.cues(rules.team, start, end):
             receiver = _team_receiver(text, match.end(), end)
             if receiver:
                 giver = _team_giver(text, start, match.start())
                 if sent and (giver is None or giver.kind == "place"):
                     giver = sent
                 found.append((giver or _giver_before(text, start, match.start()), receiver))
-        for match in rules.to.finditer(text.simple, start, end):
+        for match in text.cues(rules.to, start, end):
             if rules.to_not.match(text.simple, match.end(), end):
                 continue
             receivers = text.parties_from(match.end(), end)
@@ -501,27 +514,27 @@ def _aid_finds(text: _Text) -> _AidFinds:
                 continue
             giver = _giver_before(text, start, match.start())
             found += [(giver, r) for r in receivers]
-        for match in rules.toward.finditer(text.simple, start, end):
+        for match in text.cues(rules.toward, start, end):
             receivers = text.parties_from(match.end(), end)
             if receivers and rules.toward_verbs.match(text.simple, receivers[-1].end, end):
                 giver = _giver_before(text, start, match.start())
                 found += [(giver, r) for r in receivers]
-        for match in rules.hosted.finditer(text.simple, start, end):
+        for match in text.cues(rules.hosted, start, end):
             receiver = text.party_at(match.end(), end)
             if receiver and receiver.kind != "place" and (
                     match.group().startswith("驻")
                     or rules.hosted_after.match(text.simple, receiver.end, end)):
                 found.append((_giver_before(text, start, match.start()), receiver))
-        for match in rules.hosted_team.finditer(text.simple, start, end):
+        for match in text.cues(rules.hosted_team, start, end):
             receiver = text.party_at(match.end(), end)
             if receiver and receiver.kind != "place":
                 found.append((_giver_before(text, start, match.start()), receiver))
-        for match in rules.welcomes.finditer(text.simple, start, end):
+        for match in text.cues(rules.welcomes, start, end):
             before = [p for p in text.in_span(start, match.start()) if p.kind != "place"]
             giver = text.first_party(match.end(), end)
             if before and giver and _TEAM_WORDS.search(text.simple, giver.end, end):
                 found.append((giver, before[-1]))
-        for match in rules.received.finditer(text.simple, start, end):
+        for match in text.cues(rules.received, start, end):
             receiver = text.party_at(match.end(), end)
             if receiver is not None:
                 found.append((None, receiver))
