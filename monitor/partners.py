@@ -63,6 +63,7 @@ class _Rules:
     counted: re.Pattern[str]
     home: dict[str, str]
     home_next: re.Pattern[str]
+    not_place_after: re.Pattern[str]
     provinces: tuple[str, ...]
     send: re.Pattern[str]
     adverbs: re.Pattern[str]
@@ -75,6 +76,7 @@ class _Rules:
     hosted: re.Pattern[str]
     hosted_after: re.Pattern[str]
     hosted_team: re.Pattern[str]
+    hosted_place_after: re.Pattern[str]
     welcomes: re.Pattern[str]
     to: re.Pattern[str]
     located: re.Pattern[str]
@@ -117,6 +119,7 @@ def _rules() -> _Rules:
         counted=re.compile(parties["counted"]),
         home=dict(parties["home"]),
         home_next=re.compile(parties["home_next"]),
+        not_place_after=re.compile(parties["not_place_after"]),
         provinces=tuple(parties["provinces"]),
         send=re.compile(aid["send"]),
         adverbs=re.compile(aid["adverbs"]),
@@ -129,6 +132,7 @@ def _rules() -> _Rules:
         hosted=re.compile(aid["hosted"]),
         hosted_after=re.compile(aid["hosted_after"]),
         hosted_team=re.compile(aid["hosted_team"]),
+        hosted_place_after=re.compile(aid["hosted_place_after"]),
         welcomes=re.compile(aid["welcomes"]),
         to=re.compile(aid["to"]),
         located=re.compile(aid["located"]),
@@ -266,6 +270,8 @@ class _Text:
             if self.simple.startswith(short, at) and at + len(short) <= limit:
                 return _Party(full, at, at + len(short), "place", _broad(full))
         place = entities.place_at(self.simple[:limit], at)
+        if place and rules.not_place_after.match(self.simple, at + len(place)):
+            return None
         if place:
             abroad = next((r for r in rules.abroad_regions if place.startswith(r)), "")
             if abroad and len(place) > len(abroad):  # 非洲尼日尔: the country
@@ -500,6 +506,9 @@ def _aid_finds(text: _Text) -> _AidFinds:
                 giver = _team_giver(text, start, match.start())
                 if sent and (giver is None or giver.kind == "place"):
                     giver = sent
+                elif giver is not None and _national(giver):  # 中国援坦医疗队 of 山东省卫计委
+                    first = text.first_party(start, match.start())
+                    giver = first if first and first.kind != "place" else giver
                 found.append((giver or _giver_before(text, start, match.start()), receiver))
         for match in text.cues(rules.to, start, end):
             if rules.to_not.match(text.simple, match.end(), end):
@@ -521,7 +530,10 @@ def _aid_finds(text: _Text) -> _AidFinds:
                 found += [(giver, r) for r in receivers]
         for match in text.cues(rules.hosted, start, end):
             receiver = text.party_at(match.end(), end)
-            if receiver and receiver.kind != "place" and (
+            if receiver and receiver.kind == "place" and \
+                    rules.hosted_place_after.match(text.simple, receiver.end, end):
+                found.append((_giver_before(text, start, match.start()), receiver))
+            elif receiver and receiver.kind != "place" and (
                     match.group().startswith("驻")
                     or rules.hosted_after.match(text.simple, receiver.end, end)):
                 found.append((_giver_before(text, start, match.start()), receiver))
@@ -603,7 +615,8 @@ def _aid_pairs(text: _Text) -> list[_Pair]:
 
 def _main_receivers(pairs: list[_Pair]) -> list[_Party]:
     """The receivers the article is about: the title's, else the most precise named."""
-    ranked = [p.b for p in pairs if p.title and not p.b.broad] or \
+    ranked = [p.b for p in pairs if p.title and not p.b.broad and not _province(p.b)] or \
+        [p.b for p in pairs if not p.b.broad and not _province(p.b)] or \
         [p.b for p in pairs if not p.b.broad] or [p.b for p in pairs]
     out: list[_Party] = []
     for party in ranked:
@@ -755,8 +768,20 @@ def _roles(text: _Text) -> list[_Pair]:
     for start, end in text.sentences:
         for match in rules.become.finditer(text.simple, start, end):
             named = text.parties_from(match.end(), end)
-            if not named or not rules.roles.match(text.simple, named[-1].end, end):
+            role = rules.roles.match(text.simple, named[-1].end, end) if named else None
+            if not role:
                 continue
+            while True:  # …乙的附属医院、丙的教学医院及实习医院、丁的教学医院
+                after = role.end()
+                while (more := rules.roles.match(text.simple, after + 1, end)) and \
+                        text.simple[after] in "及和与、":
+                    after = more.end()
+                join = rules.join.match(text.simple, after, end)
+                nxt = text.party_at(join.end(), end) if join and join.end() > after else None
+                role = rules.roles.match(text.simple, nxt.end, end) if nxt else None
+                if not role:
+                    break
+                named.append(nxt)
             before = [p for p in text.in_span(start, match.start()) if p.kind != "place"]
             subject = before[0] if before else next(
                 (p for p in _signers(text, text.title) if p.kind != "place"), None)
@@ -867,6 +892,13 @@ def _same(a: str, b: str) -> bool:
     return a == b or a in b or b in a
 
 
+def _level_only(short: _Party, long: _Party) -> bool:
+    """Two forms of one place that differ by the level only (青海, 青海省): the form found
+    first (the title's, the evidence's) is kept."""
+    return short.kind == long.kind == "place" and short.name != long.name and \
+        long.name.startswith(short.name) and len(long.name) - len(short.name) <= 3
+
+
 def _same_party(a: _Party, b: _Party) -> bool:
     """The same party: one name holds the other, both places or both institutions."""
     return _same(a.name, b.name) and (a.kind == "place") == (b.kind == "place")
@@ -886,7 +918,8 @@ def _keep(pairs: list[_Pair]) -> list[_Pair]:
             out.append(pair)
             continue
         o = out[twin]
-        if o.a.name in pair.a.name and o.b.name in pair.b.name:
+        if o.a.name in pair.a.name and o.b.name in pair.b.name and \
+                not _level_only(o.a, pair.a) and not _level_only(o.b, pair.b):
             out[twin] = replace(o, a=pair.a, b=pair.b)
     return sorted(out, key=lambda p: (p.sentence[0], p.a.start))
 
