@@ -199,6 +199,12 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
     else ``name`` itself."""
     if alias and name in alias:
         return alias[name]
+    found = _resolve(name, names)
+    # once more: 华西二院 → 华西二医院 → 四川大学华西第二医院
+    return _resolve(found, names) if found != name else found
+
+
+def _resolve(name: str, names: list[str]) -> str:
     longer = [n for n in names if len(n) > len(name) and n.endswith(name)]
     if longer:
         return max(longer, key=len)
@@ -210,8 +216,13 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
     suffix = next((s for s in sorted(rules.suffix_kind, key=len, reverse=True)
                    if name.endswith(s)), None)
     head = name[: len(name) - len(suffix)] if suffix else ""
+    if suffix and len(head) >= 2 and rules.place_chain.fullmatch(head):
+        # 巴中市政府 is 巴中市人民政府, 某县医院 某县人民医院; 敦化市医院 is a name of its own
+        fuller = head + "人民" + suffix
+        if fuller in names:
+            return fuller
     if suffix and len(head) >= 2 and name[0] not in SHORT_LEVELS and \
-            not rules.place_chain.fullmatch(head):  # 敦化市医院 is a name of its own
+            not rules.place_chain.fullmatch(head):
         # a short form written after the full name (北大人民医院, 华西二医院, 巴中市政府):
         # the same suffix, the characters in order, the same start or its first two together
         holding = [n for n in names if len(n) > len(name) and n.endswith(suffix)

@@ -597,7 +597,10 @@ def _default_giver(text: _Text, pairs: list[_Pair], receivers: list[_Party]
 
 def _aid_pairs(text: _Text) -> list[_Pair]:
     finds = _aid_finds(text)
-    pairs = finds.pairs
+    givers = [p.a for p in finds.pairs if p.a.kind == "place"]
+    fuller = {g.name: f for g in givers for f in givers if _level_only(g, f)}
+    # one giver written 沈阳 and 沈阳市: the fuller form
+    pairs = [replace(p, a=fuller[p.a.name]) if p.a.name in fuller else p for p in finds.pairs]
     giver = _default_giver(text, pairs, [r for r, _ in finds.orphans])
     if giver is not None:
         pairs += [_Pair(giver, r, _aid_relation(text, r, span), span, 1, span == text.title)
