@@ -43,6 +43,7 @@ class _Rules:
     generic_heads: frozenset[str]
     generic_tail: re.Pattern[str]
     max_length: int
+    joined_fields: re.Pattern[str]
     abbreviation: re.Pattern[str]
     abbreviation_not: tuple[str, ...]
     alias: re.Pattern[str]
@@ -79,6 +80,7 @@ def _rules() -> _Rules:
         generic_heads=frozenset(inst["generic_heads"]),
         generic_tail=re.compile(inst["generic_tail"]),
         max_length=int(inst["max_length"]),
+        joined_fields=re.compile(inst["joined_fields"]),
         abbreviation=re.compile(inst["abbreviation"]),
         abbreviation_not=tuple(inst["abbreviation_not"]),
         alias=re.compile(inst["alias"]),
@@ -150,6 +152,11 @@ def find_institutions(text: str, kinds: tuple[str, ...] = KINDS) -> list[Mention
             continue
         start = _left_edge(text, match.start(), rules)
         start = _after_joined_name(text, start, match.start(), rules)
+        if start > 1 and rules.joined_fields.match(text[:match.end()], start - 1):
+            before = _left_edge(text, start - 1, rules)
+            field = text[before:start - 1]
+            if 2 <= len(field) <= 4 and not rules.suffix_all.search(field):
+                start = before  # 康复与护理学院
         head = text[start : match.start()]
         if len(head) < 2 or head in rules.generic_heads or rules.generic_tail.search(head):
             continue

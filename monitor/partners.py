@@ -422,6 +422,22 @@ def _adverbs_before(text: _Text, start: int, at: int) -> int:
     return at
 
 
+def _team_after(text: _Text, at: int, end: int) -> _Party | None:
+    """驰援武汉的甲医疗队 (乙医院医疗队): the team named after the receiver gives; an
+    institution of its name before a place."""
+    if text.simple[at:at + 1] != "的":
+        return None
+    team = _TEAM_WORDS.match(text.simple, at + 1, end)
+    if not team:
+        return None
+    stop = team.end()
+    if text.simple[stop:stop + 1] in "（(":
+        stop = min(end, text.simple.find("）", stop) + 1 or stop + 20)
+    named = [p for p in text.in_span(at + 1, stop) if text.giver_ok(p)]
+    named.sort(key=lambda p: p.kind == "place")
+    return named[0] if named else text.first_party(at + 1, team.end())
+
+
 def _team_giver(text: _Text, start: int, at: int) -> _Party | None:
     """The giver of a team's name ``甲(第十批)援乙医疗队``: the party or place just before
     援 (past 第十批, “组团式”, a bracketed place: 中国（广西）)."""
@@ -521,7 +537,8 @@ def _aid_finds(text: _Text) -> _AidFinds:
                 first = text.party_at(tour.end(), match.start())
                 found += [(None, r) for r in ([first] if first else []) + receivers]
                 continue
-            giver = _giver_before(text, start, match.start())
+            giver = _team_after(text, receivers[-1].end, end) or \
+                _giver_before(text, start, match.start())
             found += [(giver, r) for r in receivers]
         for match in text.cues(rules.toward, start, end):
             receivers = text.parties_from(match.end(), end)
@@ -638,7 +655,7 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
                 continue
             same_giver = _same_party(o.a, p.a)
             if same_giver and (p.b.broad or _province(p.b)) and not o.b.broad \
-                    and not _province(o.b):
+                    and not _province(o.b) and o.rank >= p.rank:
                 return True
             if same_giver and p.b.kind == "place" and o.b.kind != "place" and \
                     p.b.name in o.b.name:
@@ -693,7 +710,11 @@ def _distinct(parties: list[_Party]) -> list[_Party]:
 
 
 def _hub(text: _Text, parties: list[_Party]) -> _Party:
-    """The party a multi-party signing is about: the publisher, a hospital, else the first."""
+    """The party a multi-party signing is about: the publisher, the one party outside the
+    list of the others (甲…与乙、丙、丁), a hospital, else the first."""
+    joined = [any(_joined(text, a, b) for b in parties if b is not a) for a in parties]
+    if joined.count(False) == 1 and len(parties) > 2:
+        return parties[joined.index(False)]
     for p in parties:
         if p.kind == "self" or (text.publisher and p.name == text.publisher):
             return p
@@ -702,6 +723,12 @@ def _hub(text: _Text, parties: list[_Party]) -> _Party:
             if p.kind in ("hospital", "abbreviation"):
                 return p
     return parties[0]
+
+
+def _joined(text: _Text, a: _Party, b: _Party) -> bool:
+    """Whether ``a`` and ``b`` are neighbours of one list (甲、乙)."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    return bool(_rules().join.fullmatch(text.simple, first.end, second.start))
 
 
 def _signers(text: _Text, span: Span) -> list[_Party]:
