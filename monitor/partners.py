@@ -332,8 +332,8 @@ class _Text:
             if place and self.giver_ok(place):
                 break
             place = None
-        options = [p for p in (named[0] if named else None, place) if p is not None]
-        return min(options, key=lambda p: p.start) if options else None
+        # an institution before a place: 马里医疗队队员、绍兴市人民医院医师 → the hospital
+        return named[0] if named else place
 
     def cues(self, pattern: re.Pattern[str], start: int, end: int) -> list[re.Match[str]]:
         """The matches of ``pattern`` in ``[start, end)`` that are not inside a name (派出,
@@ -654,8 +654,8 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
             if o is p:
                 continue
             same_giver = _same_party(o.a, p.a)
-            if same_giver and (p.b.broad or _province(p.b)) and not o.b.broad \
-                    and not _province(o.b) and o.rank >= p.rank:
+            if same_giver and (p.b.broad or _province(p.b) and o.rank >= p.rank) \
+                    and not o.b.broad and not _province(o.b):
                 return True
             if same_giver and p.b.kind == "place" and o.b.kind != "place" and \
                     p.b.name in o.b.name:
