@@ -529,7 +529,8 @@ def _aid_finds(text: _Text) -> _AidFinds:
         for match in text.cues(rules.to, start, end):
             if rules.to_not.match(text.simple, match.end(), end):
                 continue
-            receivers = text.parties_from(match.end(), end)
+            after = match.end() + (text.simple[match.end():match.end() + 1] == "的")
+            receivers = text.parties_from(after, end)  # 援建的乙医院
             if not receivers:
                 continue
             tour = rules.tour.search(text.simple, max(start, match.start() - 12), match.start())
