@@ -102,6 +102,7 @@ class _Rules:
     alliance: re.Pattern[str]
     both: re.Pattern[str]
     attendance: re.Pattern[str]
+    company: re.Pattern[str]
     relations: tuple[tuple[str, re.Pattern[str]], ...]
 
 
@@ -159,6 +160,7 @@ def _rules() -> _Rules:
         alliance=re.compile(agreement["alliance"]),
         both=re.compile(agreement["both"]),
         attendance=re.compile(agreement["attendance"]),
+        company=re.compile(agreement["company"]),
         relations=tuple((r["name"], re.compile(r["pattern"])) for r in agreement["relation"]),
     )
 
@@ -658,6 +660,9 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
             if same_giver and (p.b.broad or _province(p.b) and o.rank >= p.rank) \
                     and not o.b.broad and not _province(o.b):
                 return True
+            if same_giver and p.b.name in _rules().abroad_regions and o.b.broad and \
+                    o.b.name not in _rules().abroad_regions:
+                return True  # 非洲 gives way to a country
             if same_giver and p.b.kind == "place" and o.b.kind != "place" and \
                     p.b.name in o.b.name:
                 return True
@@ -876,7 +881,8 @@ def _agreement_pairs(text: _Text) -> list[_Pair]:
             continue
         hub_before: _Party | None = None
         for unit in units:
-            if rules.attendance.search(text.simple, *unit):
+            if rules.attendance.search(text.simple, *unit) or \
+                    rules.company.search(text.simple, *unit):
                 continue
             signers = _signers(text, unit)
             if hub_before and re.match(r"\s*(?:并|还|又|同时)?(?:与|和|同)",
