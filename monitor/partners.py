@@ -82,6 +82,7 @@ class _Rules:
     located: re.Pattern[str]
     to_not: re.Pattern[str]
     received: re.Pattern[str]
+    helped: re.Pattern[str]
     team: re.Pattern[str]
     team_gap: re.Pattern[str]
     regions: dict[str, str]
@@ -139,6 +140,7 @@ def _rules() -> _Rules:
         located=re.compile(aid["located"]),
         to_not=re.compile(aid["to_not"]),
         received=re.compile(aid["received"]),
+        helped=re.compile(aid["helped"]),
         team=re.compile(aid["team"]),
         team_gap=re.compile(aid["team_gap"]),
         regions=dict(aid["regions"]),
@@ -323,9 +325,11 @@ class _Text:
             first = self.party_at(join.end(), limit)
         return out
 
-    def first_party(self, start: int, end: int) -> _Party | None:
-        """The first institution or place named in ``[start, end)`` that can give."""
-        named = [p for p in self.in_span(start, end) if self.giver_ok(p)]
+    def first_party(self, start: int, end: int, but: str = "") -> _Party | None:
+        """The first institution or place named in ``[start, end)`` that can give (and is
+        not ``but``, the receiver)."""
+        named = [p for p in self.in_span(start, end) if self.giver_ok(p)
+                 and not (but and _same(p.name, but))]
         rules = _rules()
         place = None
         known = rules.domestic + rules.countries + tuple(rules.home.values())
@@ -402,7 +406,7 @@ def _sent_by(text: _Text, start: int, end: int) -> _Party | None:
     return None
 
 
-def _giver_before(text: _Text, start: int, at: int) -> _Party | None:
+def _giver_before(text: _Text, start: int, at: int, but: str = "") -> _Party | None:
     """The giver named in ``text.simple[start:at]``: the party a verb of sending has, the
     giver of a team's name, else the first party or place that can give."""
     sent = _sent_by(text, start, at)
@@ -412,7 +416,7 @@ def _giver_before(text: _Text, start: int, at: int) -> _Party | None:
         giver = _team_giver(text, start, match.start())
         if giver:
             return giver
-    return text.first_party(start, at)
+    return text.first_party(start, at, but)
 
 
 def _adverbs_before(text: _Text, start: int, at: int) -> int:
@@ -475,12 +479,12 @@ def _team_receiver(text: _Text, at: int, end: int) -> _Party | None:
     place = entities.place_at(text.simple[:end], at)
     if place and _TEAM_WORDS.match(text.simple, at + len(place)):
         return _Party(place, at, at + len(place), "place", _broad(place))
+    if text.simple[at:at + 1] in rules.regions:  # 援疆, 援藏: a word of its own
+        return _Party(rules.regions[text.simple[at]], at, at + 1, "place", True)
     for size in (2, 1):
         short = text.simple[at:at + size]
         if not _TEAM_WORDS.match(text.simple, at + size) or not short:
             continue
-        if size == 1 and short in rules.regions:
-            return _Party(rules.regions[short], at, at + 1, "place", True)
         country = next((c for c in text.countries if c.startswith(short)), None)
         if country:
             return _Party(country, at, at + size, "place", True)
@@ -541,7 +545,7 @@ def _aid_finds(text: _Text) -> _AidFinds:
                 found += [(None, r) for r in ([first] if first else []) + receivers]
                 continue
             giver = _team_after(text, receivers[-1].end, end) or \
-                _giver_before(text, start, match.start())
+                _giver_before(text, start, match.start(), receivers[0].name)
             found += [(giver, r) for r in receivers]
         for match in text.cues(rules.toward, start, end):
             receivers = text.parties_from(match.end(), end)
@@ -566,6 +570,11 @@ def _aid_finds(text: _Text) -> _AidFinds:
             giver = text.first_party(match.end(), end)
             if before and giver and _TEAM_WORDS.search(text.simple, giver.end, end):
                 found.append((giver, before[-1]))
+        for match in text.cues(rules.helped, start, end):
+            giver = text.first_party(match.start("giver"), match.end("giver"))
+            receiver = text.party_at(match.end(), end)
+            if giver and receiver:
+                found.append((giver, receiver))
         for match in text.cues(rules.received, start, end):
             receiver = text.party_at(match.end(), end)
             if receiver is not None:
@@ -597,7 +606,7 @@ def _default_giver(text: _Text, pairs: list[_Pair], receivers: list[_Party]
     """Who gives where a sentence does not say: the publisher, else the giver most named in
     the other sentences, else the title's first party, else the text's first hospital (none
     of them a receiver)."""
-    if text.publisher:
+    if text.publisher and any(p.kind == "self" for p in text.parties):
         return _Party(text.publisher, 0, 0, "self")
     if pairs:
         counts: dict[str, int] = {}
@@ -657,7 +666,7 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
             if o is p:
                 continue
             same_giver = _same_party(o.a, p.a)
-            if same_giver and (p.b.broad or _province(p.b) and o.rank >= p.rank) \
+            if same_giver and (p.b.broad or (_province(p.b) and o.rank >= p.rank)) \
                     and not o.b.broad and not _province(o.b):
                 return True
             if same_giver and p.b.name in _rules().abroad_regions and o.b.broad and \
@@ -675,6 +684,8 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
                 return True
             if _same(o.b.name, p.b.name) and _national(p.a) and not _national(o.a):
                 return True
+            if p.a.kind != "place" and _same_party(o.b, p.a) and not _same_party(o.a, p.b):
+                return True  # an aided hospital's own outreach is not aid it gives
         return False
     return [p for p in pairs if not dropped(p)]
 

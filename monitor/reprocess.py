@@ -49,7 +49,9 @@ def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
                                    kind=source.kind if source else None,
                                    selectors=dict(source.selectors) if source else None)
             dedup_keys(article)  # the URL key is not written back: identity is kept
-            article.flags = classify(*simplified(article), simplified=True)
+            article.flags = classify(*simplified(article), simplified=True,
+                                     original=(article.title or "", article.body or ""),
+                                     publisher=source.title or None if source else None)
             before, after = row.flag_names, article.flags.names
             if before != after:
                 report.flag_changes.append(FlagChange(row.id, article.title or "", before, after))
