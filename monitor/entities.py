@@ -50,6 +50,7 @@ class _Rules:
     place: re.Pattern[str]
     place_chain: re.Pattern[str]
     not_places: frozenset[str]
+    not_place_endings: tuple[str, ...]
 
 
 def _alternation(words: list[str]) -> str:
@@ -94,6 +95,7 @@ def _rules() -> _Rules:
             f"|[\u4e00-\u9fff]{{2,9}}?自治(?:州|县|区|旗))+|(?:{home})"
         ),
         not_places=frozenset(places["not_places"]),
+        not_place_endings=tuple(places["not_place_endings"]),
     )
 
 
@@ -294,7 +296,7 @@ def _place_ok(name: str, rules: _Rules) -> bool:
     delimiter (了, 到 …) outside the words protected in names (自治, 和田 …)."""
     if rules.place.match(name) is None and any(name.startswith(w) for w in rules.not_places):
         return False
-    if any(name.endswith(w) and len(name) > len(w) for w in rules.not_places):
+    if name.endswith(rules.not_place_endings):
         return False  # 西藏日喀则地震灾区: the place is 西藏日喀则
     masked = name
     for word in rules.protected:

@@ -50,7 +50,7 @@ ALLIANCE = "医联体"
 _CLAUSE = re.compile(r"[^，,：:]+")
 _TEAM_WORDS = re.compile(r"[\u4e00-\u9fff]{0,6}?(医疗队|医疗团|医疗分队|医疗专家|医疗人才|医疗工作"
                          r"|医疗任务|医生|医师|专家|干部|人才|队员|队|护士|工作|任务)")
-_MEDICAL = ("hospital", "school", "health", "abbreviation")
+_LIST_END = re.compile(r"\s*(?:等(?:[\d一二三四五六七八九十两多]+家)?)?\s*(?:正式|已|均|先后)*")
 
 
 @dataclass(frozen=True)
@@ -323,6 +323,21 @@ class _Text:
             if not join or join.end() == after:
                 break
             first = self.party_at(join.end(), limit)
+        return out
+
+    def list_before(self, start: int, at: int) -> list[_Party]:
+        """The parties of the list that ends just before ``at`` (甲、乙等 | 加入)."""
+        rules = _rules()
+        named = self.in_span(start, at)
+        out: list[_Party] = []
+        edge = at
+        for party in reversed(named):
+            gap = self.simple[party.end:edge]
+            ok = _LIST_END.fullmatch(gap) if not out else rules.join.fullmatch(gap)
+            if not ok:
+                break
+            out.insert(0, party)
+            edge = party.start
         return out
 
     def first_party(self, start: int, end: int, but: str = "") -> _Party | None:
@@ -714,7 +729,11 @@ def _alliance_in(text: _Text, start: int, end: int) -> _Party | None:
         masked = re.sub(r"[“”\"「」]", "A", text.simple[:match.end()])
         left = max(start, entities.name_start(masked, match.start()))
         if match.start() - left >= 2:
-            return _Party(text.simple[left:match.end()], left, match.end(), "alliance")
+            end_at = match.end()
+            name = text.simple[left:end_at]
+            if name.count("“") > name.count("”") and text.simple[end_at:end_at + 1] == "”":
+                end_at += 1  # “江城眼健康联盟”: the quote closes after the alliance's word
+            return _Party(text.simple[left:end_at], left, end_at, "alliance")
     return None
 
 
@@ -780,7 +799,7 @@ def _alliances(text: _Text) -> list[_Pair]:
                 clause_start = max(text.simple.rfind(c, start, at) for c in "，,：:") + 1
                 named = text.in_span(max(start, clause_start), at)
             else:
-                named = text.in_span(start, at)[-1:]
+                named = text.list_before(start, at)
             members += [(p, (start, end)) for p in named if p.kind != "place"]
     lead_names = [p for p, _ in leads]
     members = [(m, s) for m, s in members if not any(_same(m.name, lp.name) for lp in lead_names)]
