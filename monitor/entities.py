@@ -226,10 +226,16 @@ def _resolve(name: str, names: list[str]) -> str:
                    if name.endswith(s)), None)
     head = name[: len(name) - len(suffix)] if suffix else ""
     if suffix and len(head) >= 2 and rules.place_chain.fullmatch(head):
-        # 巴中市政府 is 巴中市人民政府, 某县医院 某县人民医院; 敦化市医院 is a name of its own
+        # 巴中市政府 is 巴中市人民政府, 某县医院 某县人民医院, 山西太原卫健委 山西省太原市卫健委;
+        # 敦化市医院 is a name of its own
         fuller = head + "人民" + suffix
         if fuller in names:
             return fuller
+        leveled = [n for n in names if len(n) > len(name) and n.endswith(suffix)
+                   and rules.place_chain.fullmatch(n[: len(n) - len(suffix)])
+                   and _in_order(head, n[: len(n) - len(suffix)]) and n[0] == name[0]]
+        if leveled:
+            return min(leveled, key=len)
     if suffix and len(head) >= 2 and name[0] not in SHORT_LEVELS and \
             not rules.place_chain.fullmatch(head):
         # a short form written after the full name (北大人民医院, 华西二医院, 巴中市政府):

@@ -699,8 +699,9 @@ def _precise(pairs: list[_Pair]) -> list[_Pair]:
                 return True
             if _same(o.b.name, p.b.name) and _national(p.a) and not _national(o.a):
                 return True
-            if p.a.kind != "place" and _same_party(o.b, p.a) and not _same_party(o.a, p.b):
-                return True  # an aided hospital's own outreach is not aid it gives
+            if _same_party(o.b, p.a) and not _same_party(o.a, p.b) and not \
+                    (p.a.kind == "place" and _same_party(o.a, p.a)):
+                return True  # an aided hospital's (or place's) own outreach is not aid it gives
         return False
     return [p for p in pairs if not dropped(p)]
 
