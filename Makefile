@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out bench-lists clean
+.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-partners bench-dedup bench-crawl bench-digest bench-scale-out bench-lists clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench-extraction: setup
 
 bench-flagging: setup
 	$(BIN)/python -m bench.flagging
+
+# partner pairs of the flagged rows of ../shared/labelled/flagging-dev2.jsonl against
+# partners-dev2.jsonl (-v: each row's misses: make bench-partners ARGS=-v)
+bench-partners: setup
+	$(BIN)/python -m bench.partners $(ARGS)
 
 bench-dedup: setup
 	$(BIN)/python -m bench.dedup

@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.article.item import Article, Evidence, Flag, Flags, Image
+from monitor.article.item import Article, Evidence, Flag, Flags, Image, Partner
 from monitor.storage.migrations import open_storage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,8 @@ def build(path: Path, stories: int) -> None:
                                            [] if aid else evidence),
                       institutions=["浙江大学医学院附属第一医院", "新疆生产建设兵团第一师医院"],
                       places=["新疆", "阿克苏"],
-                      partners=[("浙江大学医学院附属第一医院", "第一师医院", "签订协议")])
+                      partners=[Partner("浙江大学医学院附属第一医院", "第一师医院", "对口支援",
+                                        "签订协议")])
         first = storage.add_article(Article(
             url=f"https://www.chinanews.com.cn/gn/2026/{number}.shtml", url_key=f"a{number}",
             source="chinanews-scroll", title=f"第{number}条：“组团式”医疗援疆见成效",

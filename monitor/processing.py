@@ -39,9 +39,12 @@ def refuse_unusable(article: Article) -> Article:
 
 
 def flag_article(article: Article) -> Article:
-    """Topic flags (medical_aid, sister_hospital) with scores, evidence and institutions,
-    on the text in simplified characters."""
-    article.flags = classify(*simplified(article), simplified=True)
+    """Topic flags (medical_aid, sister_hospital) with scores, evidence, institutions and
+    partner pairs, on the text in simplified characters (the partners' names keep the
+    text's own script; the publisher is what a text's 我院 stands for)."""
+    article.flags = classify(*simplified(article), simplified=True,
+                             original=(article.title or "", article.body or ""),
+                             publisher=article.publisher)
     return article
 
 
@@ -75,8 +78,10 @@ def process_article(article: Article, *, drop_unusable: bool = True) -> Article:
 
 
 def process_page(page: Page, *, source: str = "", kind: str | None = None,
-                 selectors: dict | None = None, drop_unusable: bool = True) -> Article:
+                 selectors: dict | None = None, publisher: str | None = None,
+                 drop_unusable: bool = True) -> Article:
     """The extracted article on ``page`` through every step (see ``process_article``);
     other bad pages come back with the notes that say why."""
-    return process_article(extract_article(page, source=source, kind=kind,
-                                           selectors=selectors), drop_unusable=drop_unusable)
+    article = extract_article(page, source=source, kind=kind, selectors=selectors)
+    article.publisher = publisher
+    return process_article(article, drop_unusable=drop_unusable)

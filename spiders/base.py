@@ -118,6 +118,7 @@ class SourceSpider(scrapy.Spider):
         article = await self.extractor.extract(
             Page.from_response(response), source=source.name, kind=source.kind,
             selectors=selectors, max_bytes=self.max_parse_bytes)
+        article.publisher = source.title or None
         listed = response.meta.get("listed_date")
         if listed is not None:  # the list's shown time: the last tier before the URL date
             article.date_candidates.append(DateCandidate(listed.isoformat(), "listed"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.judgement.flags import classify, flags_to_dict, partners
+from monitor.judgement.flags import classify, flags_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,10 +73,11 @@ def test_seed_002_evidence_institutions_and_partners():
     assert all(e.sentence != title for e in flags.sister_hospital.evidence)
     assert flags.sister_hospital.score >= 2 and flags.medical_aid.score < 2
     assert flags.institutions[:2] == ["大连医科大学附属第一医院", "复旦大学附属中山医院"]
-    assert partners(flags)[0] == (
+    first = flags.partners[0]
+    assert (first.a, first.b, first.relation) == (
         "大连医科大学附属第一医院",
         "复旦大学附属中山医院",
-        "签订战略合作框架协议",
+        "合作协议",
     )
 
 
@@ -86,7 +87,10 @@ def test_seed_003_places_and_aid_evidence():
     flags = classify(title, text[text.index(start) : text.index(end)])
     assert {"新疆生产建设兵团", "乌鲁木齐"} <= set(flags.places)
     assert any("援疆" in t for e in flags.medical_aid.evidence for t in e.terms)
-    assert partners(flags) == []
+    # an aid article: the giver (the medical school whose hospitals send the teams) and the
+    # aided hospital; no agreement pairs (the flag is not set)
+    assert [(p.a, p.b, p.relation) for p in flags.partners] == [
+        ("浙江大学医学院", "新疆生产建设兵团第一师医院", "对口支援")]
 
 
 def test_flags_to_dict_is_json_ready():
@@ -97,6 +101,9 @@ def test_flags_to_dict_is_json_ready():
     sentence = out["evidence"]["sister_hospital"][0]["sentence"]
     assert sentence == "甲市人民医院与乙县人民医院签订对口帮扶协议"
     assert out["institutions"] == ["甲市人民医院", "乙县人民医院"]
+    # a signed aid agreement: one pair, relation 对口支援 (README of partners-dev2)
+    assert out["partners"] == [{"a": "甲市人民医院", "b": "乙县人民医院", "relation": "对口支援",
+                                "evidence": "甲市人民医院与乙县人民医院签订对口帮扶协议"}]
 
 
 # ---- hand-written cases: what must be flagged
@@ -291,13 +298,15 @@ def test_aid_terms_on_the_seed_are_whole_words():
 @pytest.mark.parametrize(("title", "body", "expected"), [
     # foreign partners, the action read from the headline
     ("华山医院与美国梅奥诊所签署合作备忘录", "双方将在远程会诊方面开展合作。",
-     ("华山医院", "美国梅奥诊所", "签署合作备忘录")),
+     ("华山医院", "美国梅奥诊所", "合作协议")),
     ("南方医科大学与华沙医科大学合作谅解备忘录签字仪式", "",
-     ("南方医科大学", "华沙医科大学", "合作谅解备忘录签字")),
+     ("南方医科大学", "华沙医科大学", "合作协议")),
     # the headline names both sides; the body's sentence says "两院"
     ("甲市人民医院与乙县人民医院签署合作协议", "近日，两院正式签约，将在学科建设方面合作。",
-     ("甲市人民医院", "乙县人民医院", "签署合作协议")),
+     ("甲市人民医院", "乙县人民医院", "合作协议")),
 ])
 def test_partners_from_the_headline_and_foreign_partners(title, body, expected):
     flags = classify(title, body)
-    assert flags.partners[0] == expected
+    first = flags.partners[0]
+    assert (first.a, first.b, first.relation) == expected
+    assert first.evidence in title + body

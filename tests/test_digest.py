@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import time_machine
 
-from monitor.article.item import Article, Evidence, Flag, Flags, Image
+from monitor.article.item import Article, Evidence, Flag, Flags, Image, Partner
 from monitor.digest.build import build_digest, parse_since
 from monitor.digest.render import period, render_json, render_markdown, render_text
 from monitor.storage.migrations import open_storage
@@ -20,8 +20,8 @@ def flags(aid=False, sister=False) -> Flags:
         medical_aid=Flag(aid, 2.0 if aid else 0.0, [AID] if aid else []),
         sister_hospital=Flag(sister, 2.0 if sister else 0.0, [SISTER] if sister else []),
         institutions=["复旦大学附属中山医院", "大连医科大学附属第一医院"] if sister else [],
-        partners=[("大连医科大学附属第一医院", "复旦大学附属中山医院", "签订战略合作框架协议")]
-        if sister else [],
+        partners=[Partner("大连医科大学附属第一医院", "复旦大学附属中山医院", "合作协议",
+                          "两院签订战略合作框架协议")] if sister else [],
     )
 
 
@@ -66,7 +66,7 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
     assert "#3 [medical aid] [sister hospital] 两者皆有 [low-quality copy]" in text
     assert "why: “双方签订战略合作框架协议。” [战略合作框架协议]" in text
     assert "why: “浙江大学“组团式”医疗援疆见成效。” [组团式, 援疆]" in text  # terms once
-    assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院: 签订战略合作框架协议" in text
+    assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院 (agreement)" in text
     assert f"#{story} [medical aid] 援疆见成效" in text  # the number `monitor review` takes
     assert "published 2025-05-04, first seen today" in text
     assert "普通新闻" not in text and "same text elsewhere" not in text

@@ -103,3 +103,42 @@ def test_places_in_order_and_longest_name_wins():
 ])
 def test_institution_names_are_cut_right(text, expected):
     assert entities.institutions(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a two-character verb whose first character is a function word is no part of a name
+    ("代表团深入了解江城医科大学的办学情况。", ["江城医科大学"]),
+    ("双方就合作对接南屏县人民医院。", ["南屏县人民医院"]),
+    # two names glued by a hyphen are two names
+    ("江城大学口腔医学院-南屏市口腔医院专科联盟成立", ["江城大学口腔医学院", "南屏市口腔医院"]),
+    # a school named after two fields
+    ("康复与护理学院与南屏县人民医院签约", ["康复与护理学院", "南屏县人民医院"]),
+    # a short form written after the full name is the same institution
+    ("江城大学人民医院专家来到南屏。江大人民医院表示", ["江城大学人民医院"]),
+    ("江城市第二人民医院(以下简称“江二院”)。江城二院专家", ["江城市第二人民医院"]),
+])
+def test_names_are_cut_and_resolved_right(text, expected):
+    assert entities.institutions(text) == expected
+
+
+def test_other_parties_of_agreements_are_found_when_asked_for():
+    text = "江城市人民政府与江城大学签约。江城市政府表示"
+    assert entities.institutions(text) == []  # the flags count medical parties only
+    names = [name for _, name in entities.resolved(text, entities.ALL_KINDS)]
+    assert names == ["江城市人民政府", "江城大学", "江城市人民政府"]
+
+
+@pytest.mark.parametrize(("text", "at", "expected"), [
+    ("赴西藏日喀则市定日县开展义诊", 1, "西藏日喀则市定日县"),
+    ("前往四川阿坝藏族羌族自治州", 2, "四川阿坝藏族羌族自治州"),
+    ("驰援西藏日喀则地震灾区", 2, "西藏日喀则"),  # a disaster area is no level of a place
+    ("赴社区开展义诊", 1, None),
+    ("援中国湖南", 1, "中国湖南"),
+])
+def test_place_chains(text, at, expected):
+    assert entities.place_at(text, at) == expected
+
+
+def test_place_ending_before_a_word():
+    assert entities.place_ending("由广西选派", 3) == "广西"
+    assert entities.place_ending("今年四川省派出", 5) == "四川省"

@@ -110,6 +110,28 @@ def test_html_in_chinese_by_default():
     assert "另见：" in tree.xpath("string(//p[@class='also'])")
 
 
+PAIRS = [
+    {"a": "浙江大学医学院", "b": "第一师医院", "relation": "对口支援", "evidence": "…"},
+    {"a": "西南医科大学附属医院", "b": "阿莎芬堡医院", "relation": "姊妹医院", "evidence": "…"},
+]
+
+
+def test_partner_lines_arrow_for_aid_in_each_language_and_old_rows_still_read():
+    old_row = ["甲医院", "乙医院", "签订战略合作框架协议"]  # stored before relations were given
+    zh = digest([entry(partners=[*PAIRS, old_row])], language="zh")
+    text = render_text(zh)
+    assert "浙江大学医学院 → 第一师医院（对口支援）" in text  # aid: who gives → who receives
+    assert "西南医科大学附属医院 ↔ 阿莎芬堡医院（姊妹医院）" in text
+    assert "甲医院 ↔ 乙医院：签订战略合作框架协议" in text
+    tree = html.fromstring(render_html(zh))
+    assert tree.xpath("//ul[@class='who']/li/text()")[:2] == [
+        "浙江大学医学院 → 第一师医院（对口支援）",
+        "西南医科大学附属医院 ↔ 阿莎芬堡医院（姊妹医院）",
+    ]
+    assert "浙江大学医学院 → 第一师医院 (domestic aid)" in render_markdown(
+        digest([entry(partners=PAIRS)]))
+
+
 def test_html_escapes_what_comes_from_pages():
     page = render_html(digest([entry(title=EVIL, url="javascript:alert(1)", outlet="<b>x</b>",
                                      lead=EVIL, image={"src": "javascript:alert(3)",

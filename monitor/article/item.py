@@ -41,14 +41,26 @@ class Flag:
     evidence: list[Evidence] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Partner:
+    """Two parties the text puts in a relation (monitor.partners): for aid (对口支援, 援外)
+    ``a`` gives and ``b`` receives; for agreements (合作协议, 医联体, 姊妹医院, 共建) they are
+    in the text's order. ``evidence`` quotes the text (at most 60 characters)."""
+
+    a: str
+    b: str
+    relation: str
+    evidence: str = ""
+
+
 @dataclass
 class Flags:
     medical_aid: Flag
     sister_hospital: Flag
     institutions: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
-    # who agreed with whom: (institution A, institution B, what they did)
-    partners: list[tuple[str, str, str]] = field(default_factory=list)
+    # who aids or agrees with whom (monitor.partners)
+    partners: list[Partner] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -61,6 +73,8 @@ class Article:
     # --- what was fetched
     url: str
     source: str  # name of the source in sources.toml
+    # the institution whose site published it (the source's title): what its 我院 stands for
+    publisher: str | None = None
     fetched_at: datetime  # timezone-aware; the response's Date header, else the clock
     raw_html: bytes = b""
     encoding: str | None = None  # encoding the page was decoded with

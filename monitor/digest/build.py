@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from monitor.config.sources import load_sources
 from monitor.config.zone import TZ
+from monitor.digest.labels import Labels
 from monitor.digest.labels import language as chosen_language
 from monitor.errors import ConfigError
 from monitor.storage.database import Storage, StoryView
@@ -81,7 +82,9 @@ class DigestEntry:
     image: dict | None = None  # {"src", "caption"}
     institutions: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
-    partners: list[list[str]] = field(default_factory=list)  # [A, B, what they did]
+    # {"a", "b", "relation", "evidence"} (monitor.partners); rows stored before that hold
+    # [A, B, what they did] lists: read by partner_line all the same
+    partners: list[dict | list[str]] = field(default_factory=list)
     low_quality: bool = False
     also_reported_by: list[dict] = field(default_factory=list)  # {"outlet", "url"}
     first_seen_at: datetime | None = None
@@ -89,11 +92,10 @@ class DigestEntry:
     article_id: int | None = None  # the representative article
     review: Verdict | None = None
 
-    @property
-    def who(self) -> list[str]:
-        """"A ↔ B: 签订战略合作框架协议" lines, else the institutions named."""
+    def who(self, words: Labels) -> list[str]:
+        """"A → B（对口支援）" / "A ↔ B（合作协议）" lines, else the institutions named."""
         if self.partners:
-            return [f"{a} ↔ {b}: {action}" for a, b, action in self.partners]
+            return [partner_line(p, words) for p in self.partners]
         return [" · ".join(self.institutions[:4])] if self.institutions else []
 
     @property
@@ -235,6 +237,22 @@ def lead(opening: str | None, title: str) -> str | None:
             continue
         return sentence if len(sentence) <= LEAD_CHARS else sentence[:LEAD_CHARS - 1] + "…"
     return None
+
+
+AID_RELATIONS = ("对口支援", "援外")  # a gives, b receives: shown with an arrow
+
+
+def partner_line(partner: dict | list, words: Labels) -> str:
+    """One partner pair for a reviewer: ``A → B（对口支援）`` for aid (A gives),
+    ``A ↔ B（合作协议）`` for agreements; a pair stored before relations were given
+    ([A, B, what they did]) reads ``A ↔ B: what they did``."""
+    if not isinstance(partner, dict):
+        a, b, action = [*partner, "", "", ""][:3]
+        return f"{a} ↔ {b}{words.colon}{action}" if action else f"{a} ↔ {b}"
+    arrow = "→" if partner.get("relation") in AID_RELATIONS else "↔"
+    relation = words.relation(partner.get("relation") or "")
+    shown = (f"（{relation}）" if words.lang == "zh" else f" ({relation})") if relation else ""
+    return f"{partner.get('a', '')} {arrow} {partner.get('b', '')}{shown}"
 
 
 def outlet_name(article: StoredArticle, source_titles: dict[str, str]) -> str:

@@ -30,6 +30,12 @@ LABELS: dict[str, dict[str, str]] = {
         "lead": "导语",
         "why": "依据",
         "places": "地点",
+        "relation.对口支援": "对口支援",
+        "relation.援外": "援外",
+        "relation.合作协议": "合作协议",
+        "relation.医联体": "医联体",
+        "relation.姊妹医院": "姊妹医院",
+        "relation.共建": "共建",
         "picture": "图片",
         "reviewed": "已审核",
         "verdict.relevant": "相关",
@@ -197,6 +203,12 @@ LABELS: dict[str, dict[str, str]] = {
         "lead": "lead",
         "why": "why",
         "places": "places",
+        "relation.对口支援": "domestic aid",
+        "relation.援外": "aid abroad",
+        "relation.合作协议": "agreement",
+        "relation.医联体": "alliance",
+        "relation.姊妹医院": "sister hospitals",
+        "relation.共建": "co-built",
         "picture": "picture",
         "reviewed": "reviewed",
         "verdict.relevant": "relevant",
@@ -376,6 +388,9 @@ class Labels:
 
     def topic_long(self, flag: str) -> str:
         return self._words.get(f"topic_long.{flag}", flag)
+
+    def relation(self, relation: str) -> str:
+        return self._words.get(f"relation.{relation}", relation)
 
     def verdict(self, verdict: str) -> str:
         return self._words.get(f"verdict.{verdict}", verdict)

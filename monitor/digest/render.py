@@ -181,7 +181,7 @@ def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> 
              f"    {entry.outlet} · {when(entry, words, digest.day)}"]
     if entry.lead:
         lines.append(f"    {words('lead')}{colon}{entry.lead}")
-    lines += [f"    {who}" for who in entry.who]
+    lines += [f"    {who}" for who in entry.who(words)]
     if entry.places:
         lines.append(f"    {words('places')}{colon}{'、'.join(entry.places)}")
     for item in entry.evidence:
@@ -255,7 +255,7 @@ def render_markdown(digest: Digest, public_url: str | None = None) -> str:
         lines.append(f"{_md(entry.outlet)} · {_md(when(entry, words, digest.day))}  ")
         if entry.lead:
             lines.append(f"{_md(entry.lead)}  ")
-        lines += [f"{_md(who)}  " for who in entry.who]
+        lines += [f"{_md(who)}  " for who in entry.who(words)]
         if entry.places:
             lines.append(f"{words('places')}: {_md('、'.join(entry.places))}  ")
         if entry.also_reported_by:

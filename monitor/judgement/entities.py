@@ -16,6 +16,7 @@ from pathlib import Path
 
 RULES_DIR = Path(__file__).parent / "rules"
 KINDS = ("hospital", "school", "health")  # medical institutions and health authorities
+ALL_KINDS = (*KINDS, "other")  # and universities, governments, institutes (rules' "other")
 FOLLOW_WINDOW = 8  # characters after a suffix searched for a longer name of another kind
 
 
@@ -31,7 +32,8 @@ class Mention:
 
 @dataclass(frozen=True)
 class _Rules:
-    suffix: re.Pattern[str]  # every suffix, longest first
+    suffix: re.Pattern[str]  # every suffix of KINDS, longest first
+    suffix_all: re.Pattern[str]  # every suffix of ALL_KINDS, longest first
     suffix_kind: dict[str, str]  # suffix -> its kind
     name_char: re.Pattern[str]
     count: re.Pattern[str]
@@ -41,10 +43,14 @@ class _Rules:
     generic_heads: frozenset[str]
     generic_tail: re.Pattern[str]
     max_length: int
+    joined_fields: re.Pattern[str]
     abbreviation: re.Pattern[str]
     abbreviation_not: tuple[str, ...]
     alias: re.Pattern[str]
     place: re.Pattern[str]
+    place_chain: re.Pattern[str]
+    not_places: frozenset[str]
+    not_place_endings: tuple[str, ...]
 
 
 def _alternation(words: list[str]) -> str:
@@ -56,11 +62,16 @@ def _rules() -> _Rules:
     data = tomllib.loads((RULES_DIR / "entities.toml").read_text("utf-8"))
     inst, places = data["institutions"], data["places"]
     suffixes = sorted(
-        ((s, kind) for kind in KINDS for s in inst[kind]), key=lambda p: len(p[0]), reverse=True
+        ((s, kind) for kind in ALL_KINDS for s in inst[kind]), key=lambda p: len(p[0]),
+        reverse=True
     )
+    known = _alternation(places["regions"] + places["provinces"] + places["countries"])
+    home = _alternation(places["home"])
+    levels = _alternation(places["levels"])
     return _Rules(
         # one plain alternation: Python's re is many times slower with a group per suffix
-        suffix=re.compile("|".join(re.escape(s) for s, _ in suffixes)),
+        suffix=re.compile("|".join(re.escape(s) for s, k in suffixes if k in KINDS)),
+        suffix_all=re.compile("|".join(re.escape(s) for s, _ in suffixes)),
         suffix_kind={s: k for s, k in reversed(suffixes)},
         name_char=re.compile(inst["name_chars"]),
         count=re.compile(inst["count"]),
@@ -70,12 +81,21 @@ def _rules() -> _Rules:
         generic_heads=frozenset(inst["generic_heads"]),
         generic_tail=re.compile(inst["generic_tail"]),
         max_length=int(inst["max_length"]),
+        joined_fields=re.compile(inst["joined_fields"]),
         abbreviation=re.compile(inst["abbreviation"]),
         abbreviation_not=tuple(inst["abbreviation_not"]),
         alias=re.compile(inst["alias"]),
         place=re.compile(
             _alternation(places["regions"] + places["provinces"] + places["countries"])
         ),
+        # units: a known place with its level, a short unit and its level (定日县), or a
+        # longer autonomous unit (阿坝藏族羌族自治州)
+        place_chain=re.compile(
+            f"(?:{home})?(?:(?:{known})(?:{levels})?|[\u4e00-\u9fff]{{1,3}}?(?:{levels})"
+            f"|[\u4e00-\u9fff]{{2,9}}?自治(?:州|县|区|旗))+|(?:{home})"
+        ),
+        not_places=frozenset(places["not_places"]),
+        not_place_endings=tuple(places["not_place_endings"]),
     )
 
 
@@ -96,6 +116,11 @@ def _left_edge(text: str, end: int, rules: _Rules) -> int:
     return start + cut
 
 
+def name_start(text: str, end: int) -> int:
+    """Where a name ending at ``end`` starts (the walk of the institutions' names)."""
+    return _left_edge(text, end, _rules())
+
+
 def _followed_by_other(text: str, end: int, rules: _Rules) -> bool:
     """Whether the suffix at ``end`` belongs to a longer name of another kind (…医院王华湘中学)."""
     run = ""
@@ -108,15 +133,32 @@ def _followed_by_other(text: str, end: int, rules: _Rules) -> bool:
     return any(word in run for word in rules.not_followed_by)
 
 
-def find_institutions(text: str) -> list[Mention]:
-    """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped."""
+def _after_joined_name(text: str, start: int, end: int, rules: _Rules) -> int:
+    """Where a name starts when a hyphen glues two names together (北京大学口腔医学院-大连
+    市口腔医院): after the hyphen that follows another institution's suffix."""
+    for at in range(end - 1, start, -1):
+        if text[at] in "-－" and rules.suffix_all.search(text, max(start, at - 6), at) and \
+                any(text.startswith(s, at - len(s)) for s in rules.suffix_kind):
+            return at + 1
+    return start
+
+
+def find_institutions(text: str, kinds: tuple[str, ...] = KINDS) -> list[Mention]:
+    """Every institution named in ``text``, in order; generic words (该院, 附属医院) are skipped.
+    ``kinds``: ``KINDS`` (medical ones and health authorities) or ``ALL_KINDS``."""
     rules = _rules()
     found: list[Mention] = []
-    for match in rules.suffix.finditer(text):
+    for match in (rules.suffix if kinds == KINDS else rules.suffix_all).finditer(text):
         kind = rules.suffix_kind[match.group()]
         if _followed_by_other(text, match.end(), rules):
             continue
         start = _left_edge(text, match.start(), rules)
+        start = _after_joined_name(text, start, match.start(), rules)
+        if start > 1 and rules.joined_fields.match(text[:match.end()], start - 1):
+            before = _left_edge(text, start - 1, rules)
+            field = text[before:start - 1]
+            if 2 <= len(field) <= 4 and not rules.suffix_all.search(field):
+                start = before  # 康复与护理学院
         head = text[start : match.start()]
         if len(head) < 2 or head in rules.generic_heads or rules.generic_tail.search(head):
             continue
@@ -166,16 +208,46 @@ def resolve(name: str, names: list[str], alias: dict[str, str] | None = None) ->
     else ``name`` itself."""
     if alias and name in alias:
         return alias[name]
+    found = _resolve(name, names)
+    # once more: 华西二院 → 华西二医院 → 四川大学华西第二医院
+    return _resolve(found, names) if found != name else found
+
+
+def _resolve(name: str, names: list[str]) -> str:
     longer = [n for n in names if len(n) > len(name) and n.endswith(name)]
     if longer:
         return max(longer, key=len)
-    if _rules().abbreviation.fullmatch(name):
+    rules = _rules()
+    if rules.abbreviation.fullmatch(name):
         holding = [n for n in names if len(n) > len(name) and _in_order(name, n)]
+        if holding:
+            return min(holding, key=len)
+    suffix = next((s for s in sorted(rules.suffix_kind, key=len, reverse=True)
+                   if name.endswith(s)), None)
+    head = name[: len(name) - len(suffix)] if suffix else ""
+    if suffix and len(head) >= 2 and rules.place_chain.fullmatch(head):
+        # 巴中市政府 is 巴中市人民政府, 某县医院 某县人民医院, 山西太原卫健委 山西省太原市卫健委;
+        # 敦化市医院 is a name of its own
+        fuller = head + "人民" + suffix
+        if fuller in names:
+            return fuller
+        leveled = [n for n in names if len(n) > len(name) and n.endswith(suffix)
+                   and rules.place_chain.fullmatch(n[: len(n) - len(suffix)])
+                   and _in_order(head, n[: len(n) - len(suffix)]) and n[0] == name[0]]
+        if leveled:
+            return min(leveled, key=len)
+    if suffix and len(head) >= 2 and name[0] not in SHORT_LEVELS and \
+            not rules.place_chain.fullmatch(head):
+        # a short form written after the full name (北大人民医院, 华西二医院, 巴中市政府):
+        # the same suffix, the characters in order, the same start or its first two together
+        holding = [n for n in names if len(n) > len(name) and n.endswith(suffix)
+                   and _in_order(name, n) and (n[0] == name[0] or name[:2] in n)]
         if holding:
             return min(holding, key=len)
     return name
 
 
+HOME = ("中国", "中华人民共和国")
 SHORT_LEVELS = "州市县区盟旗"  # 州人民医院: "the prefecture's people's hospital"
 SHORT_MAX = 8  # characters of such a short form at most (州第一人民医院)
 PLACE_HEAD = (2, 6)  # characters of the place name put before it
@@ -197,14 +269,14 @@ def _place_before(text: str, mention: Mention) -> str | None:
     return None
 
 
-def institutions(text: str) -> list[str]:
-    """The distinct institutions of ``text``, full names first-seen first. A short form
+def resolved(text: str, kinds: tuple[str, ...] = KINDS) -> list[tuple[Mention, str]]:
+    """Every institution mention of ``text`` with the full name it stands for. A short form
     that starts with its level (州人民医院) takes the place named before it (海西州人民医院),
     then resolves like any partial name."""
-    mentions = find_institutions(text)
+    mentions = find_institutions(text, kinds)
     alias = aliases(text, mentions)
     full = [m.name for m in mentions if m.kind != "abbreviation"]
-    out: list[str] = []
+    out: list[tuple[Mention, str]] = []
     for mention in mentions:
         name = resolve(mention.name, full, alias)
         if name == mention.name and (place := _place_before(text, mention)):
@@ -212,9 +284,56 @@ def institutions(text: str) -> list[str]:
             holding = [n for n in full if n != name and n.startswith(place)
                        and _in_order(expanded, n)]
             name = min(holding, key=len) if holding else expanded
+        out.append((mention, name))
+    return out
+
+
+def institutions(text: str) -> list[str]:
+    """The distinct institutions of ``text`` (``resolved``), full names first-seen first."""
+    out: list[str] = []
+    for _, name in resolved(text):
         if name not in out:
             out.append(name)
     return out
+
+
+def _place_ok(name: str, rules: _Rules) -> bool:
+    """A chain that does not start with a word that is no place (社区, 全县 …) and holds no
+    delimiter (了, 到 …) outside the words protected in names (自治, 和田 …)."""
+    if rules.place.match(name) is None and any(name.startswith(w) for w in rules.not_places):
+        return False
+    if name.endswith(rules.not_place_endings):
+        return False  # 西藏日喀则地震灾区: the place is 西藏日喀则
+    masked = name
+    for word in rules.protected:
+        masked = masked.replace(word, "\0" * len(word))
+    return not rules.delimiter.search(masked)
+
+
+def place_at(text: str, start: int) -> str | None:
+    """The place named from ``start`` on (赴|西藏日喀则市定日县…), longest chain, or None."""
+    rules = _rules()
+    found = rules.place_chain.match(text, start)
+    while found and found.end() > start:
+        name = found.group()
+        if _place_ok(name, rules):
+            return name
+        # a shorter chain: drop its last unit
+        found = rules.place_chain.match(text[: found.end() - 1], start)
+    return None
+
+
+def place_ending(text: str, end: int) -> str | None:
+    """The place named just before ``end`` (广西|援尼日尔): the longest chain that starts
+    with a known place, else the shortest one of two characters and a level (定日县), or None."""
+    rules = _rules()
+    start = _left_edge(text, end, rules)
+    chains = [text[at:end] for at in range(start, end - 1)
+              if rules.place_chain.fullmatch(text, at, end) and _place_ok(text[at:end], rules)]
+    known = [c for c in chains if rules.place.match(c) or c.startswith(HOME)]
+    if known:
+        return known[0]
+    return next((c for c in reversed(chains) if len(c) >= 3), None)
 
 
 def places(text: str) -> list[str]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 
 from monitor.article.item import Evidence, Flag, Flags
 from monitor.judgement import entities
+from monitor.judgement.partners import partner_pairs
 from monitor.judgement.simplified import to_simplified
 
 FLAGS = ("medical_aid", "sister_hospital")
@@ -43,7 +44,6 @@ class _Config:
     max_evidence: int
     negation_window: int
     look_back_sentences: int
-    actions: tuple[re.Pattern[str], ...]
     words: tuple[str, ...]  # words a matched span must not cut (rules' [evidence] words)
 
 
@@ -73,7 +73,6 @@ def _config() -> _Config:
         max_evidence=int(data["max_evidence"]),
         negation_window=int(data["negation_window"]),
         look_back_sentences=int(ctx["look_back_sentences"]),
-        actions=tuple(re.compile(a) for a in data["digest"]["actions"]),
         words=tuple(sorted(data["evidence"]["words"], key=len, reverse=True)),
     )
 
@@ -217,11 +216,15 @@ def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
     return Flag(value=total >= cfg.threshold, score=round(total, 2), evidence=evidence), hit
 
 
-def classify(title: str, body: str, *, simplified: bool = False) -> Flags:
+def classify(title: str, body: str, *, simplified: bool = False,
+             original: tuple[str, str] | None = None, publisher: str | None = None) -> Flags:
     """Flags for one article; the title is weighted above the body (see rules/flags.toml).
     Rules are written in simplified characters: the text is converted first, unless
-    ``simplified`` says it already is (``monitor.judgement.simplified.simplified``)."""
+    ``simplified`` says it already is (``monitor.simplified.simplified``); then
+    ``original`` is the (title, body) it was made from, whose script the partners' names
+    keep. ``publisher``: the institution that published the text (its 我院), when known."""
     title, body = title or "", body or ""
+    source = original if simplified and original else (title, body)
     if not simplified:
         title, body = to_simplified(title), to_simplified(body)
     title = title.strip()
@@ -234,7 +237,7 @@ def classify(title: str, body: str, *, simplified: bool = False) -> Flags:
         institutions=entities.institutions(title + "\n" + body),
         places=entities.places(place_text),
     )
-    flags.partners = partners(flags, title if title in sister_hits[:1] else None)
+    flags.partners = partner_pairs(*source, flags, publisher)
     return flags
 
 
@@ -250,33 +253,5 @@ def flags_to_dict(flags: Flags) -> dict:
     }
     out["institutions"] = list(flags.institutions)
     out["places"] = list(flags.places)
-    out["partners"] = [list(p) for p in flags.partners]
-    return out
-
-
-def partners(flags: Flags, title: str | None = None) -> list[tuple[str, str, str]]:
-    """The partnerships behind a sister_hospital flag, for the digest's line
-    "A ↔ B: 签订战略合作框架协议": (A, B, what they did), one per pair of institutions,
-    read from ``title`` (when it scored for the flag: headlines name both sides) and the
-    evidence sentences."""
-    if not flags.sister_hospital.value:
-        return []
-    cfg = _config()
-    out: list[tuple[str, str, str]] = []
-    sentences = [title] if title else []
-    sentences += [e.sentence for e in flags.sister_hospital.evidence if e.sentence != title]
-    for sentence in sentences:
-        names: list[str] = []
-        for mention in entities.find_institutions(sentence):
-            name = entities.resolve(mention.name, flags.institutions)
-            if name not in names:
-                names.append(name)
-        if len(names) < 2 and cfg.context["both_medical"].search(sentence):
-            names = flags.institutions[:2]
-        found = next((m for m in (a.search(sentence) for a in cfg.actions) if m), None)
-        if len(names) < 2 or found is None:
-            continue
-        action = found.group().replace("”", "").replace('"', "")
-        if not any({a, b} == set(names[:2]) for a, b, _ in out):
-            out.append((names[0], names[1], action))
+    out["partners"] = [asdict(p) for p in flags.partners]
     return out

@@ -50,7 +50,8 @@ def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
             try:
                 article = process_page(page_of(row), source=row.source,
                                        kind=source.kind if source else None,
-                                       selectors=dict(source.selectors) if source else None)
+                                       selectors=dict(source.selectors) if source else None,
+                                       publisher=source.title or None if source else None)
             except UnusableArticle as exc:
                 report.unusable[row.id] = str(exc)
                 continue

@@ -952,4 +952,4 @@ def flags_json(flags) -> dict:
         for name, flag in (("medical_aid", flags.medical_aid),
                            ("sister_hospital", flags.sister_hospital))
     } | {"institutions": list(flags.institutions), "places": list(flags.places),
-         "partners": [list(p) for p in flags.partners]}
+         "partners": [asdict(p) for p in flags.partners]}
