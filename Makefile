@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-crawl bench-digest bench-scale-out clean
+.PHONY: setup browser postgres redis demo test lint bench-extraction bench-flagging bench-dedup bench-stories bench-crawl bench-digest bench-scale-out clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-flagging: setup
 
 bench-dedup: setup
 	$(BIN)/python -m bench.dedup
+
+# story grouping on the real repost pairs of ../shared/labelled/story-pairs-dev.jsonl
+bench-stories: setup
+	$(BIN)/python -m bench.story_pairs
 
 # crawl throughput over HTTP on 127.0.0.1 against `scrapy bench`; PAGES=N to change the size
 bench-crawl: setup
