@@ -59,6 +59,7 @@ from monitor.stories import (
     signature,
     story_text,
 )
+from monitor.storyevents import Event, best_event_match, event, event_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "tests" / "data" / "story_pairs.jsonl"
@@ -87,13 +88,27 @@ def _signature_of(article: dict) -> Signature:
     return signature(story_text(article["title"], article["body"]))
 
 
+def _index_keys(sig: Signature, ev: Event) -> set[int]:
+    """The keys an article is indexed and looked up under (``monitor.storage``)."""
+    bands = band_keys(sig)
+    return set(bands + event_keys(ev)) if bands else set()
+
+
 def evaluate_pairs(pairs: list[dict]) -> tuple[Score, list[str]]:
-    """Score of "``b`` matches ``a``" over the pairs, and the ids of the wrong ones."""
+    """Score of "``b`` matches ``a``" over the pairs, and the ids of the wrong ones: ``a``
+    and ``b`` share a band or an event key (what the band table finds), and ``b`` is
+    confirmed against ``a`` as a copy (``best_match``) or as a write-up of the same event
+    (``best_event_match``), as ``monitor.storage.match_story`` does."""
     score, wrong = Score(), []
     for pair in pairs:
         a, b = _signature_of(pair["a"]), _signature_of(pair["b"])
-        candidate = bool(set(band_keys(a)) & set(band_keys(b)))  # what the band table finds
-        same = candidate and best_match(b, [(1, a.to_bytes(), None)]) == 1
+        ev_a = event(pair["a"]["title"], pair["a"]["body"])
+        ev_b = event(pair["b"]["title"], pair["b"]["body"])
+        candidate = bool(_index_keys(a, ev_a) & _index_keys(b, ev_b))
+        same = candidate and (
+            best_match(b, [(1, a.to_bytes(), None)]) == 1
+            or best_event_match(b, ev_b, [(1, a.to_bytes(), None, pair["a"]["title"],
+                                           pair["a"]["body"])]) == 1)
         if same and pair["same"]:
             score.tp += 1
         elif same:

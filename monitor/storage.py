@@ -527,7 +527,7 @@ class Storage:
                 for name in derived:
                     setattr(row, name, fresh[name])
                 s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
-                add_story_bands(s, article_id, row.story_signature)
+                add_story_bands(s, article_id, row.story_signature, article.story_event)
         self._retry(work, f"update article {article_id}")
 
     def count_articles(self) -> int:
@@ -1046,6 +1046,10 @@ class _StoreStatements:
         self.candidates = select(articles.c.id, articles.c.story_signature,
                                  articles.c.published_at).where(
             articles.c.id.in_(sharing), articles.c.story_signature.is_not(None))
+        self.candidate_texts = select(articles.c.id, articles.c.story_signature,
+                                      articles.c.published_at, articles.c.title,
+                                      articles.c.body).where(
+            articles.c.id.in_(bindparam("ids", expanding=True)))
         self.story_of = select(stories.c.id).where(stories.c.id == select(
             articles.c.story_id).where(articles.c.id == bindparam("article_id"))
             .scalar_subquery())
@@ -1084,25 +1088,38 @@ def _known_url(connection, row: dict) -> bool:
     return False
 
 
-def match_story(connection, sig: Signature) -> int | None:
+def match_story(connection, sig: Signature, event=None) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.stories.best_match`` over the
-    articles sharing an LSH band with it), or None."""
+    articles sharing an LSH band or an event key with it), else the one reporting the same
+    event (``monitor.storyevents.best_event_match``, when the article's ``event`` is
+    given), or None."""
     from monitor.stories import band_keys, best_match
+    from monitor.storyevents import best_event_match, event_keys
 
     keys = band_keys(sig)
     if not keys:
         return None
-    return best_match(sig, connection.execute(_statements().candidates, {"bands": keys}))
+    candidates = connection.execute(_statements().candidates,
+                                    {"bands": keys + event_keys(event)}).all()
+    found = best_match(sig, candidates)
+    if found is None and event is not None and candidates:
+        found = best_event_match(sig, event, connection.execute(
+            _statements().candidate_texts, {"ids": [row[0] for row in candidates]}))
+    return found
 
 
-def add_story_bands(connection, article_id: int, signature: bytes | None) -> None:
-    """Index an article's story signature (nothing for a text too short to be matched)."""
+def add_story_bands(connection, article_id: int, signature: bytes | None,
+                    event=None) -> None:
+    """Index an article's story signature and event keys (nothing for a text too short to
+    be matched)."""
     if not signature:
         return
     from monitor.stories import Signature, band_keys
+    from monitor.storyevents import event_keys
 
     keys = set(band_keys(Signature.from_bytes(signature)))
     if keys:
+        keys.update(event_keys(event))
         connection.execute(_statements().new_bands,
                            [{"band": key, "article_id": article_id} for key in keys])
 
@@ -1118,7 +1135,8 @@ def group_story(connection, row: dict, article: Article) -> int:
     if story_of is None and row["story_signature"]:
         from monitor.stories import Signature
 
-        story_of = match_story(connection, Signature.from_bytes(row["story_signature"]))
+        story_of = match_story(connection, Signature.from_bytes(row["story_signature"]),
+                               article.story_event)
         article.story_of = story_of
     story_id = None
     if story_of is not None:  # its story, if the row is there
@@ -1133,7 +1151,7 @@ def group_story(connection, row: dict, article: Article) -> int:
     else:
         article_id = _insert_article(connection, row, story_id)
         _refresh_story(connection, story_id)
-    add_story_bands(connection, article_id, row["story_signature"])
+    add_story_bands(connection, article_id, row["story_signature"], article.story_event)
     return article_id
 
 
