@@ -1090,22 +1090,21 @@ def _known_url(connection, row: dict) -> bool:
 
 def match_story(connection, sig: Signature, event=None) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.stories.best_match`` over the
-    articles sharing an LSH band or an event key with it), else the one reporting the same
-    event (``monitor.storyevents.best_event_match``, when the article's ``event`` is
-    given), or None."""
+    articles sharing an LSH band or an event key with it), or with the article's ``event``
+    given, ``monitor.storyevents.story_match``: a copy that is not another batch or
+    edition, else the one reporting the same event; or None."""
     from monitor.stories import band_keys, best_match
-    from monitor.storyevents import best_event_match, event_keys
+    from monitor.storyevents import event_keys, story_match
 
     keys = band_keys(sig)
     if not keys:
         return None
     candidates = connection.execute(_statements().candidates,
                                     {"bands": keys + event_keys(event)}).all()
-    found = best_match(sig, candidates)
-    if found is None and event is not None and candidates:
-        found = best_event_match(sig, event, connection.execute(
-            _statements().candidate_texts, {"ids": [row[0] for row in candidates]}))
-    return found
+    if event is None:
+        return best_match(sig, candidates)
+    return story_match(sig, event, candidates, lambda ids: connection.execute(
+        _statements().candidate_texts, {"ids": ids}).all())
 
 
 def add_story_bands(connection, article_id: int, signature: bytes | None,

@@ -27,7 +27,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,7 +35,7 @@ import numpy as np
 
 from monitor.entities import institutions, places
 from monitor.simplified import to_simplified
-from monitor.stories import MIN_SHINGLES, NUM_PERM, Signature, story_line
+from monitor.stories import MIN_SHINGLES, NUM_PERM, Signature, best_match, story_line
 
 LEAD_CHARS = 200  # the lead: the title and the first paragraph, up to this many characters
 PARAGRAPH_MIN = 20  # Chinese characters of a line that counts as the first paragraph
@@ -173,13 +173,19 @@ def _ordinal_conflict(a: frozenset, b: frozenset) -> bool:
     return False
 
 
+def edition_conflict(a: Event, b: Event) -> bool:
+    """Another batch of a team or another edition of a campaign: the batches in the lead
+    differ (``_ordinal_conflict``) or the headlines' years do. It parts even texts of
+    nearly the same wording (a release edited from last batch's)."""
+    return _ordinal_conflict(a.ordinals, b.ordinals) or bool(
+        a.title_years and b.title_years and not a.title_years & b.title_years)
+
+
 def conflict(a: Event, b: Event) -> bool:
     """Evidence that the two texts report different events."""
     if a.days and b.days and not a.days & b.days:
         return True
-    if _ordinal_conflict(a.ordinals, b.ordinals):
-        return True
-    if a.title_years and b.title_years and not a.title_years & b.title_years:
+    if edition_conflict(a, b):
         return True
     if a.published and b.published and \
             abs((a.published - b.published).total_seconds()) > MAX_DAYS_APART * 86400:
@@ -254,3 +260,20 @@ def best_event_match(sig: Signature, ev: Event, candidates: Iterable[tuple]) -> 
             found.append((-jaccard, published is None,
                           published.timestamp() if published else 0.0, number))
     return min(found)[3] if found else None
+
+
+def story_match(sig: Signature, ev: Event, candidates: list[tuple],
+                texts: Callable[[list[int]], Iterable[tuple]]) -> int | None:
+    """The stored article a new text (``sig``, ``ev``) belongs with, among ``(id,
+    signature bytes, published_at)`` candidates; ``texts(ids)`` gives their ``(id,
+    signature bytes, published_at, title, body)``. A copy (``monitor.stories.best_match``)
+    unless it is another batch or edition (``edition_conflict``: then the next best
+    copy), else a write-up of the same event (``best_event_match``), else None."""
+    rows = list(candidates)
+    while (found := best_match(sig, rows)) is not None:
+        (_, _, published, title, body), = texts([found])
+        if not edition_conflict(ev, event(title, body, published=published)):
+            return found
+        rows = [row for row in rows if row[0] != found]
+    return best_event_match(sig, ev, texts([row[0] for row in candidates])) if candidates \
+        else None
