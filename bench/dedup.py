@@ -106,8 +106,10 @@ def evaluate_pairs(pairs: list[dict]) -> tuple[Score, list[str]]:
         ev_b = event(pair["b"]["title"], pair["b"]["body"])
         candidate = bool(_index_keys(a, ev_a) & _index_keys(b, ev_b))
         stored = (1, a.to_bytes(), None, pair["a"]["title"], pair["a"]["body"])
-        same = candidate and story_match(b, ev_b, [stored[:3]],
-                                         lambda ids, row=stored: [row]) == 1
+        shared = set(event_keys(ev_a)) if band_keys(a) else set()
+        same = candidate and story_match(
+            b, ev_b, [stored[:3]], lambda ids, row=stored: [row] if ids else [],
+            lambda keys, mine=shared: [1] if mine & set(keys) else []) == 1
         if same and pair["same"]:
             score.tp += 1
         elif same:

@@ -1043,6 +1043,7 @@ class _StoreStatements:
                                            | (articles.c.fingerprint == bindparam("fingerprint")))
         sharing = select(bands.c.article_id).where(
             bands.c.band.in_(bindparam("bands", expanding=True))).distinct()
+        self.sharing = sharing
         self.candidates = select(articles.c.id, articles.c.story_signature,
                                  articles.c.published_at).where(
             articles.c.id.in_(sharing), articles.c.story_signature.is_not(None))
@@ -1103,8 +1104,10 @@ def match_story(connection, sig: Signature, event=None) -> int | None:
                                     {"bands": keys + event_keys(event)}).all()
     if event is None:
         return best_match(sig, candidates)
-    return story_match(sig, event, candidates, lambda ids: connection.execute(
-        _statements().candidate_texts, {"ids": ids}).all())
+    return story_match(
+        sig, event, candidates,
+        lambda ids: connection.execute(_statements().candidate_texts, {"ids": ids}).all(),
+        lambda keys: connection.scalars(_statements().sharing, {"bands": keys}).all())
 
 
 def add_story_bands(connection, article_id: int, signature: bytes | None,

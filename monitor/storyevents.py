@@ -263,17 +263,28 @@ def best_event_match(sig: Signature, ev: Event, candidates: Iterable[tuple]) -> 
 
 
 def story_match(sig: Signature, ev: Event, candidates: list[tuple],
-                texts: Callable[[list[int]], Iterable[tuple]]) -> int | None:
+                texts: Callable[[list[int]], Iterable[tuple]],
+                sharing: Callable[[list[int]], Iterable[int]]) -> int | None:
     """The stored article a new text (``sig``, ``ev``) belongs with, among ``(id,
     signature bytes, published_at)`` candidates; ``texts(ids)`` gives their ``(id,
-    signature bytes, published_at, title, body)``. A copy (``monitor.stories.best_match``)
-    unless it is another batch or edition (``edition_conflict``: then the next best
-    copy), else a write-up of the same event (``best_event_match``), else None."""
+    signature bytes, published_at, title, body)``, ``sharing(keys)`` the ids of the
+    articles indexed under any of the event keys. A copy (``monitor.stories.best_match``)
+    unless it is another batch or edition (``edition_conflict``: then the next best copy),
+    else a write-up of the same event (``best_event_match``) among the candidates sharing
+    an event key or enough wording (``MIN_JACCARD``), else None."""
     rows = list(candidates)
     while (found := best_match(sig, rows)) is not None:
         (_, _, published, title, body), = texts([found])
         if not edition_conflict(ev, event(title, body, published=published)):
             return found
         rows = [row for row in rows if row[0] != found]
-    return best_event_match(sig, ev, texts([row[0] for row in candidates])) if candidates \
-        else None
+    if not candidates or sig.size < MIN_SHINGLES:
+        return None
+    keys = event_keys(ev)
+    near = set(sharing(keys)) if keys else set()
+    for number, data, _ in candidates:
+        shared = np.count_nonzero(Signature.from_bytes(data).hashvalues == sig.hashvalues)
+        if shared >= MIN_JACCARD * NUM_PERM:
+            near.add(number)
+    ids = [row[0] for row in candidates if row[0] in near]
+    return best_event_match(sig, ev, texts(ids)) if ids else None
