@@ -1,5 +1,5 @@
-"""Dedup keys of an article: the page's URL key, the fingerprint of its text, the
-signature of its story (``monitor.stories``) and its event (``monitor.storyevents``)."""
+"""Dedup keys of an article: the page's URL key, the fingerprint of its text and the
+signature of its story (``monitor.stories``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import unicodedata
 from monitor.items import Article
 from monitor.simplified import simplified
 from monitor.stories import signature, story_text
-from monitor.storyevents import event
 from monitor.urls import url_key
 
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
@@ -37,10 +36,9 @@ def page_key(article: Article) -> str:
 
 
 def dedup_keys(article: Article) -> Article:
-    """Fill the article's URL key, text fingerprint, story signature and event."""
+    """Fill the article's URL key, text fingerprint and story signature."""
     article.url_key = page_key(article)
     article.fingerprint = text_fingerprint(article.body)
-    title, body = simplified(article)
-    article.story_signature = signature(story_text(title, body, simplified=True)).to_bytes()
-    article.story_event = event(title, body, simplified=True, published=article.published_at)
+    text = story_text(*simplified(article), simplified=True)
+    article.story_signature = signature(text).to_bytes()
     return article

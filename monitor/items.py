@@ -87,9 +87,6 @@ class Article:
     duplicate_of: int | None = None  # id of the stored article with the same text
     story_signature: bytes | None = None  # MinHash of the text (monitor.stories)
     story_of: int | None = None  # id of a stored article telling the same story
-    # what the text says about its event (monitor.storyevents.Event): day, parties,
-    # batch, figures; how separate write-ups of one event find each other; not stored
-    story_event: object | None = field(default=None, repr=False)
     # --- flags (monitor.classify)
     flags: Flags | None = None
     # --- why a field is missing, what was removed, etc. (kept with the article)

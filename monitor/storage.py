@@ -521,13 +521,15 @@ class Storage:
                    "low_quality", "quality_reasons", "fingerprint", "medical_aid",
                    "sister_hospital", "flags", "notes", "story_signature")
 
+        from monitor.storyevents import article_event
+
         def work():
             with self.session() as s:
                 row = s.get(StoredArticle, article_id)
                 for name in derived:
                     setattr(row, name, fresh[name])
                 s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
-                add_story_bands(s, article_id, row.story_signature, article.story_event)
+                add_story_bands(s, article_id, row.story_signature, article_event(article))
         self._retry(work, f"update article {article_id}")
 
     def count_articles(self) -> int:
@@ -1134,11 +1136,16 @@ def group_story(connection, row: dict, article: Article) -> int:
     indexed at once (concurrent workers take a lock around it)."""
     statements = _statements()
     story_of = article.story_of or article.duplicate_of
+    event = None
+    if row["story_signature"]:
+        from monitor.storyevents import article_event
+
+        event = article_event(article)
     if story_of is None and row["story_signature"]:
         from monitor.stories import Signature
 
         story_of = match_story(connection, Signature.from_bytes(row["story_signature"]),
-                               article.story_event)
+                               event)
         article.story_of = story_of
     story_id = None
     if story_of is not None:  # its story, if the row is there
@@ -1153,7 +1160,7 @@ def group_story(connection, row: dict, article: Article) -> int:
     else:
         article_id = _insert_article(connection, row, story_id)
         _refresh_story(connection, story_id)
-    add_story_bands(connection, article_id, row["story_signature"], article.story_event)
+    add_story_bands(connection, article_id, row["story_signature"], event)
     return article_id
 
 

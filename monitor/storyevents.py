@@ -34,7 +34,7 @@ from datetime import datetime
 import numpy as np
 
 from monitor.entities import institutions, places
-from monitor.simplified import to_simplified
+from monitor.simplified import simplified, to_simplified
 from monitor.stories import MIN_SHINGLES, NUM_PERM, Signature, best_match, story_line
 
 LEAD_CHARS = 200  # the lead: the title and the first paragraph, up to this many characters
@@ -137,6 +137,11 @@ def _headline_terms(title: str) -> set[str]:
         title = title.replace(name, "\n")
     runs = re.findall(r"[\u4e00-\u9fff]+", title)
     return {run[i:i + HEADLINE_GRAM] for run in runs for i in range(len(run) - HEADLINE_GRAM + 1)}
+
+
+def article_event(article) -> Event:
+    """The event evidence of an ``Article`` (its simplified text, converted once)."""
+    return event(*simplified(article), simplified=True, published=article.published_at)
 
 
 def _long(names: list[str]) -> list[str]:
