@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-partners bench-dedup bench-crawl bench-digest bench-scale-out bench-lists clean
+.PHONY: setup browser postgres redis demo cluster-demo test lint bench-extraction bench-flagging bench-partners bench-dedup bench-stories bench-crawl bench-digest bench-scale-out bench-lists clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench-partners: setup
 
 bench-dedup: setup
 	$(BIN)/python -m bench.dedup
+
+# story grouping on the real repost pairs of ../shared/labelled/story-pairs-dev.jsonl
+bench-stories: setup
+	$(BIN)/python -m bench.story_pairs
 
 # crawl throughput over HTTP on 127.0.0.1 against `scrapy bench`; PAGES=N to change the size
 bench-crawl: setup

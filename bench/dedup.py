@@ -2,7 +2,8 @@
 
 1. Grouping quality on ``tests/data/story_pairs.jsonl`` and ``repost_pairs.jsonl`` (real
    texts and reposts of them, see ``bench/repost_pairs.py``): each pair alone, grouped
-   when ``a`` and ``b`` share an LSH band and ``best_match`` confirms ``b`` against ``a``:
+   when ``a`` and ``b`` share an LSH band or an event key and ``b`` is confirmed against ``a``
+   (``monitor.storyevents.story_match``, as the store path runs it):
    precision and recall of "same story".
 2. Scale: 1k, 10k and 100k stored articles synthesised from the saved article texts
    (``seeds/*.txt`` and the ``expected.json`` bodies). Each synthetic article takes 6-20
@@ -53,11 +54,11 @@ from monitor.judgement.dedup import dedup_keys
 from monitor.judgement.stories import (
     Signature,
     band_keys,
-    best_match,
     shingles,
     signature,
     story_text,
 )
+from monitor.judgement.storyevents import Event, event, event_keys, story_match
 from monitor.storage.database import Storage
 from monitor.storage.migrations import open_storage
 from monitor.storage.models import StoredArticle, Story, StoryBand
@@ -89,13 +90,28 @@ def _signature_of(article: dict) -> Signature:
     return signature(story_text(article["title"], article["body"]))
 
 
+def _index_keys(sig: Signature, ev: Event) -> set[int]:
+    """The keys an article is indexed and looked up under (``monitor.storage``)."""
+    bands = band_keys(sig)
+    return set(bands + event_keys(ev)) if bands else set()
+
+
 def evaluate_pairs(pairs: list[dict]) -> tuple[Score, list[str]]:
-    """Score of "``b`` matches ``a``" over the pairs, and the ids of the wrong ones."""
+    """Score of "``b`` matches ``a``" over the pairs, and the ids of the wrong ones: ``a``
+    and ``b`` share a band or an event key (what the band table finds), and ``b`` is
+    confirmed against ``a`` as a copy or as a write-up of the same event
+    (``monitor.storyevents.story_match``, as ``monitor.storage.match_story`` runs it)."""
     score, wrong = Score(), []
     for pair in pairs:
         a, b = _signature_of(pair["a"]), _signature_of(pair["b"])
-        candidate = bool(set(band_keys(a)) & set(band_keys(b)))  # what the band table finds
-        same = candidate and best_match(b, [(1, a.to_bytes(), None)]) == 1
+        ev_a = event(pair["a"]["title"], pair["a"]["body"])
+        ev_b = event(pair["b"]["title"], pair["b"]["body"])
+        candidate = bool(_index_keys(a, ev_a) & _index_keys(b, ev_b))
+        stored = (1, a.to_bytes(), None, pair["a"]["title"], pair["a"]["body"])
+        shared = set(event_keys(ev_a)) if band_keys(a) else set()
+        same = candidate and story_match(
+            b, ev_b, [stored[:3]], lambda ids, row=stored: [row] if ids else [],
+            lambda keys, mine=shared: [1] if mine & set(keys) else []) == 1
         if same and pair["same"]:
             score.tp += 1
         elif same:

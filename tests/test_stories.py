@@ -429,3 +429,161 @@ def test_repost_pairs_cover_every_kind_of_copy(bench):
                      ("spun", True), ("two-outlets", True), ("same-institution", False),
                      ("same-topic", False), ("template", False), ("copy-of-other", False)}
     assert sum(p["same"] for p in pairs) >= 40 and sum(not p["same"] for p in pairs) >= 30
+
+
+# --- source lines, datelines and separate write-ups of one event (issue 22) -------------
+
+from bench import story_pairs  # noqa: E402
+from monitor.article.clean import clean_article  # noqa: E402
+from monitor.judgement.dedup import dedup_keys  # noqa: E402
+from monitor.judgement.storyevents import event, event_keys, same_event  # noqa: E402
+
+# written for these tests: an aid team's departure as a wire service and as a provincial
+# site write it up from one press release, and look-alikes of other events
+LEAD = ("省第12批援尼日尔医疗队今日出发。该批医疗队共有28名队员，来自全省15家医院，"
+        "援助科别包括内科、外科、妇产科等11个专业。")
+WIRE = ("江南省第12批援尼日尔医疗队出发",
+        "2024年03月06日 10:20 来源：江南新闻网\n"
+        "新华社江城3月6日电（记者 周明）江南省第12批援尼日尔医疗队6日从江城出发，"
+        "赴尼日尔执行为期一年的援外医疗任务。该批医疗队共有28名队员，来自全省15家医院，"
+        "援助科别包括内科、外科、妇产科等11个专业。\n"
+        "江南省自1976年起向尼日尔派遣医疗队，累计派出医疗队员386人次，"
+        "诊治患者312.5万人次。（完）")
+WRITE_UP = ("28人！江南第12批援尼日尔医疗队6日启程",
+            "江南日报讯（记者 吴芳）3月5日下午，江南省第12批援尼日尔医疗队出征仪式在江城举行，"
+            "队员们将于6日启程。记者了解到，队员来自全省15家医院，共28人。\n"
+            "仪式上，省卫生健康委负责人为医疗队授旗，勉励队员们不辱使命、救死扶伤。\n"
+            "据悉，江南省援外医疗工作已走过近半个世纪，先后派出医疗队员386人次，"
+            "诊治当地患者312.5万人次。")
+NEXT_BATCH = ("江南省第13批援尼日尔医疗队出发",
+              "新华社江城3月6日电（记者 周明）江南省第13批援尼日尔医疗队6日从江城出发，"
+              "赴尼日尔执行为期一年的援外医疗任务。该批医疗队共有28名队员，来自全省15家医院，"
+              "援助科别包括内科、外科、妇产科等11个专业。\n"
+              "江南省自1976年起向尼日尔派遣医疗队，累计派出医疗队员414人次，"
+              "诊治患者331.2万人次。（完）")
+
+
+def test_a_source_line_glued_to_the_first_paragraph_keeps_the_paragraph():
+    paragraph = "江城市第一人民医院与江城大学签署合作协议，双方将共建区域医疗中心。"
+    text = story_text("签约", f"来源：中国新闻网 中新网江城3月14日电（记者 王五）{paragraph}")
+    assert "江城市第一人民医院与江城大学签署合作协议" in text
+    assert "中国新闻网" not in text and "3月14日电" not in text and "王五" not in text
+    # the same paragraph under its own source line, or with none: one text
+    assert story_text("签约", f"来源：人民网\n{paragraph}") == text
+    assert story_text("签约", paragraph) == text
+
+
+@pytest.mark.parametrize("header", [
+    "2024-03-06 10:20:15 来源：江南新闻网",
+    "来源：江南日报 时间：2024-03-06 10:20 热度：395",
+    "[健康] 时间:2024-03-06 10:20:10 来源:某某头条 作者:编辑部 点击:60次",
+    "发布时间：2024年03月06日",
+])
+def test_header_lines_of_fields_and_dates_are_not_story_text(header):
+    assert story_text("T", f"{header}\n{LEAD}") == story_text("T", LEAD)
+
+
+@pytest.mark.parametrize("dateline", [
+    "新华社江城3月6日电（记者 周明）", "中新网江城3月6日电 (王五 李四) ", "江南网讯（记者 吴芳）",
+    "江南日报讯(通讯员 何某)", "据新华社电 （记者 周明） ", "江南新闻网3月6日讯 ", "本报讯 ",
+])
+def test_datelines_of_any_outlet_are_dropped_from_story_text(dateline):
+    assert story_text("T", dateline + LEAD) == story_text("T", LEAD)
+
+
+def test_a_lead_that_starts_with_a_date_or_a_word_like_an_outlet_keeps_it():
+    assert story_text("T", "3月6日，" + LEAD).startswith("t3月6日")
+    assert "电力公司" in story_text("T", "据悉，5月4日电力公司宣布检修线路。")
+
+
+def test_pinyin_left_by_mirror_sites_is_not_story_text():
+    assert story_text("援建医(yī)院", "当(dāng)地医(yī)院竣工。" * 8) == \
+        story_text("援建医院", "当地医院竣工。" * 8)
+
+
+def _similarity(a: tuple, b: tuple) -> float:
+    x, y = shingles(story_text(*a)), shingles(story_text(*b))
+    return len(x & y) / len(x | y)
+
+
+def test_separate_write_ups_of_one_departure_are_one_event():
+    wire, write_up = event(*WIRE), event(*WRITE_UP)
+    assert _similarity(WIRE, WRITE_UP) < 0.3  # too little shared wording for a copy
+    assert same_event(wire, write_up) and same_event(write_up, wire)
+    assert set(event_keys(wire)) & set(event_keys(write_up))  # they find each other
+
+
+def test_the_next_batch_of_the_same_team_is_another_event():
+    assert _similarity(WIRE, NEXT_BATCH) > 0.5  # the same boilerplate
+    assert not same_event(event(*WIRE), event(*NEXT_BATCH), _similarity(WIRE, NEXT_BATCH))
+    assert not same_event(event(*WRITE_UP), event(*NEXT_BATCH))
+
+
+def test_another_day_of_the_same_team_is_another_event():
+    arrival = ("江南省第12批援尼日尔医疗队抵达尼亚美",
+               "新华社尼亚美3月8日电（记者 周明）江南省第12批援尼日尔医疗队7日抵达尼亚美，"
+               "28名队员将在当地工作一年。该批队员来自全省15家医院，"
+               "江南省累计派出医疗队员386人次，诊治患者312.5万人次。")
+    assert not same_event(event(*WIRE), event(*arrival))
+
+
+SIGNING = ("江城市人民医院与江南大学附属第一医院签署医联体协议",
+           "江城新闻网讯 12日，江城市人民医院与江南大学附属第一医院签署紧密型医联体合作协议，"
+           "江南大学附属第一医院将派出专家团队常驻江城市人民医院，开展带教查房和学科共建。\n"
+           "江城市卫生健康委员会负责人出席签约仪式。")
+
+
+def test_the_same_hospital_signing_with_another_partner_is_another_event():
+    other = ("江城市人民医院与北岭医科大学附属医院签署医联体协议",
+             "江城新闻网讯 12日，江城市人民医院与北岭医科大学附属医院签署紧密型医联体合作协议，"
+             "北岭医科大学附属医院将派出专家团队常驻江城市人民医院，开展带教查房和学科共建。\n"
+             "江城市卫生健康委员会负责人出席签约仪式。")
+    assert not same_event(event(*SIGNING), event(*other), _similarity(SIGNING, other))
+
+
+def test_a_lecture_on_the_day_of_a_signing_is_another_story():
+    lecture = ("江南大学附属第一医院专家在江城市人民医院举办学术讲座",
+               "12日下午，江南大学附属第一医院专家在江城市人民医院举办学术讲座，"
+               "江城市人民医院200余名医务人员参加。讲座围绕心血管介入和重症救治展开，"
+               "专家们还与青年医生交流了临床研究的方法。")
+    assert not same_event(event(*SIGNING), event(*lecture), _similarity(SIGNING, lecture))
+
+
+def test_next_years_edition_is_another_event():
+    this_year = ("2024光明行活动在尼亚美启动",
+                 "尼亚美电 2024光明行活动10日在尼亚美启动，江南大学附属第一医院眼科医疗队"
+                 "计划为150名白内障患者免费实施手术。光明行活动自2016年启动以来，"
+                 "已为1260名患者复明。")
+    next_year = (this_year[0].replace("2024", "2025"), this_year[1].replace("2024", "2025"))
+    assert not same_event(event(*this_year), event(*next_year),
+                          _similarity(this_year, next_year))
+
+
+def _store(storage, number: int, title: str, body: str) -> Article:
+    article = Article(url=f"https://site{number}.example.cn/a.html", source="test",
+                      fetched_at=datetime(2024, 3, 7, tzinfo=SH), title=title, body=body)
+    dedup_keys(clean_article(article))
+    storage.add_article(article)
+    return article
+
+
+def test_the_store_path_groups_write_ups_of_one_event_and_not_the_next_batch(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path / 'monitor.db'}")
+    _store(storage, 1, *WIRE)
+    assert _store(storage, 2, *WRITE_UP).story_of is not None
+    assert _store(storage, 3, *NEXT_BATCH).story_of is None
+    rows = storage.articles()
+    assert rows[0].story_id == rows[1].story_id != rows[2].story_id
+    storage.close()
+
+
+def test_real_repost_pairs_recall_and_no_false_merge():
+    """``../shared/labelled/story-pairs-dev.jsonl`` (or ``$MONITOR_STORY_PAIRS``): 40 real
+    pairs through the store path (bench/story_pairs.py); first look 15/20, 0 merges."""
+    path = story_pairs.pairs_path()
+    if not path.exists():
+        pytest.skip(f"{path} not found: ../shared must sit beside the repository")
+    result = story_pairs.evaluate(story_pairs.load_pairs(path))
+    assert result.positives == 20
+    assert result.recall >= 0.9, story_pairs.format_result(result)
+    assert result.false_merges == 0, story_pairs.format_result(result)

@@ -157,18 +157,36 @@ def parse_date(
 
 
 # A news dateline at the start of a body. After NFKC, full-width brackets are ASCII.
+_DATELINE_START = r"^[\s\[【]*据?"
+# 中新网乌鲁木齐5月4日电, 新华社北京6月3日电, 人民网北京10月9日电, 晋江新闻网9月14日讯
+_DATED_DATELINE = (r"[^\d\n,.。;:!?]{2,24}?(?:\d{4}年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
+                   r"\s*(?:电|讯|消息)")
 _DATELINES = (
-    # 中新网乌鲁木齐5月4日电, 新华社北京6月3日电, 人民网北京10月9日电, 晋江新闻网9月14日讯
-    re.compile(
-        r"^[\s\[【]*据?[^\d\n,.。;:!?]{2,24}?(?:\d{4}年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
-        r"\s*(?:电|讯|消息)"
-    ),
+    re.compile(_DATELINE_START + _DATED_DATELINE),
     # 本报讯（记者 X）5月12日, 本网讯 5月12日
     re.compile(
         r"^[\s\[【]*(?:本报|本网|本台|本刊)[^\d\n。]{0,8}讯[^\d\n。]{0,40}?(?:\d{4}年)?"
         r"(?P<m>\d{1,2})月(?P<d>\d{1,2})日"
     ),
 )
+
+
+# The same dateline as it opens a paragraph in any copy, with or without a date, and the
+# byline after it: 新华社万象11月22日电(记者X), 西部网讯(记者 X), 荆楚网(湖北日报网)讯(通讯员 X),
+# 据新华社电 (记者 X), 本报讯. What ``dateline_end`` measures (``monitor.stories`` drops it:
+# copies keep, drop or rewrite it). After NFKC, full-width brackets are ASCII.
+_DATELINE_OPENING = re.compile(
+    _DATELINE_START + r"(?:" + _DATED_DATELINE
+    + r"|[^\d\n,.。;:!?()]{0,12}?(?:社|网|报|台|刊|闻|线|端)(?:\([^()\n]{0,12}\))?\s*(?:电|讯))"
+    r"\s*(?:\([^()\n]{0,30}\))?"
+)
+
+
+def dateline_end(text: str) -> int:
+    """Where the news dateline opening ``text`` (already NFKC) ends, its byline included;
+    0 when ``text`` opens with none."""
+    found = _DATELINE_OPENING.match(text)
+    return found.end() if found else 0
 
 
 def find_dateline(text: str) -> tuple[int, int] | None:

@@ -73,11 +73,11 @@ class Article:
     # --- what was fetched
     url: str
     source: str  # name of the source in sources.toml
-    # the institution whose site published it (the source's title): what its 我院 stands for
-    publisher: str | None = None
     fetched_at: datetime  # timezone-aware; the response's Date header, else the clock
     raw_html: bytes = b""
     encoding: str | None = None  # encoding the page was decoded with
+    # the institution whose site published it (the source's title): what its 我院 stands for
+    publisher: str | None = None
     # --- extracted (monitor.extraction.chain); None with a reason in `notes` when missing
     site: str | None = None  # site family that served it: netease, chinanews, vsb, generic
     canonical_url: str | None = None

@@ -45,6 +45,7 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.minhash import _fmix
 
+from monitor.article.dates import dateline_end
 from monitor.judgement.simplified import to_simplified
 
 SHINGLE = 5  # characters per shingle
@@ -60,38 +61,60 @@ _BAND_MIX = 0x9E3779B97F4A7C15  # odd 64-bit constant: band number → key bits
 VERSION = 1
 
 # Patterns apply after t2s, NFKC (full-width ASCII punctuation becomes half-width) and
-# lower-casing. Lines that are not the story, in any layout: 原标题 / editor / source /
-# statement lines (netease, chinanews, content farms) and photo captions.
+# lower-casing. Lines that are not the story, in any layout: 原标题 / editor / statement
+# lines (netease, chinanews, content farms) and photo captions.
 _BOILERPLATE_LINES = re.compile(
-    r"^\s*[(【\[]?\s*(?:原标题|责任编辑|本文来源|文章来源|来源|编辑|审核|供稿|摄影|作者|"
-    r"发布时间|特别声明|notice)\s*[:：][^\n]*$"
+    r"^\s*[(【\[]?\s*(?:原标题|责任编辑|编辑|审核|特别声明|notice)\s*[:：][^\n]*$"
     r"|^[^\n]{0,60}(?:\s摄|供图|资料图\)?)\s*$",
     re.MULTILINE,
 )
-# Datelines and sign-offs of news agencies (chinanews, xinhua, newspapers, China Daily):
-# kept by some copies, dropped or rewritten by others.
-_DATELINES = re.compile(
-    r"(?:(?:中新网|中新社|新华社|新华网|人民网|央视网|本报)[\u4e00-\u9fff]{0,8}?\d+月\d+日电"
-    r"|(?:本报|本网)讯)\s*(?:\([^)\n]{0,30}\))?"
-    r"|\(\s*完\s*\)"
-    r"|\([^()\n]{0,20}记者[^()\n]{0,20}\)\s*$",
-    re.MULTILINE,
+# The fields a page prints above the story (source, author, time, clicks), on a line of
+# their own or glued to the first paragraph (``来源:中国新闻网 中新网湛江3月14日电…``): the
+# fields at the start of a line go, and the rest of the line stays when it is a paragraph
+# (``HEADER_REST_MIN`` Chinese characters at least).
+_DATE = r"\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?(?:\s*\d{1,2}\s*:\s*\d{2}(?::\d{2})?)?"
+_HEADER_FIELD = re.compile(
+    r"\s*(?:[(【\[]?\s*(?:本文来源|文章来源|稿件来源|信息来源|来源|作者|供稿|摄影|发布时间|时间|点击|热度"
+    r"|字体)\s*[:：]\s*(?:" + _DATE + r"|[^\s:：]{0,30})\s*[)】\]]?"
+    r"|" + _DATE + r"|\d{1,2}\s*:\s*\d{2}(?::\d{2})?|[\[【][^\]】\n]{1,6}[\]】]|[|｜])"
 )
+HEADER_REST_MIN = 20
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# pinyin that mirror sites leave after characters: 医(yī)院, 当(dāng)地
+_PINYIN = re.compile(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\)")
+# Sign-offs of news agencies (chinanews, xinhua): kept by some copies, dropped by others.
+# (Datelines, the opening ``新华社万象11月22日电(记者 X)``, are ``monitor.dates``'.)
+_SIGN_OFFS = re.compile(r"\(\s*完\s*\)|\([^()\n]{0,20}记者[^()\n]{0,20}\)\s*$", re.MULTILINE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
 def story_text(title: str | None, body: str | None, *, simplified: bool = False) -> str:
     """The text every copy of a story shares: simplified characters (``simplified``: the
     text already is, see ``monitor.judgement.simplified``), NFKC (full-width letters and digits to
-    ASCII), lower case, boilerplate lines and datelines dropped, punctuation and
+    ASCII), lower case, boilerplate lines, header fields and datelines dropped, punctuation and
     whitespace removed. Digits are kept: copies keep the numbers, while next year's press
     release edited from this year's differs mostly in them."""
     text = "\n".join(part for part in (title, body) if part)
     if not simplified:
         text = to_simplified(text)
     text = unicodedata.normalize("NFKC", text).lower()
-    text = _DATELINES.sub("", _BOILERPLATE_LINES.sub("", text))
-    return _NOT_WORD.sub("", text)
+    text = _BOILERPLATE_LINES.sub("", text)
+    lines = [story_line(line) for line in text.split("\n")]
+    return _NOT_WORD.sub("", _SIGN_OFFS.sub("", "\n".join(lines)))
+
+
+def story_line(line: str) -> str:
+    """A line (NFKC, lower case) without the header fields and the dateline that open it;
+    empty when nothing but header fields is left."""
+    line = _PINYIN.sub("", line)
+    end = 0
+    while (field := _HEADER_FIELD.match(line, end)) and field.end() > end:
+        end = field.end()
+    if end:
+        line = line[end:]
+        if len(_CJK.findall(line)) < HEADER_REST_MIN:
+            return ""
+    return line[dateline_end(line):]
 
 
 def shingles(text: str, k: int = SHINGLE) -> set[str]:

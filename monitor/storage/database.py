@@ -251,13 +251,15 @@ class Storage:
                    "low_quality", "quality_reasons", "fingerprint", "medical_aid",
                    "sister_hospital", "flags", "notes", "story_signature")
 
+        from monitor.judgement.storyevents import article_event  # start-up: see above
+
         def work():
             with self.session() as s:
                 row = s.get(StoredArticle, article_id)
                 for name in derived:
                     setattr(row, name, fresh[name])
                 s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
-                add_story_bands(s, article_id, row.story_signature)
+                add_story_bands(s, article_id, row.story_signature, article_event(article))
         self.retrying(work, f"update article {article_id}")
 
     def count_articles(self) -> int:
@@ -783,9 +785,14 @@ class _StoreStatements:
                                            | (articles.c.fingerprint == bindparam("fingerprint")))
         sharing = select(bands.c.article_id).where(
             bands.c.band.in_(bindparam("bands", expanding=True))).distinct()
+        self.sharing = sharing
         self.candidates = select(articles.c.id, articles.c.story_signature,
                                  articles.c.published_at).where(
             articles.c.id.in_(sharing), articles.c.story_signature.is_not(None))
+        self.candidate_texts = select(articles.c.id, articles.c.story_signature,
+                                      articles.c.published_at, articles.c.title,
+                                      articles.c.body).where(
+            articles.c.id.in_(bindparam("ids", expanding=True)))
         self.story_of = select(stories.c.id).where(stories.c.id == select(
             articles.c.story_id).where(articles.c.id == bindparam("article_id"))
             .scalar_subquery())
@@ -824,25 +831,39 @@ def _known_url(connection, row: dict) -> bool:
     return False
 
 
-def match_story(connection, sig: Signature) -> int | None:
+def match_story(connection, sig: Signature, event=None) -> int | None:
     """The stored article ``sig`` is a copy of (``monitor.judgement.stories.best_match`` over the
-    articles sharing an LSH band with it), or None."""
+    articles sharing an LSH band or an event key with it), or with the article's ``event``
+    given, ``monitor.judgement.storyevents.story_match``: a copy that is not another batch or
+    edition, else the one reporting the same event; or None."""
     from monitor.judgement.stories import band_keys, best_match  # start-up: see above
+    from monitor.judgement.storyevents import event_keys, story_match  # start-up: above
 
     keys = band_keys(sig)
     if not keys:
         return None
-    return best_match(sig, connection.execute(_statements().candidates, {"bands": keys}))
+    candidates = connection.execute(_statements().candidates,
+                                    {"bands": keys + event_keys(event)}).all()
+    if event is None:
+        return best_match(sig, candidates)
+    return story_match(
+        sig, event, candidates,
+        lambda ids: connection.execute(_statements().candidate_texts, {"ids": ids}).all(),
+        lambda keys: connection.scalars(_statements().sharing, {"bands": keys}).all())
 
 
-def add_story_bands(connection, article_id: int, signature: bytes | None) -> None:
-    """Index an article's story signature (nothing for a text too short to be matched)."""
+def add_story_bands(connection, article_id: int, signature: bytes | None,
+                    event=None) -> None:
+    """Index an article's story signature and event keys (nothing for a text too short to
+    be matched)."""
     if not signature:
         return
     from monitor.judgement.stories import Signature, band_keys  # start-up: see above
+    from monitor.judgement.storyevents import event_keys  # start-up: see above
 
     keys = set(band_keys(Signature.from_bytes(signature)))
     if keys:
+        keys.update(event_keys(event))
         connection.execute(_statements().new_bands,
                            [{"band": key, "article_id": article_id} for key in keys])
 
@@ -855,10 +876,16 @@ def group_story(connection, row: dict, article: Article) -> int:
     indexed at once (concurrent workers take a lock around it)."""
     statements = _statements()
     story_of = article.story_of or article.duplicate_of
+    event = None
+    if row["story_signature"]:
+        from monitor.judgement.storyevents import article_event  # start-up: see above
+
+        event = article_event(article)
     if story_of is None and row["story_signature"]:
         from monitor.judgement.stories import Signature  # start-up: see above
 
-        story_of = match_story(connection, Signature.from_bytes(row["story_signature"]))
+        story_of = match_story(connection, Signature.from_bytes(row["story_signature"]),
+                               event)
         article.story_of = story_of
     story_id = None
     if story_of is not None:  # its story, if the row is there
@@ -873,7 +900,7 @@ def group_story(connection, row: dict, article: Article) -> int:
     else:
         article_id = _insert_article(connection, row, story_id)
         _refresh_story(connection, story_id)
-    add_story_bands(connection, article_id, row["story_signature"])
+    add_story_bands(connection, article_id, row["story_signature"], event)
     return article_id
 
 
