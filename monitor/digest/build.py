@@ -26,8 +26,9 @@ from monitor.config.zone import TZ
 from monitor.digest.labels import Labels
 from monitor.digest.labels import language as chosen_language
 from monitor.errors import ConfigError
-from monitor.storage.database import Storage, StoryView
+from monitor.storage.database import Storage
 from monitor.storage.models import CrawlRun, Review, StoredArticle
+from monitor.storage.reviews import StoryView
 
 TOPICS = ("medical_aid", "sister_hospital")
 LEAD_CHARS = 120  # a lead longer than this is cut with "…"

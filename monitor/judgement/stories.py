@@ -5,7 +5,7 @@ a 网易号 repost, a content-farm copy with title fragments pushed into its sen
 copy in traditional characters, one with its own intro or a trimmed ending. ``story_text``
 normalises the text, ``signature`` summarises its character shingles as a MinHash plus
 the shingle count, ``band_keys`` cuts it into LSH bands (stored in the database's
-``story_bands`` table, see ``monitor.storage.database.group_story``: articles sharing a band are the
+``story_bands`` table, see ``monitor.storage.articles.group_story``: articles sharing a band are the
 candidates) and ``best_match`` confirms candidates with the estimated containment of the
 smaller shingle set in the larger.
 

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from monitor.digest.build import TZ
 from monitor.errors import MonitorError
 from monitor.judgement.flags import FLAGS
-from monitor.storage.database import Storage, StoryView
+from monitor.storage.database import Storage
 from monitor.storage.models import Review, StoredArticle
+from monitor.storage.reviews import StoryView
 
 VERDICTS = ("relevant", "irrelevant")
 
