@@ -48,6 +48,7 @@ from urllib.parse import urlsplit
 from dateparser.date import DateDataParser
 
 from monitor.article.item import Article, DateCandidate
+from monitor.article.text import squash
 from monitor.config.zone import TZ, ZONE_NAME
 
 FUTURE_TOLERANCE = timedelta(minutes=10)  # clock skew between the site and us
@@ -178,7 +179,7 @@ _DATELINES = (
 _DATELINE_OPENING = re.compile(
     _DATELINE_START + r"(?:" + _DATED_DATELINE
     + r"|[^\d\n,.。;:!?()]{0,12}?(?:社|网|报|台|刊|闻|线|端)(?:\([^()\n]{0,12}\))?\s*(?:电|讯))"
-    r"\s*(?:\([^()\n]{0,30}\))?"
+    r"\s*(?:\((?P<who>[^()\n]{0,30})\))?"
 )
 
 
@@ -187,6 +188,28 @@ def dateline_end(text: str) -> int:
     0 when ``text`` opens with none."""
     found = _DATELINE_OPENING.match(text)
     return found.end() if found else 0
+
+
+def opening_dateline(text: str) -> tuple[str, str | None] | None:
+    """(the dateline, its byline's text) opening ``text``, e.g. (``中新网北京5月4日电``,
+    ``记者 张三``), else None. Brackets come back as ASCII (the text is NFKC)."""
+    found = _DATELINE_OPENING.match(unicodedata.normalize("NFKC", text))
+    if not found:
+        return None
+    whole = found.group(0)
+    if found["who"] is not None:
+        whole = whole[:whole.rindex("(")]
+    return whole.strip(), found["who"]
+
+
+def without_dateline(text: str) -> str:
+    """``text`` without the news dateline (and byline) opening it."""
+    folded = unicodedata.normalize("NFKC", text)
+    end = dateline_end(folded)
+    if not end:
+        return text
+    # NFKC maps the characters of a dateline one to one (full-width to ASCII): cut the original
+    return (text if len(folded) == len(text) else folded)[end:].lstrip()
 
 
 def find_dateline(text: str) -> tuple[int, int] | None:
@@ -226,7 +249,7 @@ def find_shown_date(text: str) -> tuple[str, bool] | None:
     found = _SHOWN_DATE.search(text)
     if not found:
         return None
-    return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+    return squash(found.group(0)), found.group("clock") is not None
 
 
 # Labels of the page's own date line ("发布时间：", "发布日期：", "日期：", "时间：") and of a
@@ -246,12 +269,12 @@ def find_page_date(text: str) -> tuple[str, bool] | None:
         value = text[label.end():]
         found = _SHOWN_DATE.match(text, len(text) - len(value.lstrip()))
         if found:
-            return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+            return squash(found.group(0)), found.group("clock") is not None
     for found in _SHOWN_DATE.finditer(text):
         outlet = max(_OUTLET_LABEL.finditer(text, 0, found.start()), default=None,
                      key=lambda label: label.start())
         if outlet is None or _FIELD_END.search(text, outlet.end(), found.start()):
-            return re.sub(r"\s+", " ", found.group(0)).strip(), found.group("clock") is not None
+            return squash(found.group(0)), found.group("clock") is not None
     return find_shown_date(text)
 
 
@@ -283,7 +306,7 @@ def split_date(text: str) -> str | None:
 
 def find_shown_dates(text: str) -> list[tuple[str, bool]]:
     """Every date printed in ``text`` (see ``find_shown_date``), in order."""
-    return [(re.sub(r"\s+", " ", m.group(0)).strip(), m.group("clock") is not None)
+    return [(squash(m.group(0)), m.group("clock") is not None)
             for m in _SHOWN_DATE.finditer(text)]
 
 
@@ -314,7 +337,7 @@ def find_listed_time(text: str) -> str | None:
     shown apart from its year and month comes back as ``YYYY-MM-DD``."""
     found = _LISTED_TIME.search(text)
     if found:
-        return re.sub(r"\s+", " ", found.group(0)).strip()
+        return squash(found.group(0))
     split = _SPLIT_DAY.search(text)
     if split:
         year, month, day = (int(split[name] or split[name + "2"]) for name in ("y", "m", "d"))
@@ -475,7 +498,7 @@ def _clean(segment: str) -> str:
     text = _CHINESE_CLOCK.sub(_clock_to_colons, text)
     text = _MERIDIEM.sub(_to_24_hours, text)
     text = _LEFTOVER_MERIDIEM.sub(" ", text)
-    return " ".join(text.split()).strip(_EDGE_PUNCTUATION)
+    return squash(text).strip(_EDGE_PUNCTUATION)
 
 
 def _clock_to_colons(found: re.Match) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
+from monitor.article.dates import without_dateline
+from monitor.article.text import comparison_key, repeats_title, squash
 from monitor.config.sources import load_sources
 from monitor.config.zone import TZ
 from monitor.digest.labels import Labels
@@ -206,35 +208,15 @@ def parse_since(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
-_NOT_WORD = re.compile(r"[\W_]+")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|\n")
-
-
-def _plain(text: str) -> str:
-    return _NOT_WORD.sub("", text or "")
-
-
-def repeats_title(sentence: str, title: str) -> bool:
-    """True when ``sentence`` says no more than the title: it is the title, a part of it,
-    or the title with a few characters around it."""
-    said, headline = _plain(sentence), _plain(title)
-    if not said or not headline:
-        return not said
-    return said in headline or (headline in said and len(said) <= len(headline) + 8)
-
-
-# a news agency's dateline and reporters before the first sentence: "中新网乌鲁木齐5月4日电
-# (戚亚平 林国强)", "本报讯（记者 王明）"
-_DATELINE = re.compile(r"^(?:[^。！？\n]{0,16}?\d{1,2}月\d{1,2}日电|本报讯|本网讯)\s*"
-                       r"(?:[(（][^)）]{0,30}[)）])?\s*")
 
 
 def lead(opening: str | None, title: str) -> str | None:
     """The first body sentence that is not the title (at least 10 characters, without a
     news agency's dateline), cut to ``LEAD_CHARS``."""
     for sentence in _SENTENCE_END.split(opening or ""):
-        sentence = _DATELINE.sub("", " ".join(sentence.split()))
-        if len(_plain(sentence)) < 10 or repeats_title(sentence, title):
+        sentence = without_dateline(squash(sentence))
+        if len(comparison_key(sentence)) < 10 or repeats_title(sentence, title):
             continue
         return sentence if len(sentence) <= LEAD_CHARS else sentence[:LEAD_CHARS - 1] + "…"
     return None
@@ -278,7 +260,7 @@ def _evidence(view: StoryView, title: str, first: str | None
             if repeats_title(item["sentence"], title):
                 title_terms += [t for t in terms if t in title]
                 continue
-            if first and _plain(item["sentence"])[:30] == _plain(first)[:30]:
+            if first and comparison_key(item["sentence"])[:30] == comparison_key(first)[:30]:
                 lead_terms += [t for t in terms if t in first]
                 continue
             known = by_sentence.setdefault(item["sentence"], {

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from monitor.article.text import squash
 from monitor.digest import health_words
 from monitor.digest.build import TOPICS, TZ, Digest, DigestEntry, SourceRunSummary, Verdict
 from monitor.digest.labels import Labels
@@ -384,7 +385,7 @@ def render_atom(digest: Digest, feed_url: str | None = None,
 def _bot_text(text: str) -> str:
     """Page text in a bot's Markdown: brackets and line breaks would end a link, and tags
     are markup there (WeCom's <@all> mentions everyone)."""
-    return " ".join(text.translate(BOT_FULL_WIDTH).split())
+    return squash(text.translate(BOT_FULL_WIDTH))
 
 
 BOT_FULL_WIDTH = str.maketrans("[]<>", "［］＜＞")

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
+from monitor.article.dates import opening_dateline
 from monitor.article.item import DateCandidate, Image
 from monitor.article.text import squash
 from monitor.extraction.family import Fields, ListedLink, ListPage
@@ -109,11 +110,9 @@ PAGE_NUMBER = re.compile(r"(?:news|index)(\d+)\.s?html$")
 OUTLET = re.compile(r"来源\s*[:：]\s*(\S+)")
 EDITOR_LINE = re.compile(r"【\s*(?:责任)?编辑\s*[:：]\s*([^】]+?)\s*】")
 FIELD_PREFIX = re.compile(r"^\s*(?:作者|来源|责任编辑|编辑)\s*[:：]\s*")
-# "中新网乌鲁木齐5月4日电 (戚亚平 林国强)", "中新社北京5月6日电(记者 张三 通讯员 李四)"
-DATELINE = re.compile(
-    r"^(?:中新网|中新社)(?:客户端)?\S{0,12}?\d{1,2}月\d{1,2}日电\s*"
-    r"(?:[(（](?P<who>[^)）]{1,40})[)）])?"
-)
+# its own agency's dateline: "中新网乌鲁木齐5月4日电 (戚亚平 林国强)",
+# "中新社北京5月6日电(记者 张三)"
+AGENCIES = ("中新网", "中新社")
 REPORTER_ROLES = ("特约记者", "见习记者", "实习生", "通讯员", "记者", "摄影")
 
 
@@ -282,9 +281,9 @@ class ChinaNewsFamily:
 
         if rules.author:
             fields.author = _without_prefix(_joined_text(sel.css(rules.author))) or None
-        dateline = DATELINE.match(fields.paragraphs[0]) if fields.paragraphs else None
-        if dateline and not fields.author and dateline["who"]:  # its date: monitor.extraction.chain
-            fields.author = reporters(dateline["who"])
+        dateline = opening_dateline(fields.paragraphs[0]) if fields.paragraphs else None
+        if dateline and dateline[0].startswith(AGENCIES) and dateline[1] and not fields.author:
+            fields.author = reporters(dateline[1])  # its date: monitor.extraction.chain
         if not any(note.startswith("editor: ") for note in fields.notes):
             if editor := _without_prefix(_joined_text(sel.css(EDITOR))):
                 fields.notes.append(f"editor: {editor}")

@@ -33,7 +33,7 @@ from lxml import etree
 
 from monitor.article.dates import find_page_date, find_shown_date
 from monitor.article.signature import signature_start
-from monitor.article.text import squash, without_spaces
+from monitor.article.text import comparison_key, squash, without_spaces
 from monitor.extraction.sitename import is_site_name, site_names, without_site_name
 from monitor.extraction.splitdate import split_dates
 
@@ -93,7 +93,6 @@ _UNIT_TAGS = frozenset({"p", "pre", "blockquote"})
 _LEAF_UNIT_TAGS = frozenset({"div", "section", "td", "article", "span", "font", "li", "dd"})
 _PUNCTUATION = re.compile(r"[，。！？；、,]")
 _SENTENCE_END = re.compile(r"[。！？!?…][”’」』\")）]*$")
-_NOT_WORD = re.compile(r"[\W_]+")
 _TIME_LABEL = re.compile(r"(?:发布|发表|更新)?(?:时间|日期)\s*[:：]\s*")
 _FULL_STOP = re.compile(r"[。！？!?]")
 _LABELLED = re.compile(r"^\S{1,6}\s*[：:]\s*\S")  # 来源：X, 时长：01:45 (not a notice's 各科室：)
@@ -387,7 +386,7 @@ def _headline(root, survey: _Survey, body, skip: set, meta_titles: list[str]):
 
 def _key(text: str) -> str:
     """Letters and digits only: "标题——副题" and "标题-副题" agree."""
-    return _NOT_WORD.sub("", text)
+    return comparison_key(text)
 
 
 def _prefix_with_key(text: str, key: str) -> str:

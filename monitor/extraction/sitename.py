@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from itertools import islice
 
-from monitor.article.text import squash
+from monitor.article.text import comparison_key, squash
 
 # Pages a logo links to: the site's home.
 HOME_PAGES = frozenset(
@@ -47,7 +47,6 @@ _RIGHTS = (
 _TRAILING_ASCII = re.compile(r"(?:All\s*rights?.*|版权.*|\d+)$", re.IGNORECASE)
 SITE_META = frozenset({"og:site_name", "application-name"})
 _LOGO_NAME = re.compile(r"(?:^|[\s_\-])logo", re.IGNORECASE)
-_NOT_WORD = re.compile(r"[\W_]+")
 # Separators between the parts of a <title>: "标题_栏目_网站", "标题--人民网", "标题 | 网站",
 # "标题-单位", "单位-标题".
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--+|——|–|—|\s-\s|-)\s*")
@@ -55,7 +54,7 @@ _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--+|——|–|—|\s-\s|-)\s*")
 
 def key(text: str) -> str:
     """Letters and digits only, without a name's own-site ending ("…官网")."""
-    flat = _NOT_WORD.sub("", text or "")
+    flat = comparison_key(text)
     for ending in NAME_ENDINGS:
         if flat.endswith(ending) and len(flat) > len(ending) + 1:
             return flat[: -len(ending)]

@@ -4,22 +4,20 @@ signature of its story (``monitor.judgement.stories``)."""
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 
 from monitor.article.item import Article
+from monitor.article.text import comparison_key
 from monitor.judgement.simplified import simplified
 from monitor.judgement.stories import signature, story_text
 from monitor.page.urls import url_key
-
-_NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def text_fingerprint(body: str | None) -> str | None:
     """Hash of the body with width, case, whitespace and punctuation normalised away."""
     if not body:
         return None
-    text = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", body).lower())
+    text = comparison_key(unicodedata.normalize("NFKC", body).lower())
     return hashlib.sha1(text.encode("utf-8")).hexdigest() if text else None
 
 

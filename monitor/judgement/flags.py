@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 
 from monitor.article.item import Evidence, Flag, Flags
+from monitor.article.text import repeats_title
 from monitor.judgement import entities
 from monitor.judgement.partners import partner_pairs
 from monitor.judgement.simplified import to_simplified
@@ -21,7 +22,6 @@ from monitor.judgement.simplified import to_simplified
 FLAGS = ("medical_aid", "sister_hospital")
 LEAD_SENTENCES = 5  # places are read from the title, these first sentences and the evidence
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]+[”’」』]*")
-_NOT_WORD = re.compile(r"[\W_]+")
 REPEAT_SLACK = 8  # characters a body sentence may add to the title and still only repeat it
 
 
@@ -182,13 +182,6 @@ def word_span(sentence: str, start: int, end: int) -> str:
     return sentence[start:end]
 
 
-def _repeats(sentence: str, title: str) -> bool:
-    """Whether ``sentence`` says no more than the title (the same words, give or take a few
-    characters of dateline or punctuation)."""
-    a, b = _NOT_WORD.sub("", sentence), _NOT_WORD.sub("", title)
-    return bool(a) and (a in b or (b in a and len(a) - len(b) <= REPEAT_SLACK))
-
-
 def _distinct(terms: list[str]) -> list[str]:
     """Matched terms without those inside a longer one (援藏 within 援藏医疗队), in order."""
     return [t for t in terms if not any(t != other and t in other for other in terms)]
@@ -207,7 +200,8 @@ def _flag(flag: str, sentences: list[str]) -> tuple[Flag, list[str]]:
     scored.sort(key=lambda t: (-t[0], t[1]))
     # the digest shows the title already: the body's own sentences are the evidence, unless
     # only the title (or the body repeating it) scored
-    body = [t for t in scored if t[1] > 0 and not _repeats(t[2].sentence, sentences[0])]
+    body = [t for t in scored
+            if t[1] > 0 and not repeats_title(t[2].sentence, sentences[0], REPEAT_SLACK)]
     evidence: list[Evidence] = []
     for _, _, item in body or scored:
         if len(evidence) < cfg.max_evidence and all(e.sentence != item.sentence for e in evidence):

@@ -46,6 +46,7 @@ from datasketch import MinHash
 from datasketch.minhash import _fmix
 
 from monitor.article.dates import dateline_end
+from monitor.article.text import comparison_key
 from monitor.judgement.simplified import to_simplified
 
 SHINGLE = 5  # characters per shingle
@@ -85,7 +86,6 @@ _PINYIN = re.compile(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚ
 # Sign-offs of news agencies (chinanews, xinhua): kept by some copies, dropped by others.
 # (Datelines, the opening ``新华社万象11月22日电(记者 X)``, are ``monitor.dates``'.)
 _SIGN_OFFS = re.compile(r"\(\s*完\s*\)|\([^()\n]{0,20}记者[^()\n]{0,20}\)\s*$", re.MULTILINE)
-_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def story_text(title: str | None, body: str | None, *, simplified: bool = False) -> str:
@@ -100,7 +100,7 @@ def story_text(title: str | None, body: str | None, *, simplified: bool = False)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _BOILERPLATE_LINES.sub("", text)
     lines = [story_line(line) for line in text.split("\n")]
-    return _NOT_WORD.sub("", _SIGN_OFFS.sub("", "\n".join(lines)))
+    return comparison_key(_SIGN_OFFS.sub("", "\n".join(lines)))
 
 
 def story_line(line: str) -> str:
