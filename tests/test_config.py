@@ -85,3 +85,26 @@ def test_unknown_source_name_lists_known_ones():
     sources = load_sources(ROOT / "sources.toml")
     with pytest.raises(ConfigError, match="known: netease-health"):
         get_source(sources, "nope")
+
+
+def test_every_kind_of_source_is_read_by_families_that_exist():
+    from monitor.config.kinds import KINDS
+    from monitor.extraction.registry import KIND_FAMILIES, family_named
+
+    assert set(KIND_FAMILIES) == set(KINDS)
+    for names in KIND_FAMILIES.values():
+        assert [family_named(name).name for name in names] == list(names)
+
+
+def test_an_unknown_selector_is_a_mistake_in_one_line(tmp_path, capsys):
+    from monitor.cli.main import main
+
+    path = write(tmp_path, '[[source]]\nname = "x"\nkind = "university"\n'
+                 'start_urls = ["https://www.example.edu.cn/xxyw.htm"]\n'
+                 '[source.selectors]\nboddy = "div.v_news_content"\nlist_links = "ul a"\n')
+    with pytest.raises(ConfigError, match=r"selectors: no selector 'boddy' \(the selectors "
+                       r"are title, date, body, outlet, author, noise, list_links, next_page\)"):
+        load_sources(path)
+    assert main(["--sources-file", str(path), "sources"]) == 2
+    err = capsys.readouterr().err
+    assert "no selector 'boddy'" in err and "Traceback" not in err

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor.config.kinds import KINDS, SELECTORS
 from monitor.config.zone import ZONE_NAME
 from monitor.errors import ConfigError
 
-KINDS = ("netease", "chinanews", "university", "generic")
 _INTERVAL = re.compile(r"^every\s+(\d+)\s*([mhd])$")
 _SOURCE_KEYS = {
     "name", "kind", "title", "start_urls", "selectors", "javascript", "schedule", "enabled",
@@ -142,6 +142,13 @@ def _check_entry(entry: dict, seen: set[str]) -> list[str]:
         problems.append(f"duplicate name {name!r}")
     if entry.get("kind") not in KINDS:
         problems.append(f"kind must be one of {', '.join(KINDS)}, not {entry.get('kind')!r}")
+    for key, value in entry.get("selectors", {}).items():
+        if key not in SELECTORS:
+            problems.append(f"selectors: no selector {key!r} (the selectors are "
+                            f"{', '.join(SELECTORS)})")
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(f"selectors.{key} must be a CSS selector (a string), "
+                            f"not {value!r}")
     urls = entry.get("start_urls")
     if not urls or not isinstance(urls, list):
         problems.append("start_urls must be a non-empty list")

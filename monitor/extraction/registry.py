@@ -1,11 +1,16 @@
-"""The site families, most specific first: the one list every part asks (the spiders, the
-extraction chain, ``monitor check``)."""
+"""The site families, most specific first, and which families each kind of source (the
+sources file's ``kind``, ``monitor.config.kinds``) is read with: the one list every part
+asks (the spiders, the extraction chain, ``monitor check``, ``monitor extract --kind``)."""
 
 from __future__ import annotations
 
 from monitor.extraction import chinanews, generic, netease, vsb
 from monitor.extraction.family import SiteFamily
 from monitor.page.fetched import Page
+
+# kind -> the families a page of that kind is read with, the one whose markers it has first
+KIND_FAMILIES = {"netease": ("netease",), "chinanews": ("chinanews",),
+                 "university": ("vsb", "generic"), "generic": ("vsb", "generic")}
 
 
 def families() -> list[SiteFamily]:
@@ -38,7 +43,5 @@ def family_for_kind(kind: str | None, page: Page) -> SiteFamily:
     page."""
     if kind is None:
         return family_for(page)
-    if kind in ("university", "generic"):
-        vsb = family_named("vsb")
-        return vsb if vsb.detect(page) else family_named("generic")
-    return family_named(kind)
+    *candidates, last = [family_named(name) for name in KIND_FAMILIES[kind]]
+    return next((family for family in candidates if family.detect(page)), last)

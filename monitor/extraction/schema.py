@@ -24,9 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from monitor.config.kinds import ARTICLE_SELECTORS
+
 Selector = str | tuple[str, ...] | None
 
-FIELDS = ("marker", "title", "date", "body", "outlet", "author", "noise")
+FIELDS = ("marker", *ARTICLE_SELECTORS)  # a template's; a source gives all but the marker
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.article.dates import parse_date
+from monitor.config.kinds import SITE_RULE_KINDS
 from monitor.config.sources import Source, get_source, load_sources
 from monitor.errors import MonitorError
 from monitor.extraction.registry import family_for_kind
@@ -25,7 +26,6 @@ from monitor.processing import process_page
 
 FIELDS = ("title", "published_at", "outlet", "author", "body")
 BODY_PREVIEW = 60
-FAMILY_KINDS = ("netease", "chinanews", "university")
 
 
 class CheckError(MonitorError):
@@ -111,7 +111,7 @@ def check(source: Source, fetcher: Fetcher, *, articles: int = 3,
         article = process_page(page, source=source.name, kind=kind,
                                selectors=selectors or None, drop_unusable=False)
         read += bool(article.title and article.body)
-        for line in describe(article, specific=source.kind in FAMILY_KINDS):
+        for line in describe(article, specific=source.kind in SITE_RULE_KINDS):
             out("  " + line)
     if not read:
         out("FAILED: no article could be read (no title or no body)")

@@ -1,0 +1,21 @@
+"""The words a sources file shares with the site families: the kinds of source it may name
+and the selectors it may give. The families' registry (``monitor.extraction.registry``)
+maps each kind to its families; the sources file's check, the command line's choices and
+``monitor check`` read them here."""
+
+# kind -> what it is for
+KINDS = {
+    "netease": "NetEase (163.com, 网易号 pages)",
+    "chinanews": "China News (chinanews.com.cn)",
+    "university": "an institution's site on 博达 VSB / WebPlus or a home-grown CMS: "
+                  "a university, hospital or health commission",
+    "generic": "any other news site (the generic rules)",
+}
+# kinds read by their own site rules (a generic fallback there deserves a warning)
+SITE_RULE_KINDS = ("netease", "chinanews", "university")
+
+# a source's selectors: the article's parts (CSS) ...
+ARTICLE_SELECTORS = ("title", "date", "body", "outlet", "author", "noise")
+# ... and its list pages' (the article links, the next list page)
+LIST_SELECTORS = ("list_links", "next_page")
+SELECTORS = ARTICLE_SELECTORS + LIST_SELECTORS
