@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitor.cli.common import EXIT_FAILED_SOURCES, EXIT_OK, CommandError
-from monitor.config.sources import load_sources
+from monitor.config.sources import load_sources, load_watches
 from monitor.judgement.flags import classify, flags_to_dict
 from monitor.ops.check import Fetcher, check, source_for
 from monitor.page.fetched import Page
@@ -26,6 +26,17 @@ def cmd_sources(args, settings) -> int:
         print(f"  {s.name:<20} {s.kind:<10} {s.schedule:<12} {flags:<4} {s.title}")
         for url in s.start_urls:
             print(f"  {'':<20} {url}")
+    watches = load_watches(settings.get("MONITOR_SOURCES"))
+    if watches:
+        print(f"{len(watches)} watch(es): their stories come first in the digest")
+    for w in watches:
+        names = [i.name + (f" ({', '.join(i.aliases)})" if i.aliases else "")
+                 for i in w.institutions]
+        print(f"  {w.name}: " + "; ".join(part for part in (
+            "、".join(names), "、".join(w.provinces),
+            "relations " + "、".join(w.relations) if w.relations else "any relation",
+            f"its own channel{'s' if len(w.notify) > 1 else ''}: {len(w.notify)}"
+            if w.notify else "") if part))
     return EXIT_OK
 
 

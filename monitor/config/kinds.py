@@ -1,7 +1,8 @@
-"""The words a sources file shares with the site families: the kinds of source it may name
-and the selectors it may give. The families' registry (``monitor.extraction.registry``)
-maps each kind to its families; the sources file's check, the command line's choices and
-``monitor check`` read them here."""
+"""The words a sources file shares with the rest of the monitor: the kinds of source it may
+name, the selectors it may give, the relations a watch may name. The families' registry
+(``monitor.extraction.registry``) maps each kind to its families, the partner pairs use the
+relations; the sources file's check, the command line's choices and ``monitor check`` read
+them here."""
 
 # kind -> what it is for
 KINDS = {
@@ -19,3 +20,7 @@ ARTICLE_SELECTORS = ("title", "date", "body", "outlet", "author", "noise")
 # ... and its list pages' (the article links, the next list page)
 LIST_SELECTORS = ("list_links", "next_page")
 SELECTORS = ARTICLE_SELECTORS + LIST_SELECTORS
+
+# the relations of partner pairs (monitor.judgement.partners), which a [[watch]] may name:
+# domestic aid, aid abroad, agreement, alliance, sister hospitals, co-built
+RELATIONS = ("对口支援", "援外", "合作协议", "医联体", "姊妹医院", "共建")

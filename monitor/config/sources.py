@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitor.config.kinds import KINDS, SELECTORS
+from monitor.config.kinds import KINDS, RELATIONS, SELECTORS
 from monitor.config.zone import ZONE_NAME
 from monitor.errors import ConfigError
 
@@ -46,9 +46,55 @@ class Source:
         return tuple(sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""}))
 
 
+_WATCH_KEYS = {"name", "institutions", "provinces", "relations", "notify"}
+_INSTITUTION_KEYS = {"name", "aliases"}
+
+
+@dataclass(frozen=True)
+class WatchedInstitution:
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A ``[[watch]]`` entry: the stories naming one of its institutions (or an alias), or a
+    province word, in one of its relations (any when none is given) come first in the
+    digest under its name, and go to its own channel (``notify``) too."""
+
+    name: str
+    institutions: tuple[WatchedInstitution, ...] = ()
+    provinces: tuple[str, ...] = ()
+    relations: tuple[str, ...] = ()  # empty: any relation
+    notify: tuple[str, ...] = ()  # Apprise URLs of its own channel
+
+
 def load_sources(path: str | os.PathLike) -> list[Source]:
     """Read and check the sources file (``MONITOR_SOURCES``); raise ``ConfigError`` listing
-    every problem found."""
+    every problem found (in its ``[[source]]`` and its ``[[watch]]`` entries)."""
+    sources, _, problems = _read(path)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return sources
+
+
+def load_watches(path: str | os.PathLike) -> list[Watch]:
+    """The ``[[watch]]`` entries of the sources file; raise ``ConfigError`` listing every
+    problem found in them (a problem of a ``[[source]]`` is ``load_sources``' to report)."""
+    _, watches, problems = _read(path, sources=False)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return watches
+
+
+def _read(path: str | os.PathLike, sources: bool = True
+          ) -> tuple[list[Source], list[Watch], list[str]]:
+    """The sources and the watches of the file, and the problems found (those of the
+    sources only when ``sources``)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text("utf-8"))
@@ -58,6 +104,12 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
         raise ConfigError(f"{path} is not UTF-8 text: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    found, problems = _sources(path, data)
+    watches, watch_problems = _watches(path, data)
+    return found, watches, (problems if sources else []) + watch_problems
+
+
+def _sources(path: Path, data: dict) -> tuple[list[Source], list[str]]:
     defaults = data.get("defaults", {})
     problems: list[str] = []
     sources: list[Source] = []
@@ -90,9 +142,7 @@ def load_sources(path: str | os.PathLike) -> list[Source]:
         )
     if not sources and not problems:
         problems.append(f"{path}: no [[source]] entries")
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return sources
+    return sources, problems
 
 
 # the TOML type each key must have (a quoted "false" is a string, not false)
@@ -167,6 +217,125 @@ def _check_entry(entry: dict, seen: set[str]) -> list[str]:
         except re.error as exc:
             problems.append(f"article_url_pattern is not a valid regex: {exc}")
     return problems
+
+
+def _watches(path: Path, data: dict) -> tuple[list[Watch], list[str]]:
+    raw = data.get("watch", [])
+    if not isinstance(raw, list):
+        return [], [f"{path}: write each watch as [[watch]] (a list of tables), not [watch]"]
+    problems: list[str] = []
+    watches: list[Watch] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(raw, start=1):
+        named = entry.get("name", "no name") if isinstance(entry, dict) else "no name"
+        where = f"{path}: watch #{position} ({named})"
+        found = _check_watch(entry, seen)
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            seen.add(entry["name"])  # a second one of that name is a mistake too
+        if found:
+            problems.extend(f"{where}: {problem}" for problem in found)
+            continue
+        watches.append(Watch(
+            name=entry["name"],
+            institutions=tuple(_institution(item) for item in entry.get("institutions", [])),
+            provinces=tuple(entry.get("provinces", [])),
+            relations=tuple(entry.get("relations", [])),
+            notify=tuple(_notify_urls(entry.get("notify", []))),
+        ))
+    return watches, problems
+
+
+def _institution(item: str | dict) -> WatchedInstitution:
+    if isinstance(item, str):
+        return WatchedInstitution(item.strip())
+    return WatchedInstitution(item["name"].strip(),
+                              tuple(a.strip() for a in item.get("aliases", [])))
+
+
+def _notify_urls(value: str | list) -> list[str]:
+    """``notify``: one string (URLs apart by spaces, as in MONITOR_NOTIFY) or a list."""
+    items = [value] if isinstance(value, str) else value
+    return [url for item in items for url in item.split()]
+
+
+def _strings(value, key: str) -> list[str]:
+    """Problems of a list of non-empty strings."""
+    if not isinstance(value, list):
+        return [f"{key} must be a list of strings, not {value!r}"]
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        return [f"{key} must hold non-empty strings only, not {value!r}"]
+    return []
+
+
+def _check_watch(entry, seen: set[str]) -> list[str]:
+    if not isinstance(entry, dict):
+        return [f"a watch must be a table, not {entry!r}"]
+    problems = []
+    unknown = set(entry) - _WATCH_KEYS
+    if unknown:
+        problems.append(f"unknown keys {sorted(unknown)} (a watch takes "
+                        f"{', '.join(sorted(_WATCH_KEYS))})")
+    name = entry.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append("name must be a non-empty string")
+    elif name in seen:
+        problems.append(f"duplicate watch name {name!r}")
+    institutions = entry.get("institutions", [])
+    if not isinstance(institutions, list):
+        problems.append(f"institutions must be a list, not {institutions!r}")
+        institutions = []
+    for item in institutions:
+        problems += _institution_problems(item)
+    provinces = entry.get("provinces", [])
+    problems += _strings(provinces, "provinces")
+    relations = entry.get("relations", [])
+    problems += _strings(relations, "relations")
+    if isinstance(relations, list):
+        wrong = [r for r in relations if isinstance(r, str) and r not in RELATIONS]
+        if wrong:
+            problems.append(f"relations {wrong} are not among {', '.join(RELATIONS)}")
+    if not institutions and not provinces:
+        problems.append("give institutions or provinces (or both): a watch of neither "
+                        "watches nothing")
+    notify = entry.get("notify", [])
+    typed = [] if isinstance(notify, str) else _strings(notify, "notify")
+    problems += typed
+    if not typed:
+        problems += [problem for url in _notify_urls(notify)
+                     if (problem := apprise_problem(url, "notify"))]
+    return problems
+
+
+def _institution_problems(item) -> list[str]:
+    if isinstance(item, str):
+        return [] if item.strip() else ["an institution's name is empty"]
+    if not isinstance(item, dict):
+        return [f"an institution is a name or a table {{name = ..., aliases = [...]}}, "
+                f"not {item!r}"]
+    problems = []
+    unknown = set(item) - _INSTITUTION_KEYS
+    if unknown:
+        problems.append(f"institution {item.get('name', '?')!r}: unknown keys "
+                        f"{sorted(unknown)} (it takes name and aliases)")
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"institution {item!r}: name must be a non-empty string")
+    if "aliases" in item:
+        problems += [f"institution {name!r}: {p}"
+                     for p in _strings(item["aliases"], "aliases")]
+    return problems
+
+
+def apprise_problem(url: str, where: str) -> str | None:
+    """None when Apprise can send to ``url``, else what is wrong, in the words of
+    ``MONITOR_NOTIFY``'s check (monitor.digest.delivery)."""
+    import apprise  # start-up: a heavy import, only where a watch has a channel of its own
+
+    if apprise.Apprise().add(url):
+        return None
+    scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+    return (f"{where}: {scheme}://… is not a URL Apprise can use (see Apprise's list of "
+            "services and their URL forms)")
 
 
 def check_schedule(schedule: str) -> str | None:

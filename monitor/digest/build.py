@@ -17,17 +17,19 @@ are chosen in SQL and read in batches, without the raw pages."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitor.article.dates import without_dateline
 from monitor.article.text import comparison_key, repeats_title, squash
-from monitor.config.sources import load_sources
+from monitor.config.sources import Watch, load_sources, load_watches
 from monitor.config.zone import TZ
 from monitor.digest.labels import Labels
 from monitor.digest.labels import language as chosen_language
 from monitor.errors import ConfigError
+from monitor.judgement.watch import watches_of
 from monitor.storage.database import Storage
 from monitor.storage.models import CrawlRun, Review, StoredArticle
 from monitor.storage.reviews import StoryView
@@ -94,6 +96,7 @@ class DigestEntry:
     first_url: str | None = None  # the story's first stored copy: a stable identity
     article_id: int | None = None  # the representative article
     review: Verdict | None = None
+    watch: list[str] = field(default_factory=list)  # the watches that watch it ([[watch]])
 
     def who(self, words: Labels) -> list[str]:
         """"A → B（对口支援）" / "A ↔ B（合作协议）" lines, else the institutions named."""
@@ -129,6 +132,7 @@ class DigestEntry:
             "source": self.source,
             "article_id": self.article_id,
             "review": self.review.as_json() if self.review else None,
+            "watch": self.watch,
         }
 
 
@@ -156,6 +160,8 @@ class Digest:
     reviews: list[Verdict] = field(default_factory=list)  # verdicts given in the window
     language: str = "zh"  # of the labels (monitor.digest.labels)
     source_titles: dict[str, str] = field(default_factory=dict)  # name -> shown name
+    watches: list[Watch] = field(default_factory=list)  # the sources file's [[watch]] entries
+    focus: str | None = None  # a watch's own digest (``for_watch``): its name
 
     def source_title(self, name: str) -> str:
         return self.source_titles.get(name) or name
@@ -176,6 +182,32 @@ class Digest:
         for entry in self.entries:
             counts[entry.source] = counts.get(entry.source, 0) + 1
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def sections(self) -> list[tuple[str | None, list[DigestEntry]]]:
+        """The entries in the order they are shown: the watched stories first, under the
+        first of their watches (in the sources file's order), each story once; then the
+        others under ``None``. Only watches with stories have a section."""
+        names = [w.name for w in self.watches]
+        by_watch: dict[str | None, list[DigestEntry]] = {name: [] for name in names}
+        by_watch[None] = []
+        for entry in self.entries:
+            first = next((name for name in entry.watch if name in by_watch), None)
+            by_watch[first].append(entry)
+        return [(name, items) for name, items in by_watch.items() if items and name] + \
+            ([(None, by_watch[None])] if by_watch[None] else [])
+
+    @property
+    def watched(self) -> bool:
+        """Whether a watch has stories here: the other stories then get a heading too."""
+        return any(name for name, _ in self.sections())
+
+    def for_watch(self, name: str) -> Digest:
+        """A watch's own digest: its stories only, under its name, without the sources'
+        runs, the health checks and the verdicts (those go with the whole digest)."""
+        watch = next(w for w in self.watches if w.name == name)
+        return replace(self, entries=[e for e in self.entries if name in e.watch],
+                       sources=[], health=[], not_run=[], last_success={}, reviews=[],
+                       watches=[watch], focus=name)
 
     @property
     def story_ids(self) -> list[int]:
@@ -280,8 +312,10 @@ def _picture(article: StoredArticle) -> dict | None:
 
 
 def story_entry(view: StoryView, review: Review | None,
-                source_titles: dict[str, str] | None = None) -> DigestEntry:
-    """One story as a news-brief entry."""
+                source_titles: dict[str, str] | None = None,
+                watches: list[Watch] | None = None) -> DigestEntry:
+    """One story as a news-brief entry; ``watches``: the sources file's, to say which
+    watch it."""
     titles = source_titles or {}
     row = view.representative
     title = row.title or "(no title)"
@@ -317,10 +351,12 @@ def story_entry(view: StoryView, review: Review | None,
         first_url=first.canonical_url or first.url,
         article_id=row.id,
         review=Verdict.from_review(review) if review else None,
+        watch=watches_of(watches, [m.flags for m in view.members]) if watches else [],
     )
 
 
-def _entries(storage: Storage, views, source_titles: dict[str, str]) -> list[DigestEntry]:
+def _entries(storage: Storage, views, source_titles: dict[str, str],
+             watches: list[Watch]) -> list[DigestEntry]:
     """Entries of the stories of ``views`` (an iterator of batches' stories), with their
     latest verdicts, read batch by batch."""
     entries: list[DigestEntry] = []
@@ -328,7 +364,8 @@ def _entries(storage: Storage, views, source_titles: dict[str, str]) -> list[Dig
 
     def flush():
         verdicts = storage.story_verdicts([v.story.id for v in batch])
-        entries.extend(story_entry(v, verdicts.get(v.story.id), source_titles) for v in batch)
+        entries.extend(story_entry(v, verdicts.get(v.story.id), source_titles, watches)
+                       for v in batch)
         batch.clear()
 
     for view in views:
@@ -367,14 +404,18 @@ def _summaries(runs: list[CrawlRun]) -> list[SourceRunSummary]:
 
 def digest_options(settings) -> dict:
     """What ``build_digest`` takes from the settings and the sources file: the enabled
-    sources (to say which did not run), the sources' titles (outlet names) and the
-    language. A sources file that cannot be read leaves the first two out."""
+    sources (to say which did not run), the sources' titles (outlet names), the watches
+    and the language. A sources file that cannot be read leaves the first two out; one
+    whose ``[[watch]]`` entries are wrong is an error (``ConfigError``): a watch must not
+    be dropped without a word."""
+    path = settings.get("MONITOR_SOURCES")
     try:
-        sources = load_sources(settings.get("MONITOR_SOURCES"))
+        sources = load_sources(path)
     except ConfigError:
         sources = []
+    watches = load_watches(path) if path and Path(path).is_file() else []
     return {"expected_sources": [s.name for s in sources if s.enabled] or None,
-            "source_titles": source_titles(sources),
+            "source_titles": source_titles(sources), "watches": watches,
             "language": chosen_language(settings.get("MONITOR_LANGUAGE"))}
 
 
@@ -387,13 +428,14 @@ def build_digest(storage: Storage, day: date | None = None, *, checks: list[dict
                  since: datetime | None = None, now: datetime | None = None,
                  expected_sources: list[str] | None = None,
                  source_titles: dict[str, str] | None = None,
-                 language: str | None = None) -> Digest:
+                 language: str | None = None, watches: list[Watch] | None = None) -> Digest:
     """The digest of ``day`` (stories first seen that day), of the stories first seen
     ``since`` a moment, or by default of what is new since the last digest; flagged stories
     only, newest publication first. A new copy of a story seen before the window does not
     bring the story back. ``expected_sources``: the enabled sources, to say which did not
     run; ``checks``: the failing health checks, from the caller (``monitor.ops.digests``);
-    ``source_titles``: the names shown for sources whose articles name no outlet.
+    ``source_titles``: the names shown for sources whose articles name no outlet;
+    ``watches``: the ``[[watch]]`` entries, whose stories come first.
     """
     now = now or datetime.now(UTC)
     if day is not None:  # up to now: a later digest's window starts where this one ended
@@ -409,12 +451,12 @@ def build_digest(storage: Storage, day: date | None = None, *, checks: list[dict
     until = end + timedelta(microseconds=1) if end == now else end
     views = storage.flagged_stories(first_seen_from=start, first_seen_to=until,
                                     unsent_only=kind == "new")
-    entries = _entries(storage, views, source_titles or {})
+    entries = _entries(storage, views, source_titles or {}, list(watches or []))
     runs = [r for r in storage.runs(since=start) if r.started_at < until]
     summaries = _summaries(runs)
     ran = {s.source for s in summaries}
     not_run = [name for name in expected_sources or [] if name not in ran]
-    return Digest(
+    digest = Digest(
         day=day or end.astimezone(TZ).date(),
         entries=entries,
         sources=summaries,
@@ -430,4 +472,7 @@ def build_digest(storage: Storage, day: date | None = None, *, checks: list[dict
                  for review, article in storage.reviews(since=start, until=until)],
         language=chosen_language(language),
         source_titles=dict(source_titles or {}),
+        watches=list(watches or []),
     )
+    digest.entries = [entry for _, items in digest.sections() for entry in items]
+    return digest

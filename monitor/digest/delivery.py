@@ -11,7 +11,11 @@ as delivered, so a keyword-protected DingTalk bot would lose the digest silently
 Each channel is tried ``MONITOR_DELIVERY_ATTEMPTS`` times with a doubling delay, unless the
 error is one that trying again cannot fix (login refused, HTTP 404...). ``send_digest``
 records the digest (``digests`` table) as "sent" only when every channel delivered: after a
-failure its stories stay new, and the next digest carries them again."""
+failure its stories stay new, and the next digest carries them again.
+
+A ``[[watch]]`` of the sources file with a ``notify`` URL of its own gets its own message
+there too (its stories only, under its name), on the days it has stories: one more channel
+of the digest, recorded and counted like the others."""
 
 from __future__ import annotations
 
@@ -344,10 +348,30 @@ def _attempt(channel: Channel, digest: Digest, config: DeliveryConfig,
             sleep(config.retry_delay * 2 ** (attempt - 1))
 
 
+def watch_channels(digest: Digest, config: DeliveryConfig) -> list[tuple[Channel, Digest]]:
+    """The channels of the digest's watches that have their own (``notify``) and stories
+    in it, each with the watch's own digest."""
+    found = []
+    for watch in digest.watches:
+        if not watch.notify:
+            continue
+        own = digest.for_watch(watch.name)
+        if not own.entries:  # nothing watched today: nothing to that channel
+            continue
+        for url in watch.notify:
+            found.append((Channel(f"apprise {apprise_name(url)} (watch {watch.name})",
+                                  lambda digest, url=url: send_apprise(url, digest, config)),
+                          own))
+    return found
+
+
 def deliver(digest: Digest, config: DeliveryConfig, *,
             sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
-    """Send ``digest`` on every configured channel; one outcome each."""
-    return [_attempt(channel, digest, config, sleep) for channel in config.channels()]
+    """Send ``digest`` on every configured channel, and each watch's own digest on its
+    channel; one outcome each."""
+    return [_attempt(channel, digest, config, sleep) for channel in config.channels()] + \
+        [_attempt(channel, own, config, sleep)
+         for channel, own in watch_channels(digest, config)]
 
 
 def send_digest(storage: Storage, digest: Digest, config: DeliveryConfig, *,

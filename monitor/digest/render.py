@@ -100,9 +100,27 @@ def outlet_counts(digest: Digest) -> str:
     return words.list_sep.join(f"{name} {n}" for name, n in digest.per_outlet().items())
 
 
+def section_heading(name: str | None, digest: Digest) -> str:
+    """The heading of a watch's stories ("关注：援疆"), or of the other stories."""
+    words = labels(digest)
+    return words("watch_heading", name=name) if name else words("other_stories")
+
+
+def shown_sections(digest: Digest) -> list[tuple[str | None, list[DigestEntry]]]:
+    """``digest.sections()`` with the heading each one shows: none at all when no watch has
+    a story (the digest reads as it always did)."""
+    watched = digest.watched
+    return [(section_heading(name, digest) if watched else None, items)
+            for name, items in digest.sections()]
+
+
 def headline(digest: Digest) -> str:
     """The one-line summary: also the mail subject."""
     words = labels(digest)
+    if digest.focus and digest.entries:
+        return words("headline.watch", product=words("product"), name=digest.focus,
+                     period=period(digest), count=len(digest.entries),
+                     counts=topic_counts(digest))
     if not digest.entries:
         return words("headline.empty", product=words("product"), period=period(digest))
     return words("headline", product=words("product"), period=period(digest),
@@ -199,7 +217,8 @@ def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> 
 
 def render_text(digest: Digest, public_url: str | None = None) -> str:
     words = labels(digest)
-    lines = [f"{words('product')} · {period(digest)} · {words('timezone')}",
+    focus = f" · {section_heading(digest.focus, digest)}" if digest.focus else ""
+    lines = [f"{words('product')}{focus} · {period(digest)} · {words('timezone')}",
              *health_lines(digest)]
     if not digest.entries:
         lines.append(nothing_new(digest))
@@ -207,13 +226,17 @@ def render_text(digest: Digest, public_url: str | None = None) -> str:
         lines.append(f"{words('count', count=len(digest.entries))}{words.colon}"
                      f"{topic_counts(digest)}")
         lines.append(f"{words('by_outlet')}{words.colon}{outlet_counts(digest)}")
-    for entry in digest.entries:
-        lines += ["", *_entry_lines(entry, digest, public_url)]
+    for heading, items in shown_sections(digest):
+        if heading:
+            lines += ["", f"== {heading} =="]
+        for entry in items:
+            lines += ["", *_entry_lines(entry, digest, public_url)]
     if digest.reviews:
         lines += ["", f"{words('reviewed_in_period')}{words.colon}{len(digest.reviews)}"]
         lines += [f"  #{r.id} {r.title or ''}{words.colon}{verdict_words(r, words)}"
                   + (f" — {r.note}" if r.note else "") for r in digest.reviews]
-    lines += ["", *_sources_lines(digest)]
+    if not digest.focus:  # a watch's own digest leaves the sources to the whole one
+        lines += ["", *_sources_lines(digest)]
     if digest.entries:
         lines.append(words("give_verdict"))
     return "\n".join(lines)
@@ -236,14 +259,17 @@ def _md_evidence(sentence: str, terms: list[str]) -> str:
 
 def render_markdown(digest: Digest, public_url: str | None = None) -> str:
     words = labels(digest)
-    lines = [f"# {words('product')} · {_md(period(digest))}", "",
+    focus = f" · {_md(section_heading(digest.focus, digest))}" if digest.focus else ""
+    lines = [f"# {words('product')}{focus} · {_md(period(digest))}", "",
              *(f"    {line}" for line in health_lines(digest)), ""]
     if not digest.entries:
         lines.append(nothing_new(digest))
     else:
         lines += [f"**{words('count', count=len(digest.entries))}:** {topic_counts(digest)}  ",
                   f"**{words('by_outlet')}:** {_md(outlet_counts(digest))}", ""]
-    for entry in digest.entries:
+    for heading, entry in _with_headings(digest):
+        if heading:
+            lines += [f"## {_md(heading)}", ""]
         badges = " ".join(f"`{words.topic(f)}`" for f in entry.flags)
         marks = f" *({words('low_quality')})*" if entry.low_quality else ""
         if entry.review:
@@ -271,8 +297,17 @@ def render_markdown(digest: Digest, public_url: str | None = None) -> str:
         lines += [f"- \\#{r.id} {_md(r.title or '')}: {_md(verdict_words(r, words))}"
                   for r in digest.reviews]
         lines.append("")
-    lines += ["", *(_md(line) + "  " for line in _sources_lines(digest))]
+    if not digest.focus:
+        lines += ["", *(_md(line) + "  " for line in _sources_lines(digest))]
     return "\n".join(lines)
+
+
+def _with_headings(digest: Digest) -> Iterator[tuple[str | None, DigestEntry]]:
+    """Each entry in the order shown, with the heading to write before it (the first of
+    its section's) or None."""
+    for heading, items in shown_sections(digest):
+        for position, entry in enumerate(items):
+            yield (heading if position == 0 else None), entry
 
 
 # ---------------------------------------------------------------- JSON
@@ -292,6 +327,13 @@ def digest_json(digest: Digest) -> dict:
         "counts": {"topics": {t: len(items) for t, items in digest.by_topic().items()},
                    "outlets": digest.per_outlet(), "sources": digest.per_source()},
         "entries": [e.as_json() for e in digest.entries],
+        "watches": [{"name": w.name,
+                     "institutions": [{"name": i.name, "aliases": list(i.aliases)}
+                                      for i in w.institutions],
+                     "provinces": list(w.provinces), "relations": list(w.relations),
+                     "stories": [e.id for e in digest.entries if w.name in e.watch]}
+                    for w in digest.watches],
+        "focus": digest.focus,
         "sources": [vars(s) for s in digest.sources],
         "not_run": [{"source": name, "last_success": digest.last_success[name].isoformat()
                      if name in digest.last_success else None} for name in digest.not_run],
@@ -331,6 +373,7 @@ def _rfc3339(moment: datetime) -> str:
 
 def html_context(digest: Digest, public_url: str | None) -> dict:
     return dict(digest=digest, L=labels(digest), headline=headline(digest),
+                sections=shown_sections(digest),
                 period=period(digest), topic_counts=topic_counts(digest),
                 outlet_counts=outlet_counts(digest), nothing_new=nothing_new(digest),
                 missed_words=missed_words(digest), never_ran_words=never_ran_words(digest),
@@ -397,7 +440,8 @@ def render_bot_markdown(digest: Digest, limit_bytes: int = 4000,
     title linked, topics and outlet (with a link to its page on the web page when
     ``public_url`` is set), cut to ``limit_bytes`` of UTF-8 (WeCom takes 4096)."""
     words = labels(digest)
-    head = [f"### {words('product')}", f"**{period(digest)}**", ""]
+    focus = f" · {_bot_text(section_heading(digest.focus, digest))}" if digest.focus else ""
+    head = [f"### {words('product')}{focus}", f"**{period(digest)}**", ""]
     if digest.health:
         head.append(f"> ⚠ {words('health', count=len(digest.health))}{words.colon}"
                     + words.list_sep.join(
@@ -410,8 +454,10 @@ def render_bot_markdown(digest: Digest, limit_bytes: int = 4000,
         head += [line for line in _sources_lines(digest) if not line.startswith("  ")]
         return "\n".join(head)
     head.append(f"{words('count', count=len(digest.entries))}{words.colon}{topic_counts(digest)}")
-    body: list[str] = []
-    for entry in digest.entries:
+    body: list[str] = []  # a section's heading, then its entries' lines
+    for heading, entry in _with_headings(digest):
+        if heading:
+            body.append(f"**{_bot_text(heading)}**")
         link = story_link(public_url, entry.id)
         number = f"[#{entry.id}]({_md_url(link)})" if link else f"#{entry.id}"
         topics = "/".join(words.topic(f) for f in entry.flags)
@@ -422,8 +468,11 @@ def render_bot_markdown(digest: Digest, limit_bytes: int = 4000,
     text = "\n".join(head + body)
     while len(text.encode("utf-8")) > limit_bytes and body:
         body.pop()
+        while body and not body[-1].startswith("- "):  # no heading without its stories
+            body.pop()
+        shown = sum(line.startswith("- ") for line in body)
         text = "\n".join(head + body) + "\n" + words(
-            "more", count=len(digest.entries) - len(body))
+            "more", count=len(digest.entries) - shown)
     return text
 
 

@@ -38,12 +38,12 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from monitor.article.item import Flags, Partner
+from monitor.config.kinds import RELATIONS
 from monitor.judgement import entities
 from monitor.judgement.simplified import to_simplified
 
 __all__ = ["RELATIONS", "Partner", "partner_pairs"]
 
-RELATIONS = ("对口支援", "援外", "合作协议", "医联体", "姊妹医院", "共建")
 AID = ("对口支援", "援外")
 AGREEMENT = "合作协议"  # an agreement of no more particular kind
 ALLIANCE = "医联体"
