@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.extraction.generic import (
-    FAMILY,
+from monitor.extraction.blocks import (
     Block,
     drop_noise,
     labelled_fields,
     split_images,
     split_trailer,
 )
+from monitor.extraction.generic import FAMILY
 from monitor.page.fetched import Page
 from monitor.page.saved import load_page
 

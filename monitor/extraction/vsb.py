@@ -15,8 +15,7 @@ from parsel import Selector
 
 from monitor.article.item import DateCandidate
 from monitor.article.text import squash
-from monitor.extraction.family import Fields, ListPage
-from monitor.extraction.generic import (
+from monitor.extraction.blocks import (
     DATE_LABELS,
     INFO_LABELS,
     apply_selectors,
@@ -27,6 +26,7 @@ from monitor.extraction.generic import (
     from_selectors,
     labelled_fields,
 )
+from monitor.extraction.family import Fields, ListPage
 from monitor.extraction.generic import FAMILY as GENERIC
 from monitor.extraction.mainblock import never_headline
 from monitor.extraction.schema import Selectors, from_config
