@@ -91,7 +91,7 @@ def _signature_of(article: dict) -> Signature:
 
 
 def _index_keys(sig: Signature, ev: Event) -> set[int]:
-    """The keys an article is indexed and looked up under (``monitor.storage``)."""
+    """The keys an article is indexed and looked up under (``monitor.storage.articles``)."""
     bands = band_keys(sig)
     return set(bands + event_keys(ev)) if bands else set()
 

@@ -1,4 +1,4 @@
-"""The general article rules (monitor/sites/mainblock.py) on small pages of unknown layouts."""
+"""The general article rules (monitor/extraction/mainblock.py) on small pages of unknown layouts."""
 
 from __future__ import annotations
 

@@ -174,7 +174,7 @@ _DATELINES = (
 
 # The same dateline as it opens a paragraph in any copy, with or without a date, and the
 # byline after it: 新华社万象11月22日电(记者X), 西部网讯(记者 X), 荆楚网(湖北日报网)讯(通讯员 X),
-# 据新华社电 (记者 X), 本报讯. What ``dateline_end`` measures (``monitor.stories`` drops it:
+# 据新华社电 (记者 X), 本报讯. What ``dateline_end`` measures (``monitor.judgement.stories`` drops it:
 # copies keep, drop or rewrite it). After NFKC, full-width brackets are ASCII.
 _DATELINE_OPENING = re.compile(
     _DATELINE_START + r"(?:" + _DATED_DATELINE

@@ -84,7 +84,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 # pinyin that mirror sites leave after characters: 医(yī)院, 当(dāng)地
 _PINYIN = re.compile(r"\([a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\)")
 # Sign-offs of news agencies (chinanews, xinhua): kept by some copies, dropped by others.
-# (Datelines, the opening ``新华社万象11月22日电(记者 X)``, are ``monitor.dates``'.)
+# (Datelines, the opening ``新华社万象11月22日电(记者 X)``, are ``monitor.article.dates``'.)
 _SIGN_OFFS = re.compile(r"\(\s*完\s*\)|\([^()\n]{0,20}记者[^()\n]{0,20}\)\s*$", re.MULTILINE)
 
 
