@@ -174,8 +174,10 @@ _DATELINES = (
 
 # The same dateline as it opens a paragraph in any copy, with or without a date, and the
 # byline after it: 新华社万象11月22日电(记者X), 西部网讯(记者 X), 荆楚网(湖北日报网)讯(通讯员 X),
-# 据新华社电 (记者 X), 本报讯. What ``dateline_end`` measures (``monitor.judgement.stories`` drops it:
-# copies keep, drop or rewrite it). After NFKC, full-width brackets are ASCII.
+# 据新华社电 (记者 X), 本报讯. What ``dateline_end`` measures (``monitor.judgement.stories``
+# drops it: copies keep, drop or rewrite it), ``without_dateline`` cuts (the digest's lead)
+# and ``opening_dateline`` reads (China News' reporters). After NFKC, full-width brackets
+# are ASCII.
 _DATELINE_OPENING = re.compile(
     _DATELINE_START + r"(?:" + _DATED_DATELINE
     + r"|[^\d\n,.。;:!?()]{0,12}?(?:社|网|报|台|刊|闻|线|端)(?:\([^()\n]{0,12}\))?\s*(?:电|讯))"
