@@ -95,6 +95,11 @@ CASES = [
     ("set-option-not-a-number", ["run", "-s", "MONITOR_FEED_DAYS=week"], {}, SOURCE, ""),
     ("set-option-negative", ["crawl", "-s", "MONITOR_EXTRACT_PROCESSES=-1"], {}, SOURCE, ""),
     ("setting-negative", ["run"], {"MONITOR_CONCURRENCY": "-4"}, SOURCE, ""),
+    ("redis-ttl-not-a-number", ["health"], {"MONITOR_REDIS_SEEN_TTL": "abc"}, SOURCE, ""),
+    ("scrapy-setting-not-a-number", ["run", "-s", "CONCURRENT_REQUESTS=abc"], {}, SOURCE, ""),
+    ("scrapy-timeout-with-unit", ["run", "-s", "DOWNLOAD_TIMEOUT=30s"], {}, SOURCE, ""),
+    ("scrapy-log-level-unknown", ["run", "-s", "LOG_LEVEL=VERBOSE"], {}, SOURCE, ""),
+    ("unknown-selector", ["sources"], {}, SOURCE + '[source.selectors]\nboddy = "div"\n', ""),
 ]
 
 
