@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("extract", help="print the article extracted from a saved page")
     p.add_argument("file", metavar="FILE", help="raw HTML file, or a saved-page folder")
     p.add_argument("--url", help="the page's original URL (required for a raw file)")
-    p.add_argument("--kind", choices=["netease", "chinanews", "university", "generic"],
+    p.add_argument("--kind", choices=["netease", "chinanews", "institution", "university", "generic"],
                    help="site kind (default: detected from the URL and the page)")
     p.add_argument("--content-type", help="the HTTP Content-Type the page was served with")
     p.set_defaults(handler="pages:cmd_extract")
@@ -165,8 +165,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="SOURCE|URL", help="a source's name, or a list page URL")
     p.add_argument("--replay", metavar="DIR", help="read pages from this saved-page folder")
     p.add_argument("--articles", type=int, default=3, metavar="N",
-                   help="how many of the links to extract (default 3)")
+                   help="how many of the links to extract (default 3; 0: the links only)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="json: {links, next_pages, articles (fields and their rules), "
+                   "warnings} for scripts")
     p.set_defaults(handler="pages:cmd_check")
+
+    p = commands.add_parser(
+        "add", help="a new source from a list (or article) page's address",
+        description="Fetch the page (or read it from saved pages), tell a list page from an "
+        "article page (an article's column is found through its breadcrumb), detect the "
+        "list, its dates, its next page and the feeds the page announces, extract the first "
+        "articles, print what was found, then append a commented [[source]] entry to the "
+        "sources file (asked first on a terminal; --yes elsewhere). Institutions (hospitals, "
+        "universities, health commissions) and any other news site.")
+    p.add_argument("url", metavar="URL", help="a list page (or an article page) of the site")
+    p.add_argument("--name", help="the source's name (default: host and column, e.g. "
+                   "dmu-gzdt)")
+    p.add_argument("--title", help="the outlet's own name (default: the site's name as its "
+                   "pages give it)")
+    p.add_argument("--replay", metavar="DIR", help="read pages from this saved-page folder")
+    p.add_argument("--articles", type=int, default=3, metavar="N",
+                   help="how many articles to extract for the report (default 3)")
+    p.add_argument("--yes", action="store_true", help="append the entry without asking")
+    p.set_defaults(handler="pages:cmd_add")
 
     p = commands.add_parser(
         "classify", help="flag JSON lines {title, body} from stdin; one JSON line out per input"

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 from monitor.config.zone import ZONE_NAME
 from monitor.errors import ConfigError
 
-KINDS = ("netease", "chinanews", "university", "generic")
+# "institution": a hospital's, university's, health commission's or institute's own site
+# (the VSB / WebPlus presets, else the generic rules); "university" is its older name
+KINDS = ("netease", "chinanews", "institution", "university", "generic")
 _INTERVAL = re.compile(r"^every\s+(\d+)\s*([mhd])$")
 _SOURCE_KEYS = {
     "name", "kind", "title", "start_urls", "selectors", "javascript", "schedule", "enabled",

@@ -33,12 +33,13 @@ def family_for(page: Page) -> SiteFamily:
 
 
 def family_for_kind(kind: str | None, page: Page) -> SiteFamily:
-    """The family for a source of ``kind``: ``university`` and ``generic`` mean the VSB preset
-    when the page has its markers, else generic; no kind means detect from the URL and the
-    page."""
+    """The family for a source of ``kind``: ``institution`` (a hospital's, university's,
+    health commission's or institute's site; ``university`` is its older name) and
+    ``generic`` mean the VSB preset when the page has its markers, else generic; no kind
+    means detect from the URL and the page."""
     if kind is None:
         return family_for(page)
-    if kind in ("university", "generic"):
+    if kind in ("institution", "university", "generic"):
         vsb = family_named("vsb")
         return vsb if vsb.detect(page) else family_named("generic")
     return family_named(kind)
