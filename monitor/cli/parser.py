@@ -154,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("extract", help="print the article extracted from a saved page")
     p.add_argument("file", metavar="FILE", help="raw HTML file, or a saved-page folder")
     p.add_argument("--url", help="the page's original URL (required for a raw file)")
-    p.add_argument("--kind", choices=["netease", "chinanews", "institution", "university", "generic"],
+    p.add_argument("--kind",
+                   choices=["netease", "chinanews", "institution", "university", "generic"],
                    help="site kind (default: detected from the URL and the page)")
     p.add_argument("--content-type", help="the HTTP Content-Type the page was served with")
     p.set_defaults(handler="pages:cmd_extract")

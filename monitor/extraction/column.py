@@ -21,8 +21,8 @@ _CRUMB_CLASS = re.compile(
     r"crumb|position|location|weizhi|dqwz|curpos|currentpath|current-path|nowpos|mianbao"
     r"|place|lujing|dangqian|^path$|[\s_-]path(?:$|[\s_-])|^wz$", re.IGNORECASE)
 _CRUMB_TEXT = re.compile(r"当前位置|您的位置|你的位置|所在位置|现在的位置|当前的位置|位置\s*[:：]")
-_BACK_TEXT = re.compile(r"^[\s\[【<«]*(?:返回列表|返回栏目|返回上级|栏目首页|更多|more)[\s\]】>»]*$",
-                        re.IGNORECASE)
+_BACK_TEXT = re.compile(
+    r"^[\s\[【<«]*(?:返回列表|返回栏目|返回上级|栏目首页|更多|more)[\s\]】>»]*$", re.IGNORECASE)
 MAX_CRUMB_LINKS = 10
 MAX_CRUMB_TEXT = 300
 

@@ -29,8 +29,6 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import lxml.html
-
 from monitor.config.sources import Source, load_sources
 from monitor.errors import MonitorError
 from monitor.extraction.cms import guess_cms
@@ -38,7 +36,7 @@ from monitor.extraction.column import column_links
 from monitor.extraction.feeds import Announced, read_feed
 from monitor.extraction.feeds import announced_feeds as find_feeds
 from monitor.extraction.registry import family_for
-from monitor.extraction.sitename import HOME_PAGES, is_site_name, site_names, title_segments
+from monitor.extraction.sitename import is_site_name, site_names, title_segments
 from monitor.ops.check import (
     CheckError,
     CheckResult,
@@ -254,7 +252,7 @@ def propose(url: str, fetcher: Fetcher, sources: list[Source], *, name: str | No
     start_urls = [list_url]
     used_feed = None
     wanted = min(len(links), FEED_SAMPLE)
-    for feed, count, shared, items in feeds:
+    for feed, count, shared, _items in feeds:
         if feed.kind in ("rss", "atom") and wanted and shared >= FEED_SHARE * wanted:
             used_feed = feed.url
             start_urls = [feed.url, list_url]
