@@ -49,6 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="crawling:cmd_crawl")
 
     p = commands.add_parser(
+        "backfill", help="a source's past: walk its list pages back to a date and store it",
+        description="Walk the source's list pages back (next page after next page) until a "
+        "page whose every dated item is older than --since, and store the articles listed "
+        "since that date as a crawl does (same pipelines, source lock, run record, "
+        "politeness), with one line per list page. Articles already stored are never "
+        "fetched again: a backfill that was stopped (Ctrl-C, SIGTERM, --max-pages) resumes "
+        "where it stopped when run again; its list pages are read again.")
+    p.add_argument("source", metavar="SOURCE", help="the source's name")
+    p.add_argument("--since", required=True, metavar="YYYY-MM-DD",
+                   help="the oldest publication day wanted (Asia/Shanghai)")
+    p.add_argument("--max-pages", type=int, default=50, metavar="N",
+                   help="list pages read at most, per start URL (default 50)")
+    p.add_argument("--replay", metavar="DIR",
+                   help="serve saved pages from DIR on 127.0.0.1 instead of the live sites")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="a Scrapy or MONITOR_* setting for this crawl (repeatable)")
+    p.set_defaults(handler="crawling:cmd_backfill")
+
+    p = commands.add_parser(
         "run", help="crawl the due sources, then print the digest (what cron calls)",
         description="One cycle for cron: crawl the sources whose schedule says a run is due "
         "(in a child process killed after MONITOR_CRAWL_TIME_LIMIT), check their health, "
