@@ -53,7 +53,8 @@ def list_html(number: int) -> str:
 <title>医院新闻-示例市人民医院</title></head><body>
 <div class="header"><a href="/">首页</a> <a href="/xwzx/index.html">医院新闻</a>
 <a href="/kyjx/index.html">科研教学</a> <a href="/dwgk/index.html">党务公开</a></div>
-<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/xwzx/index.html">医院新闻</a></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt;
+<a href="/xwzx/index.html">医院新闻</a></div>
 <ul class="news-list">{''.join(rows)}</ul>
 <div class="page">{pager}</div>
 <div class="footer">版权所有：示例市人民医院</div></body></html>"""
@@ -64,7 +65,8 @@ def article_html(title: str, day: date) -> str:
                    f"双方围绕学科建设、人才培养签署帮扶协议，第{n}段。</p>" for n in range(4))
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
 <title>{title}-示例市人民医院</title></head><body>
-<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/xwzx/index.html">医院新闻</a> &gt; 正文</div>
+<div class="position">当前位置：<a href="/">首页</a> &gt;
+<a href="/xwzx/index.html">医院新闻</a> &gt; 正文</div>
 <div class="article"><h1>{title}</h1>
 <div class="info">发布时间：{day:%Y-%m-%d} 来源：示例市人民医院</div>
 <div class="content">{body}</div></div>
@@ -164,10 +166,9 @@ def test_a_stopped_backfill_resumes_without_fetching_an_article_again(site):
 
 
 def test_a_bad_date_is_one_line_and_exit_2(site):
-    tmp_path, env = site
     result = subprocess.run(
         [sys.executable, "-m", "monitor.cli.main", "backfill", "example-hospital",
-         "--since", "2025-13-01"], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120)
+         "--since", "2025-13-01"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env=site[1])
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "is not a date" in result.stderr

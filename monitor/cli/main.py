@@ -18,8 +18,8 @@ from monitor.crawling.cluster import distributed_mode
 from monitor.errors import MonitorError, plain_error
 
 # the commands that open the database: in distributed mode they refuse SQLite
-DATABASE_COMMANDS = ("run", "crawl", "backfill", "schedule", "dispatch", "worker", "health", "db", "digest",
-                     "review", "export", "reprocess", "stories", "serve")
+DATABASE_COMMANDS = ("run", "crawl", "backfill", "schedule", "dispatch", "worker", "health",
+                     "db", "digest", "review", "export", "reprocess", "stories", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:
