@@ -28,6 +28,12 @@ MONITOR_MAX_LINKS_PER_LIST = 200
 # crawl logs (<MONITOR_DATA_DIR>/logs/crawl-*.log) older than this many days are deleted
 MONITOR_LOG_KEEP_DAYS = 14.0
 MONITOR_PROGRESS = True  # one line per source on stdout
+# `monitor backfill`: a date (YYYY-MM-DD, Asia/Shanghai) that is every source's horizon in
+# this crawl: articles listed before it are not followed, and a list is followed back until
+# a page whose every dated item is older; empty: the usual horizon
+MONITOR_BACKFILL_SINCE = ""
+# list pages followed per source and start URL (0: each source's own max_list_pages)
+MONITOR_MAX_LIST_PAGES = 0
 
 # ---------------------------------------------------------------- operations
 # (monitor.ops: schedules, child, cycle, daemon, locks, health)

@@ -10,6 +10,7 @@ from monitor.article.item import DateCandidate
 from monitor.config.sources import Source, load_sources
 from monitor.crawling.extraction import Extractor
 from monitor.crawling.failures import classify_failure
+from monitor.crawling.progress import list_page_read
 from monitor.errors import ConfigError
 from monitor.extraction.registry import family_for_kind
 from monitor.page.fetched import Page
@@ -29,6 +30,7 @@ class SourceSpider(scrapy.Spider):
         self.source_names = [n.strip() for n in (source or "").split(",") if n.strip()]
         self.sources: list[Source] = []
         self.max_links = 200
+        self.max_list_pages = 0  # MONITOR_MAX_LIST_PAGES; 0: each source's own
         self.extractor = Extractor()  # in this process; from_crawler reads the setting
 
     @classmethod
@@ -38,6 +40,7 @@ class SourceSpider(scrapy.Spider):
             load_sources(crawler.settings.get("MONITOR_SOURCES")), spider.source_names
         )
         spider.max_links = crawler.settings.getint("MONITOR_MAX_LINKS_PER_LIST")
+        spider.max_list_pages = crawler.settings.getint("MONITOR_MAX_LIST_PAGES")
         domains = set(cls.kind_domains)
         for source in spider.sources:
             domains.update(source.domains)
@@ -105,9 +108,14 @@ class SourceSpider(scrapy.Spider):
                       "list_fetched_at": page.fetched_at},
             )
         number = response.meta["list_page"]
-        if listing.next_pages and number < source.max_list_pages:
+        self.crawler.signals.send_catch_log(
+            list_page_read, source=source.name, number=number, url=response.url,
+            links=len(links), newest=max(listed_dates, default=None),
+            oldest=min(listed_dates, default=None))
+        if listing.next_pages and number < (self.max_list_pages or source.max_list_pages):
             yield self.list_request(listing.next_pages[0], source, number + 1,
                                     oldest_listed=min(listed_dates, default=None),
+                                    newest_listed=max(listed_dates, default=None),
                                     list_fetched_at=page.fetched_at)
         elif listing.next_pages:
             self.crawler.stats.inc_value(f"monitor/{source.name}/stopped_at_page_limit")

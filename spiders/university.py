@@ -2,7 +2,7 @@ from spiders.base import SourceSpider
 
 
 class UniversitySpider(SourceSpider):
-    """University and hospital news sites: VSB / WebPlus CMS preset, generic otherwise."""
+    """The ``institution`` spider under its older name (sources of kind ``university``)."""
 
     name = "university"
     kind = "university"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from monitor.article.item import Article
 from monitor.cli.main import main
-from monitor.ops.check import describe
+from monitor.config.sources import get_source, load_sources
+from monitor.ops.check import Fetcher, check, describe
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "seeds" / "site"
@@ -59,3 +64,44 @@ def test_fields_from_the_generic_fallback_are_warned():
     assert any(line.startswith("title: 标题  (meta:og:title)  WARNING") for line in lines)
     assert any(line.startswith("body: ") and "WARNING" in line for line in lines)
     assert "published_at: MISSING" in lines
+
+
+def test_json_is_the_contract_for_scripts(capsys):
+    code, out, _ = run(capsys, "chinanews-scroll", "--replay", str(SITE), "--articles", "1",
+                       "--format", "json")
+    assert code == 0
+    result = json.loads(out)
+    assert set(result) >= {"links", "next_pages", "articles", "warnings"}
+    assert {"url": "https://www.chinanews.com.cn/sh/2025/05-09/10413002.shtml",
+            "listed_at": "2025-05-09T15:12:00+08:00"}.items() <= next(
+        link for link in result["links"] if link["url"].endswith("10413002.shtml")).items()
+    assert all(set(link) >= {"url", "title", "listed_at"} for link in result["links"])
+    assert result["next_pages"][0] == "https://www.chinanews.com.cn/scroll-news/news2.html"
+    [article] = result["articles"]
+    assert article["title"] == "张家界与乐山缔结友好城市 携手深化文旅交流合作"
+    assert article["published_at"] == "2025-05-09T15:12:00+08:00"
+    assert article["rules"]["title"] == "site:chinanews:2022+" and set(article["rules"]) == {
+        "title", "published_at", "outlet", "author", "body"}
+    assert result["warnings"] == []
+
+
+def test_json_with_no_article_lists_the_links_only(capsys):
+    code, out, _ = run(capsys, "dmu-news", "--replay", str(SITE), "--articles", "0",
+                       "--format", "json")
+    result = json.loads(out)
+    assert code == 0 and result["articles"] == [] and len(result["links"]) == 15
+    assert all(link["listed_at"] for link in result["links"])
+
+
+def test_a_javascript_list_is_rendered_or_said_plainly(capsys):
+    source = get_source(load_sources(SOURCES), "netease-search")
+    lines: list[str] = []
+    code = check(source, Fetcher(str(SITE)), articles=0, out=lines.append)  # no browser
+    assert code == 0 and not any("FAILED" in line for line in lines)
+    assert any("built by JavaScript" in line and "Chromium" in line for line in lines)
+    if not shutil.which("chromium"):
+        pytest.skip("no chromium: the list cannot be rendered here")
+    code, out, _ = run(capsys, "netease-search", "--replay", str(SITE), "--articles", "0")
+    assert code == 0 and "FAILED" not in out
+    assert "2 article link(s) (netease rules, rendered in Chromium)" in out
+    assert "https://www.163.com/dy/article/KDJ3BQ9B0534A4SC.html" in out

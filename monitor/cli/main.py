@@ -1,5 +1,5 @@
-"""The ``monitor`` command: run, crawl, schedule, dispatch, worker, health, db, digest,
-review, export, serve, sources, check, extract, classify, reprocess, record.
+"""The ``monitor`` command: run, crawl, backfill, schedule, dispatch, worker, health, db, digest,
+review, export, serve, sources, check, add, extract, classify, reprocess, record.
 
 The parser is ``monitor.cli.parser``; each command group is a module here (``crawling``,
 ``digest``, ``database``, ``pages``) that parses nothing and prints what its command says.
@@ -18,8 +18,8 @@ from monitor.crawling.cluster import distributed_mode
 from monitor.errors import MonitorError, plain_error
 
 # the commands that open the database: in distributed mode they refuse SQLite
-DATABASE_COMMANDS = ("run", "crawl", "schedule", "dispatch", "worker", "health", "db", "digest",
-                     "review", "export", "reprocess", "stories", "serve")
+DATABASE_COMMANDS = ("run", "crawl", "backfill", "schedule", "dispatch", "worker", "health",
+                     "db", "digest", "review", "export", "reprocess", "stories", "serve")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,10 @@
-"""The commands about sources and pages: ``sources``, ``check``, ``extract``, ``classify``,
-``record``."""
+"""The commands about sources and pages: ``sources``, ``check``, ``add``, ``extract``,
+``classify``, ``record``."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -12,7 +13,8 @@ from urllib.parse import urlsplit
 from monitor.cli.common import EXIT_FAILED_SOURCES, EXIT_OK, CommandError
 from monitor.config.sources import load_sources, load_watches
 from monitor.judgement.flags import classify, flags_to_dict
-from monitor.ops.check import Fetcher, check, source_for
+from monitor.ops.add import AddError, append_entry, propose, report
+from monitor.ops.check import Fetcher, check, exit_code, run_check, source_for
 from monitor.page.fetched import Page
 from monitor.page.saved import fetch_live, load_page, save_page
 from monitor.processing import process_page
@@ -65,8 +67,57 @@ def cmd_extract(args, settings) -> int:
 
 
 def cmd_check(args, settings) -> int:
+    if args.articles < 0:
+        raise CommandError(f"--articles {args.articles}: give 0 (the links only) or more")
     source = source_for(args.target, settings.get("MONITOR_SOURCES"))
-    return check(source, Fetcher(args.replay), articles=args.articles)
+    fetcher = Fetcher(args.replay, settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
+    if args.format == "json":
+        result = run_check(source, fetcher, articles=args.articles)
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return exit_code(result)
+    return check(source, fetcher, articles=args.articles)
+
+
+def cmd_add(args, settings) -> int:
+    """Read a page as a new source, print what was found, append the entry (asked on a
+    terminal, refused without ``--yes`` elsewhere)."""
+    path = Path(settings.get("MONITOR_SOURCES"))
+    sources = load_sources(path) if path.exists() else []
+    if "://" not in args.url:
+        raise CommandError(f"{args.url!r} is not a URL (e.g. https://www.example.edu.cn/xwzx/)")
+    if args.name and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", args.name):
+        raise CommandError(f"--name {args.name!r}: lower-case letters, digits, '-' or '_'")
+    fetcher = Fetcher(args.replay, settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS"))
+    try:
+        proposal = propose(args.url, fetcher, sources, name=args.name, title=args.title,
+                           articles=args.articles)
+    except AddError as error:
+        raise CommandError(str(error)) from error
+    for line in report(proposal):
+        print(line)
+    if not proposal.ok:
+        print("FAILED: no article link found or no article read: nothing written (try the "
+              "column's list page, or write the entry by hand with list_links selectors)",
+              file=sys.stderr)
+        return EXIT_FAILED_SOURCES
+    print(f"\nThe entry for {path}:")
+    print(proposal.entry)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError(f"not written: standard input is not a terminal; run again "
+                               f"with --yes to append source {proposal.name!r} to {path}")
+        answer = input(f"Append source {proposal.name!r} to {path}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Not written.")
+            return EXIT_OK
+    try:
+        append_entry(path, proposal.entry)
+    except AddError as error:
+        raise CommandError(str(error)) from error
+    print(f"Added source {proposal.name!r} to {path}. Next: `monitor check {proposal.name}`, "
+          f"then `monitor crawl --source {proposal.name}` (or `monitor backfill "
+          f"{proposal.name} --since DATE` for its past).")
+    return EXIT_OK
 
 
 def article_json(article) -> dict:

@@ -50,6 +50,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="crawling:cmd_crawl")
 
     p = commands.add_parser(
+        "backfill", help="a source's past: walk its list pages back to a date and store it",
+        description="Walk the source's list pages back (next page after next page) until a "
+        "page whose every dated item is older than --since, and store the articles listed "
+        "since that date as a crawl does (same pipelines, source lock, run record, "
+        "politeness), with one line per list page. Articles already stored are never "
+        "fetched again: a backfill that was stopped (Ctrl-C, SIGTERM, --max-pages) resumes "
+        "where it stopped when run again; its list pages are read again.")
+    p.add_argument("source", metavar="SOURCE", help="the source's name")
+    p.add_argument("--since", required=True, metavar="YYYY-MM-DD",
+                   help="the oldest publication day wanted (Asia/Shanghai)")
+    p.add_argument("--max-pages", type=int, default=50, metavar="N",
+                   help="list pages read at most, per start URL (default 50)")
+    p.add_argument("--replay", metavar="DIR",
+                   help="serve saved pages from DIR on 127.0.0.1 instead of the live sites")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="a Scrapy or MONITOR_* setting for this crawl (repeatable)")
+    p.set_defaults(handler="crawling:cmd_backfill")
+
+    p = commands.add_parser(
         "run", help="crawl the due sources, then print the digest (what cron calls)",
         description="One cycle for cron: crawl the sources whose schedule says a run is due "
         "(in a child process killed after MONITOR_CRAWL_TIME_LIMIT), check their health, "
@@ -166,8 +185,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="SOURCE|URL", help="a source's name, or a list page URL")
     p.add_argument("--replay", metavar="DIR", help="read pages from this saved-page folder")
     p.add_argument("--articles", type=int, default=3, metavar="N",
-                   help="how many of the links to extract (default 3)")
+                   help="how many of the links to extract (default 3; 0: the links only)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="json: {links, next_pages, articles (fields and their rules), "
+                   "warnings} for scripts")
     p.set_defaults(handler="pages:cmd_check")
+
+    p = commands.add_parser(
+        "add", help="a new source from a list (or article) page's address",
+        description="Fetch the page (or read it from saved pages), tell a list page from an "
+        "article page (an article's column is found through its breadcrumb), detect the "
+        "list, its dates, its next page and the feeds the page announces, extract the first "
+        "articles, print what was found, then append a commented [[source]] entry to the "
+        "sources file (asked first on a terminal; --yes elsewhere). Institutions (hospitals, "
+        "universities, health commissions) and any other news site.")
+    p.add_argument("url", metavar="URL", help="a list page (or an article page) of the site")
+    p.add_argument("--name", help="the source's name (default: host and column, e.g. "
+                   "dmu-gzdt)")
+    p.add_argument("--title", help="the outlet's own name (default: the site's name as its "
+                   "pages give it)")
+    p.add_argument("--replay", metavar="DIR", help="read pages from this saved-page folder")
+    p.add_argument("--articles", type=int, default=3, metavar="N",
+                   help="how many articles to extract for the report (default 3)")
+    p.add_argument("--yes", action="store_true", help="append the entry without asking")
+    p.set_defaults(handler="pages:cmd_add")
 
     p = commands.add_parser(
         "classify", help="flag JSON lines {title, body} from stdin; one JSON line out per input"

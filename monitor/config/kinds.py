@@ -8,12 +8,13 @@ them here."""
 KINDS = {
     "netease": "NetEase (163.com, 网易号 pages)",
     "chinanews": "China News (chinanews.com.cn)",
-    "university": "an institution's site on 博达 VSB / WebPlus or a home-grown CMS: "
-                  "a university, hospital or health commission",
+    "institution": "an institution's own site (a hospital, university, health commission "
+                   "or institute): the 博达 VSB / WebPlus presets, else the generic rules",
+    "university": "the older name of institution",
     "generic": "any other news site (the generic rules)",
 }
 # kinds read by their own site rules (a generic fallback there deserves a warning)
-SITE_RULE_KINDS = ("netease", "chinanews", "university")
+SITE_RULE_KINDS = ("netease", "chinanews", "institution", "university")
 
 # a source's selectors: the article's parts (CSS) ...
 ARTICLE_SELECTORS = ("title", "date", "body", "outlet", "author", "noise")

@@ -9,6 +9,11 @@ Spiders mark article requests with ``meta["listed_date"]``, next-page requests w
 ``meta["oldest_listed"]`` (the oldest date on the page that links them), and both with
 ``meta["list_fetched_at"]``. The page limit of the source applies in every case.
 
+A backfill (``MONITOR_BACKFILL_SINCE``, ``monitor backfill``) sets every source's horizon
+to that date, and judges a next page by the *newest* date of the page that links it
+(``meta["newest_listed"]``): the list is walked back until a page whose every dated item is
+older, so an old pinned item (置顶) at the top of a page does not end the walk.
+
 Horizons are read when the spider opens, and again for a source whenever a long-running
 crawl starts it anew (``source_started``: the distributed worker taking a start request),
 so a worker running for days uses each source's latest run.
@@ -16,11 +21,12 @@ so a worker running for days uses each source's latest run.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from scrapy import Request, signals
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
+from monitor.config.zone import TZ
 from monitor.crawling.database import crawler_storage
 
 # a signal, sent with ``source=`` (a Source) when a crawl of the source starts in a crawl
@@ -35,6 +41,7 @@ class HorizonMiddleware(BaseSpiderMiddleware):
         self.first_run_days = crawler.settings.getfloat("MONITOR_FIRST_RUN_DAYS")
         self.last_runs: dict[str, datetime | None] = {}
         self.days_of: dict[str, float] = {}
+        self.since = backfill_since(crawler.settings.get("MONITOR_BACKFILL_SINCE"))
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.read_horizon, source_started)
 
@@ -51,6 +58,8 @@ class HorizonMiddleware(BaseSpiderMiddleware):
         )
 
     def horizon(self, source: str, list_fetched_at: datetime | None) -> datetime | None:
+        if self.since is not None:
+            return self.since
         last = self.last_runs.get(source)
         if last is not None:
             return last - timedelta(days=self.days_of.get(source, self.days))
@@ -60,10 +69,18 @@ class HorizonMiddleware(BaseSpiderMiddleware):
 
     def get_processed_request(self, request: Request, response) -> Request | None:
         meta = request.meta
-        dated = meta.get("listed_date") if meta.get("article") else meta.get("oldest_listed")
+        dated = meta.get("listed_date") if meta.get("article") else meta.get(
+            "newest_listed" if self.since is not None else "oldest_listed")
         horizon = self.horizon(meta.get("source"), meta.get("list_fetched_at"))
         if dated is None or horizon is None or dated >= horizon:
             return request
         counter = "skipped_old" if meta.get("article") else "stopped_at_horizon"
         self.crawler.stats.inc_value(f"monitor/{meta.get('source')}/{counter}")
         return None
+
+
+def backfill_since(text: str | None) -> datetime | None:
+    """``MONITOR_BACKFILL_SINCE`` (``YYYY-MM-DD``) as the start of that day in China's time."""
+    if not text:
+        return None
+    return datetime.combine(date.fromisoformat(str(text).strip()), time(), tzinfo=TZ)

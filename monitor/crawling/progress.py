@@ -1,4 +1,6 @@
-"""Extension: one plain line per source on stdout when its crawl ends (the log goes to a file)."""
+"""Extension: one plain line per source on stdout when its crawl ends (the log goes to a file);
+in a backfill (``MONITOR_BACKFILL_SINCE``) also one line per list page read, and where the
+walk back ended."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from monitor.crawling.run_record import grouped, source_stats
+
+# a signal the spiders send for each list page they read: source, number, url, links,
+# newest, oldest (the dates the page shows, or None)
+list_page_read = object()
 
 
 def progress_line(source: str, counters: dict, seconds: float, reason: str) -> str:
@@ -41,7 +47,10 @@ class ProgressReporter:
         self.crawler = crawler
         self.stream = stream or sys.stdout
         self.started = time.monotonic()
+        self.backfill = crawler.settings.get("MONITOR_BACKFILL_SINCE") or ""
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
+        if self.backfill:
+            crawler.signals.connect(self.list_page, list_page_read)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
 
     @classmethod
@@ -53,9 +62,28 @@ class ProgressReporter:
     def spider_opened(self, spider) -> None:
         self.started = time.monotonic()
 
+    def list_page(self, source, number, url, links, newest, oldest) -> None:
+        shown = (f"listed {oldest:%Y-%m-%d} … {newest:%Y-%m-%d}" if newest is not None
+                 else "no dates shown")
+        print(f"  {source:<22} list page {number:>3}: {links:>3} link(s), {shown}  {url}",
+              file=self.stream, flush=True)
+
     def spider_closed(self, spider, reason) -> None:
         stats = self.crawler.stats.get_stats()
         seconds = time.monotonic() - self.started
         for source in getattr(spider, "sources", ()):
-            line = progress_line(source.name, source_stats(stats, source.name), seconds, reason)
+            counters = source_stats(stats, source.name)
+            line = progress_line(source.name, counters, seconds, reason)
+            if self.backfill:
+                line += "\n" + backfill_line(source.name, counters, self.backfill)
             print(line, file=self.stream, flush=True)
+
+
+def backfill_line(source: str, counters: dict, since: str) -> str:
+    """Where a backfill's walk back ended."""
+    if counters.get("stopped_at_horizon"):
+        return f"  {source:<22} reached {since}: the last list page read lists only older items"
+    if counters.get("stopped_at_page_limit"):
+        return (f"  {source:<22} ! stopped at the list page limit before reaching {since}: "
+                "run again with a higher --max-pages (stored articles are not fetched again)")
+    return f"  {source:<22} the list has no further page"

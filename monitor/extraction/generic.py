@@ -40,6 +40,7 @@ from monitor.extraction.blocks import (
     title_from_head,
 )
 from monitor.extraction.family import Fields, ListedLink, ListPage
+from monitor.extraction.feeds import read_feed
 from monitor.extraction.listing import Listing, find_list, find_next_pages
 from monitor.extraction.mainblock import MainBlock, find_main_block, never_headline, trim_body
 from monitor.extraction.schema import Selectors, from_config
@@ -114,9 +115,15 @@ class GenericFamily:
 
     def parse_list(self, page: Page, selectors: dict[str, str] | None = None) -> ListPage:
         """The links of the source's ``list_links`` selector, else of the list the page's
-        structure shows (``monitor.extraction.listing``); ``article_url_pattern`` filters either."""
+        structure shows (``monitor.extraction.listing``), or the items of a feed or sitemap
+        (``monitor.extraction.feeds``); ``article_url_pattern`` filters them."""
         selectors = selectors or {}
         pattern = selectors.get("article_url_pattern")
+        feed = read_feed(page.body, page.url)
+        if feed is not None:  # an RSS / Atom feed or a sitemap as a start URL
+            links = [ListedLink(item.url, item.title, item.listed_at) for item in feed.items
+                     if not pattern or self.is_article_url(item.url, pattern)]
+            return ListPage(articles=_unique_links(links), next_pages=feed.next_pages)
         detected = None
         if selectors.get("list_links"):
             anchors = _anchors(page.selector.css(selectors["list_links"]))

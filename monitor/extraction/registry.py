@@ -10,7 +10,8 @@ from monitor.page.fetched import Page
 
 # kind -> the families a page of that kind is read with, the one whose markers it has first
 KIND_FAMILIES = {"netease": ("netease",), "chinanews": ("chinanews",),
-                 "university": ("vsb", "generic"), "generic": ("vsb", "generic")}
+                 "institution": ("vsb", "generic"), "university": ("vsb", "generic"),
+                 "generic": ("vsb", "generic")}
 
 
 def families() -> list[SiteFamily]:
@@ -38,9 +39,10 @@ def family_for(page: Page) -> SiteFamily:
 
 
 def family_for_kind(kind: str | None, page: Page) -> SiteFamily:
-    """The family for a source of ``kind``: ``university`` and ``generic`` mean the VSB preset
-    when the page has its markers, else generic; no kind means detect from the URL and the
-    page."""
+    """The family for a source of ``kind``: ``institution`` (a hospital's, university's,
+    health commission's or institute's site; ``university`` is its older name) and
+    ``generic`` mean the VSB preset when the page has its markers, else generic; no kind
+    means detect from the URL and the page."""
     if kind is None:
         return family_for(page)
     *candidates, last = [family_named(name) for name in KIND_FAMILIES[kind]]
