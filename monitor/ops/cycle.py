@@ -53,7 +53,8 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
               everything: bool = False, digest: bool = True,
               crawl: Callable[[list[str]], ChildResult] | None = None,
               stop: threading.Event | None = None, sources_file: str | None = None,
-              options: list[str] | None = None, now: datetime | None = None) -> CycleReport:
+              options: list[str] | None = None, now: datetime | None = None,
+              storage: Storage | None = None) -> CycleReport:
     """One cycle: the due sources (or ``names``, or every enabled one with ``everything``)
     → one crawl of them in a child process under the time limit (``crawl`` replaces it in
     tests) → their health checks → the digest of what is new (``digest=False``: none).
@@ -62,13 +63,15 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     the workers check their health.
     The child reports through a JSON file (``ChildResult.results``), not its output.
     ``sources`` is the whole sources file; ``options``: the child's ``-s NAME=VALUE``
-    settings; the database schema must be current."""
+    settings; the database schema must be current. ``storage``: the caller's (the daemon
+    keeps one for its life), else one opened for the cycle."""
     now = now or datetime.now(UTC)
     words = Labels(language(settings.get("MONITOR_LANGUAGE")))
     enabled = [s for s in sources if s.enabled]
     report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
     distributed = bool(settings.get("MONITOR_REDIS_URL"))  # checked by the CLI and Daemon
-    storage = Storage.from_settings(settings)
+    own = storage is None
+    storage = Storage.from_settings(settings) if own else storage
     try:
         if names:
             chosen = [get_source(sources, name) for name in names]
@@ -109,7 +112,8 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
         if digest:
             report.digest = digest_with_health(storage, settings)
     finally:
-        storage.close()
+        if own:
+            storage.close()
     return report
 
 

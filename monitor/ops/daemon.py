@@ -245,7 +245,7 @@ class Daemon:
         try:
             logger.info("%s: crawl starting", name)
             report = run_cycle(self.settings, self.all_sources, names=[name], digest=False,
-                               crawl=self.crawl)
+                               storage=self.storage, crawl=self.crawl)
             if report.child is not None:
                 child = report.child
                 log = logger.warning if child.stopped or child.returncode else logger.info
@@ -269,7 +269,8 @@ class Daemon:
         if self.stop.is_set():
             return []
         try:
-            queued = run_cycle(self.settings, self.all_sources, digest=False).dispatched
+            queued = run_cycle(self.settings, self.all_sources, digest=False,
+                               storage=self.storage).dispatched
         except ClusterError as exc:
             logger.error("dispatch: %s", exc)
             return []
