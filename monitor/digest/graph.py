@@ -15,14 +15,17 @@ import io
 import json
 import math
 import random
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html import escape
 
 from monitor.config.zone import TZ
 from monitor.digest.build import AID_RELATIONS
 from monitor.digest.labels import Labels
+from monitor.digest.render import FEED_NAMESPACE, NOT_XML, environment
 
 FORMATS = ("text", "json", "csv", "graphml")
 GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
@@ -214,6 +217,44 @@ def render(graph: Graph, fmt: str, words: Labels) -> str:
     return render_text(graph, words)
 
 
+# ---------------------------------------------------------------- an institution's feed
+
+
+def render_institution_atom(institution, rows: list, words: Labels, base: str,
+                            feed_url: str) -> str:
+    """An Atom feed of an institution's stories (its partnership rows, newest first): one
+    entry per story with its pairs and their evidence, linked to the story's page at
+    ``base`` (the web page's address)."""
+    stories: dict[tuple, dict] = {}
+    for row in rows:
+        key = ("story", row.story_id) if row.story_id is not None else ("article", row.article_id)
+        story = stories.setdefault(key, {
+            "id": f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, f'institution/{institution.id}/{key}')}",
+            "story_id": row.story_id, "title": row.title, "url": row.url,
+            "updated": row.first_seen_at, "published": row.published_at,
+            "relations": [], "lines": [], "evidence": []})
+        story["updated"] = max(story["updated"], row.first_seen_at)
+        if row.relation not in story["relations"]:
+            story["relations"].append(row.relation)
+        arrow = "→" if row.relation in AID_RELATIONS else "↔"
+        line = f"{row.a} {arrow} {row.b}{words.paren(words.relation(row.relation))}"
+        if line not in story["lines"]:
+            story["lines"].append(line)
+            story["evidence"].append(row.evidence)
+    for story in stories.values():
+        story["html"] = "".join(
+            f"<p>{escape(line)}</p>" + (f"<blockquote>{escape(quote)}</blockquote>" if quote
+                                        else "")
+            for line, quote in zip(story["lines"], story["evidence"], strict=True))
+    entries = list(stories.values())
+    updated = max((e["updated"] for e in entries), default=institution.created_at)
+    feed = environment().get_template("institution.atom").render(
+        L=words, institution=institution, stories=entries, base=base, feed_url=feed_url,
+        feed_id=f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, f'institution/{institution.id}')}",
+        updated=updated)
+    return NOT_XML.sub("", feed)
+
+
 # ---------------------------------------------------------------- the web page's drawing
 
 
@@ -273,7 +314,7 @@ def _forces(ids: list[int], graph: Graph, width: float, height: float,
     pos = {i: [rng.uniform(0, width), rng.uniform(0, height)] for i in ids}
     if len(ids) == 1:
         return {ids[0]: (width / 2, height / 2)}
-    k = math.sqrt(width * height / max(1, len(ids)))
+    k = 0.6 * math.sqrt(width * height / max(1, len(ids)))
     links = {(e.a.id, e.b.id) for e in graph.edges if e.a.id != e.b.id}
     temperature = width / 10
     for _ in range(iterations):

@@ -228,8 +228,8 @@ class InstitutionQueries:
                     for row in s.execute(query)]
 
     def partnership_rows(self, *, institution_id: int | None = None,
-                         relation: str | None = None, since: datetime | None = None
-                         ) -> list[PartnershipRow]:
+                         relation: str | None = None, since: datetime | None = None,
+                         limit: int | None = None) -> list[PartnershipRow]:
         """Partnerships (of one institution, of one relation, published — else first seen —
         since a moment), newest first."""
         a, b = aliased(Institution), aliased(Institution)
@@ -247,6 +247,8 @@ class InstitutionQueries:
             query = query.where(Partnership.relation == relation)
         if since is not None:
             query = query.where(when >= since)
+        if limit:
+            query = query.limit(limit)
         with self.session() as s:
             return [PartnershipRow(
                 id=p.id, article_id=p.article_id, story_id=p.story_id, a_id=ia.id, a=ia.name,
