@@ -217,7 +217,7 @@ class _Text:
         # short forms the text resolves to a full name: {simplified full: [original short]}
         self.short_forms: dict[str, list[str]] = {}
         for mention, name in found_names:
-            if mention.name != name and _learnable(mention, declared):
+            if mention.name != name and _learnable(mention, name, declared):
                 forms = self.short_forms.setdefault(name, [])
                 written = self.original[mention.start:mention.end]
                 if written not in forms:
@@ -1043,9 +1043,12 @@ def partners_and_aliases(title: str, body: str, flags: Flags, publisher: str | N
     return out, aliases
 
 
-def _learnable(mention: entities.Mention, declared: dict[str, str]) -> bool:
+def _learnable(mention: entities.Mention, full: str, declared: dict[str, str]) -> bool:
     """Whether a short form names one institution beyond its text (see
-    ``partners_and_aliases``)."""
+    ``partners_and_aliases``): not a name the full one holds before its end, which is
+    another institution's (四川大学华西第二医院 in …华西第二医院巴中妇女儿童医院: its parent)."""
     if mention.name in declared or mention.kind == "abbreviation":
         return True
+    if mention.name in full and not full.endswith(mention.name):
+        return False
     return len(mention.name) >= 4 and not _rules().alias_not.match(mention.name)
