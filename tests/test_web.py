@@ -438,7 +438,8 @@ def test_error_pages_are_the_sites_own_pages_in_chinese(site):
         tree = html.fromstring(body)
         assert tree.get("lang") == "zh-CN" and tree.xpath("//h1")[0].text_content() == \
             "医疗合作新闻简报"
-        assert tree.xpath("//nav[@class='top']/a/@href") == ["/", "/sources"]
+        assert tree.xpath("//nav[@class='top']/a/@href") == ["/", "/sources", "/institutions",
+                                                               "/graph"]
         assert tree.xpath("//nav[@class='top']//form/@action") == ["/search"]
         assert headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
         assert headers["Content-Type"].startswith("text/html")

@@ -61,6 +61,10 @@ class Flags:
     places: list[str] = field(default_factory=list)
     # who aids or agrees with whom (monitor.partners)
     partners: list[Partner] = field(default_factory=list)
+    # the short forms the partners' names were resolved from, as the text writes them:
+    # {short form: the full name a partner carries} (中山五院 → 中山大学附属第五医院); what
+    # the institutions table learns its aliases from (monitor.storage.institutions)
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:

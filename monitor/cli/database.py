@@ -13,6 +13,7 @@ from monitor.cli.common import (
     CommandError,
     existing_storage,
     labels_for,
+    upgrade_schema,
 )
 from monitor.config.sources import get_source, load_sources
 from monitor.digest import health_words
@@ -88,12 +89,13 @@ def cmd_health(args, settings) -> int:
 def cmd_reprocess(args, settings) -> int:
     sources = {s.name: s for s in load_sources(settings.get("MONITOR_SOURCES"))}
     storage = existing_storage(settings)
+    upgrade_schema(settings)  # the tables it fills (partnerships) may be newer than the file
     try:
         report = reprocess(storage, sources)
     finally:
         storage.close()
     print(f"Reprocessed {report.articles} stored article(s); "
-          f"flags changed on {len(report.flag_changes)}.")
+          f"flags changed on {len(report.flag_changes)}; {report.partners} partner pair(s).")
     for change in report.flag_changes:
         print(f"  #{change.article_id} {change.title}: "
               f"{','.join(change.before) or 'none'} -> {','.join(change.after) or 'none'}")

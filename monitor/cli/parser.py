@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 
 from monitor.cli.common import CommandError, story_id
-from monitor.config.kinds import KINDS
+from monitor.config.kinds import KINDS, RELATIONS
+from monitor.judgement.institutions import KINDS as INSTITUTION_KINDS
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -234,6 +235,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (8080)")
     p.set_defaults(handler="digest:cmd_serve")
+
+    p = commands.add_parser(
+        "partners", help="who works with whom: the cooperation pairs between institutions",
+        description="The partner pairs of the stored flagged articles summed up per pair of "
+        "institutions and relation: institution ↔ institution, relation, how many stories, "
+        "first and last date, the story IDs and one evidence. --format graphml gives a graph "
+        "for yEd or Gephi (nodes: institutions with kind and place; edges: relation, weight, "
+        "stories).")
+    p.add_argument("--institution", metavar="NAME",
+                   help="only the pairs of this institution (any of its names, or #ID)")
+    p.add_argument("--relation", choices=RELATIONS, help="only this relation")
+    p.add_argument("--since", metavar="DATE",
+                   help="only stories published since this ISO date or time (Asia/Shanghai)")
+    p.add_argument("--format", choices=["text", "json", "csv", "graphml"], default="text")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.set_defaults(handler="graph:cmd_partners")
+
+    p = commands.add_parser(
+        "institutions", help="the institutions with their counts; merge two, split a name off",
+        description="List the institutions (one per normalised name, with the short forms "
+        "the texts resolved as aliases) with their partnerships, partners and stories. "
+        "`merge A B`: A becomes an alias of B (its partnerships B's); `split NAME`: the name "
+        "becomes an institution of its own, with the partnerships whose article wrote it.")
+    p.add_argument("action", nargs="?", choices=["list", "merge", "split"], default="list")
+    p.add_argument("names", nargs="*", metavar="NAME", help="names or #IDs")
+    p.add_argument("--kind", choices=INSTITUTION_KINDS, help="only institutions of this kind")
+    p.add_argument("--search", metavar="TEXT", help="only those with a name holding TEXT")
+    p.set_defaults(handler="graph:cmd_institutions")
 
     p = commands.add_parser("record", help="save live pages in the saved-page format")
     p.add_argument("urls", nargs="+", metavar="URL")

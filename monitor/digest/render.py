@@ -12,13 +12,21 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from functools import cache
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.article.text import squash
 from monitor.digest import health_words
-from monitor.digest.build import TOPICS, TZ, Digest, DigestEntry, SourceRunSummary, Verdict
+from monitor.digest.build import (
+    AID_RELATIONS,
+    TOPICS,
+    TZ,
+    Digest,
+    DigestEntry,
+    SourceRunSummary,
+    Verdict,
+)
 from monitor.digest.labels import Labels
 
 # ---------------------------------------------------------------- shared pieces
@@ -79,6 +87,14 @@ def story_link(public_url: str | None, story_id: int) -> str | None:
     if not is_web_url(public_url):
         return None
     return f"{public_url.rstrip('/')}/story/{story_id}"
+
+
+def institution_link(base: str | None, name: str) -> str | None:
+    """An institution's page on the web page, by any of its names: ``base`` is the web
+    page's address (``MONITOR_PUBLIC_URL``), ``""`` on the web page itself; None: no link."""
+    if base is None or (base and not is_web_url(base)):
+        return None
+    return f"{base.rstrip('/')}/institution?{urlencode({'name': name})}"
 
 
 def period(digest: Digest) -> str:
@@ -362,6 +378,7 @@ def environment() -> Environment:
     env.tests["web_url"] = is_web_url
     env.globals.update(TOPICS=TOPICS, when=when, verdict_words=verdict_words,
                        story_link=story_link, error_words=error_words,
+                       institution_link=institution_link, AID_RELATIONS=AID_RELATIONS,
                        check_name=health_words.check_name, check_words=health_words.describe,
                        finish_reason=health_words.finish_reason)
     return env

@@ -16,7 +16,7 @@ from functools import cache
 from monitor.article.item import Evidence, Flag, Flags
 from monitor.article.text import repeats_title
 from monitor.judgement import entities
-from monitor.judgement.partners import partner_pairs
+from monitor.judgement.partners import partners_and_aliases
 from monitor.judgement.simplified import to_simplified
 
 FLAGS = ("medical_aid", "sister_hospital")
@@ -231,7 +231,7 @@ def classify(title: str, body: str, *, simplified: bool = False,
         institutions=entities.institutions(title + "\n" + body),
         places=entities.places(place_text),
     )
-    flags.partners = partner_pairs(*source, flags, publisher)
+    flags.partners, flags.aliases = partners_and_aliases(*source, flags, publisher)
     return flags
 
 

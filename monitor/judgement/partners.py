@@ -42,7 +42,7 @@ from monitor.config.kinds import RELATIONS
 from monitor.judgement import entities
 from monitor.judgement.simplified import to_simplified
 
-__all__ = ["RELATIONS", "Partner", "partner_pairs"]
+__all__ = ["RELATIONS", "Partner", "partner_pairs", "partners_and_aliases"]
 
 AID = ("对口支援", "援外")
 AGREEMENT = "合作协议"  # an agreement of no more particular kind
@@ -105,6 +105,7 @@ class _Rules:
     attendance: re.Pattern[str]
     company: re.Pattern[str]
     relations: tuple[tuple[str, re.Pattern[str]], ...]
+    alias_not: re.Pattern[str]
 
 
 @cache
@@ -164,6 +165,7 @@ def _rules() -> _Rules:
         attendance=re.compile(agreement["attendance"]),
         company=re.compile(agreement["company"]),
         relations=tuple((r["name"], re.compile(r["pattern"])) for r in agreement["relation"]),
+        alias_not=re.compile(parties["alias_not"]),
     )
 
 
@@ -210,7 +212,17 @@ class _Text:
             else (0, 0)
         rules = _rules()
         parties = []
-        for mention, name in entities.resolved(simple, entities.ALL_KINDS):
+        found_names = entities.resolved(simple, entities.ALL_KINDS)
+        declared = entities.aliases(simple, [m for m, _ in found_names])
+        # short forms the text resolves to a full name: {simplified full: [original short]}
+        self.short_forms: dict[str, list[str]] = {}
+        for mention, name in found_names:
+            if mention.name != name and _learnable(mention, name, declared):
+                forms = self.short_forms.setdefault(name, [])
+                written = self.original[mention.start:mention.end]
+                if written not in forms:
+                    forms.append(written)
+        for mention, name in found_names:
             if rules.counted.search(simple, max(0, mention.start - 6), mention.start):
                 continue  # 3家林业局医院: a kind, not a party
             if self._names_alliance(mention.end):
@@ -234,6 +246,8 @@ class _Text:
             place = entities.place_ending(simple, found.start())
             if place and not any(p.end == found.start() and p.kind != "place" for p in parties):
                 self.place_alias[found.group(1)] = place
+                short = self.original[found.start(1):found.end(1)]
+                self.short_forms.setdefault(place, []).append(short)
 
     def _names_alliance(self, end: int) -> bool:
         """Whether the name ending at ``end`` starts an alliance's name (…中心心血管专科联盟)."""
@@ -997,8 +1011,20 @@ def partner_pairs(title: str, body: str, flags: Flags, publisher: str | None = N
     """The partner pairs of a flagged article (none where neither flag is set): aid pairs
     when ``flags.medical_aid`` is set, agreements when ``flags.sister_hospital`` is.
     ``publisher``: the institution whose site published the text (its 我院)."""
+    return partners_and_aliases(title, body, flags, publisher)[0]
+
+
+def partners_and_aliases(title: str, body: str, flags: Flags, publisher: str | None = None
+                         ) -> tuple[list[Partner], dict[str, str]]:
+    """``partner_pairs`` and beside them the short forms the text resolved to the pairs'
+    names: ``{short form: full name}``, both as the text writes them (中山五院 →
+    中山大学附属第五医院, a declared 巴新 → 巴布亚新几内亚). Only forms that name one
+    institution beyond this text are given: declared ones (以下简称), abbreviations
+    (中山五院), and names of their own written after the full one (华西医院 after
+    四川大学华西医院); not partial names that many institutions end with (附属第一医院,
+    人民医院, 州人民医院) nor ``我院``."""
     if not (flags.medical_aid.value or flags.sister_hospital.value):
-        return []
+        return [], {}
     text = _Text(title, body, publisher)
     pairs: list[_Pair] = []
     if flags.sister_hospital.value:
@@ -1006,7 +1032,23 @@ def partner_pairs(title: str, body: str, flags: Flags, publisher: str | None = N
     if flags.medical_aid.value:
         pairs += _aid_pairs(text)
     out: list[Partner] = []
+    aliases: dict[str, str] = {}
     for pair in _keep(pairs)[: _rules().max_pairs]:
         out.append(Partner(text.written(pair.a.name), text.written(pair.b.name), pair.relation,
                            _evidence(text, pair)))
-    return out
+        for side in (pair.a, pair.b):
+            for short in text.short_forms.get(side.name, []):
+                if side.kind != "self" and short != text.written(side.name):
+                    aliases.setdefault(short, text.written(side.name))
+    return out, aliases
+
+
+def _learnable(mention: entities.Mention, full: str, declared: dict[str, str]) -> bool:
+    """Whether a short form names one institution beyond its text (see
+    ``partners_and_aliases``): not a name the full one holds before its end, which is
+    another institution's (四川大学华西第二医院 in …华西第二医院巴中妇女儿童医院: its parent)."""
+    if mention.name in declared or mention.kind == "abbreviation":
+        return True
+    if mention.name in full and not full.endswith(mention.name):
+        return False
+    return len(mention.name) >= 4 and not _rules().alias_not.match(mention.name)

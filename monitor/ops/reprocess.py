@@ -27,6 +27,7 @@ class FlagChange:
 @dataclass
 class ReprocessReport:
     articles: int = 0
+    partners: int = 0  # partner pairs found (stored as partnerships between institutions)
     flag_changes: list[FlagChange] = field(default_factory=list)
     # stored pages the rules no longer find an article on: kept as they were, with why
     unusable: dict[int, str] = field(default_factory=dict)
@@ -58,6 +59,7 @@ def reprocess(storage: Storage, sources: dict[str, Source]) -> ReprocessReport:
             before, after = row.flag_names, article.flags.names
             if before != after:
                 report.flag_changes.append(FlagChange(row.id, article.title or "", before, after))
-            storage.replace_processed(row.id, article)
+            storage.replace_processed(row.id, article)  # its partnerships too
             report.articles += 1
+            report.partners += len(article.flags.partners)
     return report

@@ -58,6 +58,8 @@ from monitor.digest.render import environment, html_context, render_atom
 from monitor.errors import ConfigError, MonitorError
 from monitor.ops.health import check_sources, failing_checks
 from monitor.ops.review import VERDICTS, ReviewError, review
+from monitor.ops.web_graph import Pages
+from monitor.ops.web_graph import routes as graph_routes
 from monitor.storage.database import Storage
 
 TOKEN_COOKIE = "monitor_token"
@@ -309,6 +311,19 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None,
             back = f"/story/{story_id}"
         return RedirectResponse(f"{back}#story-{story_id}", status_code=303)
 
+    async def checked_form(request: Request) -> dict:
+        """A POST's fields, when it comes from the page itself (same origin, the form's
+        anti-forgery token)."""
+        _same_origin(request, public_url)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        field = {name: values[-1] for name, values in form.items()}
+        if not hmac.compare_digest(field.get("csrf", ""), csrf_token(request)):
+            raise BadRequest("form_expired", 403)
+        return field
+
+    graph_pages = Pages(db=db, page=page, form=checked_form, bad_request=BadRequest,
+                        date=_date, words=words, settings=settings)
+
     # ------------------------------------------------------------ the guards
 
     async def guard(scope, receive, send, app):
@@ -324,7 +339,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None,
             if header.lower().startswith("bearer "):
                 given = header[7:].strip()
             offered = request.query_params.get("token")
-            if offered and request.url.path == "/feed.atom":
+            if offered and request.url.path.endswith("/feed.atom"):
                 given = offered  # a feed reader keeps no cookie: the feed takes the token
             elif offered and hmac.compare_digest(offered, token):
                 # keep it in a cookie, and take it out of the address bar and the history
@@ -348,6 +363,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None,
         Route("/search", _sync(search_page)),
         Route("/sources", _sync(sources_page)),
         Route("/feed.atom", _sync(feed)),
+        *graph_routes(graph_pages),
     ]
     inner = Starlette(routes=routes, lifespan=lifespan,
                       exception_handlers={BadRequest: refused, HTTPException: http_error,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import (
 
 from monitor.article.item import Article
 from monitor.page.urls import url_key
+from monitor.storage.institutions import record_partnerships, replace_partnerships
 from monitor.storage.models import (
     StoredArticle,
     Story,
@@ -94,7 +95,8 @@ class ArticleQueries:
                     if _known_url(connection, row):
                         return None
                     article.duplicate_of = row["duplicate_of"]
-                    return group_story(connection, row, article)
+                    return record_partnerships(connection, group_story(connection, row, article),
+                                               article)
             except IntegrityError:
                 return None
         return self.retrying(work, f"store {article.url}")
@@ -154,6 +156,7 @@ class ArticleQueries:
                     setattr(row, name, fresh[name])
                 s.execute(delete(StoryBand).where(StoryBand.article_id == article_id))
                 add_story_bands(s, article_id, row.story_signature, article_event(article))
+                replace_partnerships(s.connection(), article_id, article)
         self.retrying(work, f"update article {article_id}")
 
     def count_articles(self) -> int:

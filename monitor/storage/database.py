@@ -26,13 +26,14 @@ from sqlalchemy.orm import (
 from monitor.storage.articles import ArticleQueries
 from monitor.storage.claims import ClaimQueries
 from monitor.storage.engine import StorageError, cannot_write, make_engine
+from monitor.storage.institutions import InstitutionQueries
 from monitor.storage.reviews import ReviewQueries
 from monitor.storage.runs import RunQueries
 
 logger = logging.getLogger(__name__)
 
 
-class Storage(ArticleQueries, RunQueries, ReviewQueries, ClaimQueries):
+class Storage(ArticleQueries, RunQueries, ReviewQueries, ClaimQueries, InstitutionQueries):
     """The monitor's database. Create one per process (or per crawl), ``close()`` it after.
     Its queries are grouped by concern: ``articles`` (and the store path), ``runs``,
     ``reviews`` (digests, verdicts, the reviewer's outputs), ``claims`` (distributed mode)."""

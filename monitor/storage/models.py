@@ -199,3 +199,53 @@ class DailyJob(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UTCDateTime)
     node: Mapped[str | None] = mapped_column(String(200))
+
+
+# --- institutions and their partnerships (issue 22): one row per institution whatever the
+# articles call it, the names it goes by, and the partner pairs of flagged articles
+
+
+class Institution(Base):
+    """An institution (or a region as a party of aid), the same across articles."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # the canonical name, as first written
+    # hospital | university | health_authority | government | other (judgement.institutions)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    place: Mapped[str | None] = mapped_column(String(100))  # the province or city it starts with
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InstitutionAlias(Base):
+    """A name an institution goes by, normalised (``judgement.institutions.normalise``): one
+    institution per normalised name."""
+
+    __tablename__ = "institution_aliases"
+
+    alias: Mapped[str] = mapped_column(String(200), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # as a text first wrote it
+    # name (a partner's name) | text (a short form a text resolved) | merge | split (reviewer)
+    origin: Mapped[str] = mapped_column(String(20))
+
+
+class Partnership(Base):
+    """One partner pair of a flagged article (``Flags.partners``), between institutions."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
+                                            index=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    b_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    a_name: Mapped[str] = mapped_column(String(200))  # the names as the article wrote them
+    b_name: Mapped[str] = mapped_column(String(200))
+    relation: Mapped[str] = mapped_column(String(20), index=True)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
