@@ -22,6 +22,7 @@ from monitor.extraction.family import Fields, ListedLink, ListPage
 from monitor.extraction.listing import find_list
 from monitor.extraction.schema import Selectors, from_config
 from monitor.page.fetched import Page
+from monitor.page.tree import drop_keeping_tail
 
 HOSTS = ("chinanews.com.cn", "chinanews.com")
 CANONICAL_HOST = "www.chinanews.com.cn"
@@ -299,7 +300,7 @@ class ChinaNewsFamily:
             fields.notes.append(f"editor: {editor[1]}")
         for xpath in noise:
             for node in body.xpath(xpath):
-                _drop(node)
+                drop_keeping_tail(node)
         for img in list(body.iter("img")):
             src = img.get("src") or img.get("data-src")
             if not src:
@@ -308,30 +309,17 @@ class ChinaNewsFamily:
             caption = None
             if (following := block.getnext()) is not None and _is_caption(following):
                 caption = squash("".join(following.itertext()))
-                _drop(following)
+                drop_keeping_tail(following)
             fields.images.append(
                 Image(src=urljoin(page.url, src), caption=caption or squash(img.get("alt")) or None)
             )
             # an image block with text of its own (an image inside a paragraph) keeps the text
-            _drop(img if squash("".join(block.itertext())) else block)
+            drop_keeping_tail(img if squash("".join(block.itertext())) else block)
         for para in body.iter("p"):
             text = squash("".join(para.itertext()))
             if text and not EDITOR_LINE.fullmatch(text):
                 fields.paragraphs.append(text)
 
-
-def _drop(node: etree._Element) -> None:
-    """Remove a node but keep its tail text (lxml attaches following text to it)."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
 
 
 def _block_of(node: etree._Element, body: etree._Element) -> etree._Element:

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from monitor.page.tree import drop_keeping_tail
+
 MARKERS = ("tppabs", "/web/", "wm-ipp", "<base", "<BASE")  # cheap test before any tree walk
 LINK_ATTRIBUTES = ("href", "src")
 TOOLBAR_IDS = frozenset({"wm-ipp-base", "wm-ipp", "wm-ipp-print", "donato"})
@@ -50,7 +52,7 @@ def restore_original(root, page_url: str, text: str) -> None:
     if "wm-ipp" in text:
         for element in root.xpath("//*[@id]"):
             if element.get("id") in TOOLBAR_IDS and element.getparent() is not None:
-                _drop(element)
+                drop_keeping_tail(element)
     if "/web/" in text:
         for name in LINK_ATTRIBUTES:
             for element in root.xpath(f'//*[contains(@{name}, "/web/")]'):
@@ -85,13 +87,3 @@ def _resolve_against(root, base: str, page_url: str) -> None:
                 element.set(name, urljoin(base, value))
 
 
-def _drop(element) -> None:
-    """Remove ``element`` and keep its tail text in place."""
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
