@@ -95,6 +95,16 @@ CASES = [
     ("set-option-not-a-number", ["run", "-s", "MONITOR_FEED_DAYS=week"], {}, SOURCE, ""),
     ("set-option-negative", ["crawl", "-s", "MONITOR_EXTRACT_PROCESSES=-1"], {}, SOURCE, ""),
     ("setting-negative", ["run"], {"MONITOR_CONCURRENCY": "-4"}, SOURCE, ""),
+    # a Scrapy setting of the wrong type (against Scrapy's own default), refused before any
+    # crawl starts: no run recorded, no log written (the snapshot), one line
+    *[(f"scrapy-setting-{value.split('=')[0].lower()}",
+       ["run", "--all", "--replay", str(ROOT / "seeds" / "site"), "-s", value], {},
+       (ROOT / "sources.toml").read_text("utf-8"), "")
+      for value in ("CONCURRENT_REQUESTS=abc", "DOWNLOAD_TIMEOUT=30s", "LOG_LEVEL=VERBOSE",
+                    "DOWNLOAD_DELAY=half", "RETRY_ENABLED=maybe",
+                    "DOWNLOAD_HANDLERS=not json")],
+    ("scrapy-setting-crawl", ["crawl", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2.5"],
+     {}, SOURCE, ""),
 ]
 
 
