@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from monitor.config.sources import load_sources
 from monitor.config.zone import TZ
-from monitor.digest.labels import Labels
+from monitor.digest.labels import DEFAULT_LANGUAGE, Labels
 from monitor.digest.labels import language as chosen_language
 from monitor.errors import ConfigError
 from monitor.storage.database import Storage, StoryView
@@ -151,7 +151,7 @@ class Digest:
     not_run: list[str] = field(default_factory=list)  # expected sources without a run
     last_success: dict[str, datetime] = field(default_factory=dict)  # of the not_run ones
     reviews: list[Verdict] = field(default_factory=list)  # verdicts given in the window
-    language: str = "zh"  # of the labels (monitor.digest.labels)
+    language: str = DEFAULT_LANGUAGE  # of the labels (monitor.digest.labels)
     source_titles: dict[str, str] = field(default_factory=dict)  # name -> shown name
 
     def source_title(self, name: str) -> str:

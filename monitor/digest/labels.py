@@ -3,8 +3,10 @@ English: one home for every label. ``MONITOR_LANGUAGE`` picks one (``zh`` by def
 
 from __future__ import annotations
 
+from monitor import settings as defaults
+
 LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
+DEFAULT_LANGUAGE = defaults.MONITOR_LANGUAGE
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
