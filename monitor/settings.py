@@ -206,6 +206,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "monitor.crawling.run_record.RunRecorder": 100,
     "monitor.crawling.progress.ProgressReporter": 200,
+    # `scrapy crawl NAME -O items.jsonl`: how many were exported, how many left out
+    "monitor.crawling.progress.FeedSummary": 210,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 
