@@ -2,7 +2,6 @@ from monitor.crawling.database import crawler_storage
 from monitor.crawling.drops import DropArticle, StoreFailed
 from monitor.storage.database import Storage
 from monitor.storage.engine import StorageError
-from monitor.storage.story_lookup import story_id_of
 
 
 class StorePipeline:
@@ -28,8 +27,4 @@ class StorePipeline:
             raise StoreFailed(item.url, exc, fatal=isinstance(exc, StorageError)) from exc
         if article_id is None:
             raise DropArticle("already_stored", f"already stored: {item.url}")
-        try:  # its ID in every output, for the feed exports (-O items.jsonl)
-            item.story_id = story_id_of(self.storage, article_id)
-        except StorageError:  # stored all the same: the export goes without the ID
-            item.story_id = None
-        return item
+        return item  # with its story_id, the ID of every output (set by add_article)
