@@ -166,7 +166,7 @@ AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # failures: time-outs (seconds), retries with back-off, a maximum page size (bytes)
-MONITOR_DOWNLOAD_TIMEOUT = 30
+MONITOR_DOWNLOAD_TIMEOUT = 30.0
 MONITOR_MAX_PAGE_BYTES = 10 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -212,6 +212,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "monitor.crawling.run_record.RunRecorder": 100,
     "monitor.crawling.progress.ProgressReporter": 200,
+    # `scrapy crawl NAME -O items.jsonl`: how many were exported, how many left out
+    "monitor.crawling.progress.FeedSummary": 210,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 

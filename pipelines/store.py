@@ -27,4 +27,4 @@ class StorePipeline:
             raise StoreFailed(item.url, exc, fatal=isinstance(exc, StorageError)) from exc
         if article_id is None:
             raise DropArticle("already_stored", f"already stored: {item.url}")
-        return item
+        return item  # with its story_id, the ID of every output (set by add_article)

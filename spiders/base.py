@@ -5,6 +5,7 @@ from typing import ClassVar
 import scrapy
 from scrapy import signals
 
+from monitor import settings as defaults
 from monitor.article.dates import parse_date
 from monitor.article.item import DateCandidate
 from monitor.config.sources import Source, load_sources
@@ -29,7 +30,7 @@ class SourceSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.source_names = [n.strip() for n in (source or "").split(",") if n.strip()]
         self.sources: list[Source] = []
-        self.max_links = 200
+        self.max_links = defaults.MONITOR_MAX_LINKS_PER_LIST  # from_crawler: the setting
         self.max_list_pages = 0  # MONITOR_MAX_LIST_PAGES; 0: each source's own
         self.extractor = Extractor()  # in this process; from_crawler reads the setting
 

@@ -1,7 +1,7 @@
 """Every output a reviewer reads, with failing health checks of every kind, is Chinese by
 default: no word of labels.py's English table in the text, Markdown, HTML, JSON messages,
-Atom feed, group-bot message, or the web page's /sources (and English with
-MONITOR_LANGUAGE=en)."""
+Atom feed, group-bot message, or the web page's pages (digest, story, search, sources, error
+pages) (and English with MONITOR_LANGUAGE=en)."""
 
 import itertools
 import json
@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -215,13 +216,16 @@ def test_the_same_outputs_in_english_say_it_in_english(storage):
         assert not re.search("健康检查|项未通过|个错误|上次运行|没有新文章|超时被终止", text)
 
 
-def test_the_web_pages_sources_health_is_chinese(tmp_path, monkeypatch):
+@pytest.fixture
+def web_settings(tmp_path, monkeypatch):
+    """A database for the web page: runs of four failing kinds going on now, a crawl that
+    could not start, and the flagged story and runs of ``store_window``."""
     url = f"sqlite:///{tmp_path / 'web.db'}"
     sources = tmp_path / "sources.toml"
     sources.write_text("".join(
         f'[[source]]\nname = "{name}"\ntitle = "{TITLES[name]}"\nkind = "generic"\n'
         f'start_urls = ["https://{name}.example/"]\nschedule = "every 1h"\n'
-        for name in ("gone", "slow", "broken", "late")), "utf-8")
+        for name in ("gone", "slow", "broken", "late", "nostart")), "utf-8")
     monkeypatch.setenv("MONITOR_DATABASE_URL", url)
     monkeypatch.setenv("MONITOR_SOURCES", str(sources))
     monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path))
@@ -230,16 +234,52 @@ def test_the_web_pages_sources_health_is_chinese(tmp_path, monkeypatch):
     for name, reason, minutes, errors, hours_ago in [
             ("gone", None, 0, {}, 0.5), ("slow", "killed: time limit", 45, {}, 1),
             ("broken", "finished", 1, {"http_500": 9, "dns": 1}, 0.5),
-            ("late", "finished", 1, {}, 10)]:
+            ("late", "finished", 1, {}, 10),
+            ("nostart", "could not start", 0, {"start": 1}, 0.5)]:
         started = datetime.now(UTC) - timedelta(hours=hours_ago)
         run_id = storage.start_run(name, "generic", started_at=started)
         if reason:
             storage.finish_run(run_id, reason=reason, pages=5, new_articles=0, errors=errors,
                                stats={}, finished_at=started + timedelta(minutes=minutes))
+    store_window(storage)
     storage.close()
-    with Server(create_app(load_settings())) as server:
+    return load_settings()
+
+
+TITLES["nostart"] = "无法启动的来源"
+
+
+def test_the_web_pages_sources_health_is_chinese(web_settings):
+    with Server(create_app(web_settings)) as server:
         status, _, page = fetch(f"{server.url}/sources")
     assert status == 200
     text = visible(page)
     assert english_words(text) == set(), (english_words(text), text)
     assert text.count("异常") >= 5 and "超时被终止" in text and "HTTP 500 9 次" in text
+    assert "结束于：无法启动（见爬取日志）" in text
+
+
+def test_every_page_of_the_web_page_is_chinese_with_failing_checks(web_settings):
+    storage = open_storage(web_settings.get("MONITOR_DATABASE_URL"))
+    try:
+        (article,) = storage.articles()
+    finally:
+        storage.close()
+    story = article.story_id
+    pages = {"/": 200, f"/?date={DAY}": 200, f"/story/{story}": 200, "/search": 200,
+             "/search?q=援疆": 200, "/search?q=没有这样的报道": 200,
+             "/story/999999": 404, "/没有": 404, "/search?from=yesterday": 400}
+    shown = {}
+    with Server(create_app(web_settings)) as server:
+        for path, expected in pages.items():
+            status, _, page = fetch(f"{server.url}{quote(path, safe='/?=&')}")
+            assert status == expected, (path, status)
+            shown[path] = visible(page)
+    for path, text in shown.items():
+        assert english_words(text) == set(), (path, english_words(text), text)
+    # the failing checks are on the digest pages, the story and its evidence on its page
+    for path in ("/", f"/?date={DAY}"):
+        assert "出错的来源" in shown[path] and "超时被终止" in shown[path], shown[path]
+    assert "第一师医院组团式医疗援疆见成效" in shown[f"/?date={DAY}"]
+    assert "医疗援助：援疆专家持续帮扶第一师医院。" in "".join(shown[f"/story/{story}"].split())
+    assert "第一师医院组团式医疗援疆见成效" in shown["/search?q=援疆"]

@@ -280,6 +280,10 @@ def test_evidence_repeating_the_title_gives_way_to_the_body():
     ("上海援青医疗团队出发", 2, 5, "援青医疗团"),  # 援青医
     ("中国援卢医疗队抵达", 0, 6, "中国援卢医疗队"),  # 中国援卢医疗
     ("两院签署合作协议书", 2, 8, "签署合作协议书"),  # …协议 of 协议书
+    # a book-title mark: closed when its partner follows, else left out of an edge
+    ("两院签署《合作协议》", 4, 9, "《合作协议》"),  # 《合作协议
+    ("两院签署《合作协议书》", 4, 9, "《合作协议书》"),  # 《合作协议 of 协议书
+    ("两院签署《合作框架协议》", 4, 7, "合作"),  # 《合作: the 《 is left out
 ])
 def test_matched_spans_are_cut_at_word_boundaries(sentence, start, end, expected):
     from monitor.judgement.flags import word_span

@@ -399,10 +399,36 @@ def test_a_failing_apprise_service_is_retried_and_says_why(storage):
     assert [e.title for e in new_digest(storage).entries] == [TITLE]  # still new
 
 
-def test_an_unknown_apprise_url_is_one_plain_line(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("notify, said", [
+    ("nosuchservice://key", "nosuchservice://… is not a service Apprise knows (see "
+     "Apprise's list of services and their URL forms)"),
+    # echoed as written, never garbled (it was not://…, mailto//ops@example.://…)
+    ("not a url", "'not' is not a URL (an Apprise URL starts with its service, e.g. "
+     "mailtos://user:password@host or tgram://bottoken/chatid); the 3 entries are "
+     "separated by spaces"),
+    ("mailto//ops@example.org", "'mailto//ops…' is not a URL (did you mean mailto://…?)"),
+    # a plain web hook: pointed at json:// and the webhook settings; its key not shown
+    ("https://hooks.example.org/send?key=SECRET", "https://… is a plain web address, not "
+     "an Apprise service: for a plain webhook use json://host/path (Apprise) or "
+     "MONITOR_WEBHOOK_JSON; for WeCom or DingTalk bots MONITOR_WEBHOOK_WECOM or "
+     "MONITOR_WEBHOOK_DINGTALK"),
+    ("tgram:/123456:SECRET/42", "'tgram…' is not a URL (did you mean tgram://…?)"),
+    ("mailtos://", "mailtos://… is not a URL Apprise can use: check its form in Apprise's "
+     "documentation of mailtos://"),
+])
+def test_a_wrong_apprise_url_is_one_plain_line(notify, said, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MONITOR_DATABASE_URL", f"sqlite:///{tmp_path / 'monitor.db'}")
-    monkeypatch.setenv("MONITOR_NOTIFY", "nosuchservice://key")
+    monkeypatch.setenv("MONITOR_NOTIFY", notify)
     assert main(["digest", "--send"]) == 2
-    assert capsys.readouterr().err == (
-        "monitor: error: MONITOR_NOTIFY: nosuchservice://… is not a URL Apprise can use "
-        "(see Apprise's list of services and their URL forms)\n")
+    assert capsys.readouterr().err == f"monitor: error: MONITOR_NOTIFY: {said}\n"
+    assert "SECRET" not in said
+
+
+def test_a_failure_line_names_the_service_without_apprises_options(storage):
+    port = free_port()
+    config = DeliveryConfig(notify=(f"json://127.0.0.1:{port}/gone?token=SECRET",),
+                            attempts=1)
+    (outcome,) = send_digest(storage, new_digest(storage), config).outcomes
+    assert outcome.line() == (f"FAILED apprise json://127.0.0.1:{port}/gone: A Connection "
+                              "error occurred sending JSON notification to 127.0.0.1. "
+                              "(1 attempt)")

@@ -65,7 +65,7 @@ def test_digest_groups_the_days_flagged_articles_newest_first(db_url):
     assert text.count("两者皆有") == 1
     assert "#3 [medical aid] [sister hospital] 两者皆有 [low-quality copy]" in text
     assert "why: “双方签订战略合作框架协议。” [战略合作框架协议]" in text
-    assert "why: “浙江大学“组团式”医疗援疆见成效。” [组团式, 援疆]" in text  # terms once
+    assert "why: “浙江大学‘组团式’医疗援疆见成效。” [组团式, 援疆]" in text  # terms once
     assert "大连医科大学附属第一医院 ↔ 复旦大学附属中山医院 (agreement)" in text
     assert f"#{story} [medical aid] 援疆见成效" in text  # the number `monitor review` takes
     assert "published 2025-05-04, first seen today" in text

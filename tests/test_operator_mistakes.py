@@ -96,10 +96,17 @@ CASES = [
     ("set-option-negative", ["crawl", "-s", "MONITOR_EXTRACT_PROCESSES=-1"], {}, SOURCE, ""),
     ("setting-negative", ["run"], {"MONITOR_CONCURRENCY": "-4"}, SOURCE, ""),
     ("redis-ttl-not-a-number", ["health"], {"MONITOR_REDIS_SEEN_TTL": "abc"}, SOURCE, ""),
-    ("scrapy-setting-not-a-number", ["run", "-s", "CONCURRENT_REQUESTS=abc"], {}, SOURCE, ""),
-    ("scrapy-timeout-with-unit", ["run", "-s", "DOWNLOAD_TIMEOUT=30s"], {}, SOURCE, ""),
-    ("scrapy-log-level-unknown", ["run", "-s", "LOG_LEVEL=VERBOSE"], {}, SOURCE, ""),
     ("unknown-selector", ["sources"], {}, SOURCE + '[source.selectors]\nboddy = "div"\n', ""),
+    # a Scrapy setting of the wrong type (against Scrapy's own default), refused before any
+    # crawl starts: no run recorded, no log written (the snapshot), one line
+    *[(f"scrapy-setting-{value.split('=')[0].lower()}",
+       ["run", "--all", "--replay", str(ROOT / "seeds" / "site"), "-s", value], {},
+       (ROOT / "sources.toml").read_text("utf-8"), "")
+      for value in ("CONCURRENT_REQUESTS=abc", "DOWNLOAD_TIMEOUT=30s", "LOG_LEVEL=VERBOSE",
+                    "DOWNLOAD_DELAY=half", "RETRY_ENABLED=maybe",
+                    "DOWNLOAD_HANDLERS=not json")],
+    ("scrapy-setting-crawl", ["crawl", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2.5"],
+     {}, SOURCE, ""),
 ]
 
 

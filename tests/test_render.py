@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import feedparser
@@ -17,6 +18,7 @@ from monitor.digest.render import (
 
 CST = timezone(timedelta(hours=8))
 ATOM = "{http://www.w3.org/2005/Atom}"
+CJK = "\u4e00-\u9fff"
 EVIL = '<script>window.pwned = 1</script>援疆 & "quotes"'
 
 
@@ -214,3 +216,50 @@ def test_empty_digest_headline_and_text():
     assert "Never run yet (or no saved pages): dmu-news" in text
     assert "Nothing new was found new since 2026-11-22 09:00." in render_html(empty)
     assert "Nothing new" in render_bot_markdown(empty)
+
+
+CUT = {"flags": ["sister_hospital"], "terms": ["姊妹医院", "《合作协议", "签订《战略合作"],
+       # a sentence that opens with a quote whose closing mark the sentence split cut off
+       "sentence": "“以此次揭牌为全新起点,双方将在姊妹医院的基础上签订《合作协议》,"
+                   "签订《战略合作框架协议书"}
+
+
+def test_evidence_quotes_and_terms_are_balanced_in_every_output():
+    cut = digest([entry(evidence=[CUT])], language="zh")
+    text = render_text(cut)
+    (line,) = [line for line in text.splitlines() if "依据" in line]
+    assert line == ("    依据：“以此次揭牌为全新起点,双方将在姊妹医院的基础上签订《合作协议》,"
+                    "签订《战略合作框架协议书》” [姊妹医院，合作协议，签订战略合作]")
+    assert "““" not in text
+    markdown = render_markdown(cut)
+    (quote,) = [line for line in markdown.splitlines() if line.startswith("> ")]
+    assert quote.startswith("> “以此次揭牌") and quote.endswith("框架协议书》”"), quote
+    tree = html.fromstring(render_html(cut))
+    assert tree.xpath("string(//blockquote)").strip().endswith("框架协议书》”")
+    assert "姊妹医院" in tree.xpath("//blockquote/mark/text()")
+    # a sentence with quotes inside is quoted once, the inner quotes as single ones
+    plain = render_text(digest([entry()], language="zh"))
+    assert "依据：“‘组团式’医疗援疆工作开展以来,援疆专家持续帮扶。” [组团式，援疆]" in plain
+
+
+def test_chinese_markdown_uses_the_chinese_colon_and_brackets():
+    review = Verdict("relevant", ["medical_aid"], "王", datetime(2026, 11, 23, 10, 0,
+                                                                 tzinfo=CST), None, 101, 1)
+    zh = digest([entry(review=review, low_quality=True)], language="zh", reviews=[review])
+    for rendered in (render_markdown(zh), render_text(zh), render_html(zh)):
+        assert not re.search(rf"[{CJK}】)*]:|[{CJK}] \(", rendered), re.findall(
+            rf".{{8}}(?:[{CJK}】)*]:|[{CJK}] \().{{8}}", rendered)
+    markdown = render_markdown(zh)
+    assert "**新增 1 条**：医疗援助 1" in markdown and "**来源**：中国新闻网 1" in markdown
+    assert "地点：新疆" in markdown and "另见：[健康资讯网]" in markdown
+    assert "*（已审核：相关（医疗援助） 审核人 王）*" in markdown
+    assert "## 本期审核（1）" in markdown
+
+
+def test_the_feed_says_the_date_a_story_was_first_seen_not_today():
+    old = entry()  # published 2025-05-04, first seen on the digest's day 2026-11-23
+    feed = render_atom(digest([old], language="zh"))
+    assert "今天" not in feed
+    assert "2025-05-04 发布，2026-11-23首次发现" in feed
+    # the digest of that day says today: it is read that day
+    assert "今天首次发现" in render_text(digest([old], language="zh"))

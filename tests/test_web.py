@@ -524,7 +524,7 @@ def test_one_click_records_a_verdict_that_shows_on_reload_and_in_the_export(
     entry = page.locator(f"[data-story-id='{story}']")
     assert entry.locator("[data-verdict='relevant']").get_attribute("aria-pressed") == "true"
     assert entry.locator("[data-verdict='irrelevant']").get_attribute("aria-pressed") == "false"
-    assert "已审核: 相关 (医疗援助) 审核人 wang" in entry.inner_text()
+    assert "已审核：相关（医疗援助） 审核人 wang" in entry.inner_text()
 
     # changed mind, from the story's own page
     entry.locator("h3 a").click()
@@ -536,7 +536,7 @@ def test_one_click_records_a_verdict_that_shows_on_reload_and_in_the_export(
     assert page.locator("#history li").count() == 2
     # a plain badge saying 不相关, not struck through as if the verdict were cancelled
     badge = page.locator(".badge.review.irrelevant")
-    assert badge.inner_text() == "已审核: 不相关 审核人 wang"
+    assert badge.inner_text() == "已审核：不相关 审核人 wang"
     assert badge.evaluate("b => getComputedStyle(b).textDecorationLine") == "none"
 
     assert main(["export", "--reviewed"]) == 0

@@ -105,6 +105,7 @@ class Article:
     duplicate_of: int | None = None  # id of the stored article with the same text
     story_signature: bytes | None = None  # MinHash of the text (monitor.judgement.stories)
     story_of: int | None = None  # id of a stored article telling the same story
+    story_id: int | None = None  # the story it was stored in (its #ID), set by add_article
     # --- flags (monitor.judgement.flags)
     flags: Flags | None = None
     # --- why a field is missing, what was removed, etc. (kept with the article)

@@ -60,3 +60,52 @@ def normalise_line(line: str) -> str:
 def normalise_text(text: str) -> str:
     """Every line normalised, empty lines dropped, order kept."""
     return "\n".join(line for line in map(normalise_line, text.splitlines()) if line)
+
+
+# marks that come in pairs (opening → closing): a piece of text cut from a sentence can leave
+# one open, which a reader sees as a mistake (“以此次揭牌…, 签署《合作协议)
+PAIRED_MARKS = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》", "〈": "〉",
+                "（": "）", "【": "】"}
+_CLOSING = {closing: opening for opening, closing in PAIRED_MARKS.items()}
+
+
+def _unpaired(text: str) -> tuple[list[int], list[int], list[int]]:
+    """Positions of the opening marks ``text`` leaves open at its end, of the closing marks
+    it has without their opening one, and of the opening marks left open inside a pair."""
+    open_at: list[int] = []
+    stray: list[int] = []
+    inner: list[int] = []
+    for at, char in enumerate(text):
+        if char in PAIRED_MARKS:
+            open_at.append(at)
+        elif char in _CLOSING:
+            match = next((k for k in range(len(open_at) - 1, -1, -1)
+                          if text[open_at[k]] == _CLOSING[char]), None)
+            if match is None:
+                stray.append(at)
+            else:
+                inner += open_at[match + 1:]
+                del open_at[match:]
+    return open_at, stray, inner
+
+
+def closed(text: str) -> str:
+    """``text`` with the marks it leaves open closed: a sentence cut before its closing
+    quote gets it at the end (“以此次揭牌…新篇章 → “以此次揭牌…新篇章”), one whose opening
+    mark was cut gets it at the start."""
+    open_at, stray, _inner = _unpaired(text)
+    return ("".join(_CLOSING[text[at]] for at in reversed(stray)) + text
+            + "".join(PAIRED_MARKS[text[at]] for at in reversed(open_at)))
+
+
+def unpaired(text: str) -> list[int]:
+    """Positions of the paired marks in ``text`` that have no partner, in order."""
+    open_at, stray, inner = _unpaired(text)
+    return sorted(open_at + stray + inner)
+
+
+def without_unpaired(text: str) -> str:
+    """``text`` without its unpaired marks: a matched term shown as a label (签订《合作协议,
+    组团式”医疗援疆) reads as 签订合作协议, 组团式医疗援疆; paired marks are kept."""
+    drop = set(unpaired(text))
+    return "".join(char for at, char in enumerate(text) if at not in drop)

@@ -34,7 +34,7 @@ def load(args):
         MONITOR_SOURCES=getattr(args, "sources_file", None),
         **parse_setting_options(getattr(args, "set", None)),
     )
-    data = Path(settings.get("MONITOR_DATA_DIR") or "data")
+    data = Path(settings.get("MONITOR_DATA_DIR"))
     if data.exists() and not data.is_dir():
         raise CommandError(f"the data folder {data} (MONITOR_DATA_DIR) is a file, not a folder")
     return settings

@@ -168,7 +168,7 @@ def cmd_record(args, settings) -> int:
     failures = 0
     for url in args.urls:
         try:
-            page = fetch_live(url)
+            page = fetch_live(url, settings.getfloat("MONITOR_DOWNLOAD_TIMEOUT"))
         except (OSError, ValueError) as exc:
             print(f"could not fetch {url}: {exc}", file=sys.stderr)
             failures += 1

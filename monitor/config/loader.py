@@ -18,7 +18,7 @@ import os
 import shutil
 from collections.abc import Mapping
 
-from scrapy.settings import Settings
+from scrapy.settings import BaseSettings, Settings
 
 from monitor.config import paths
 from monitor.errors import ConfigError
@@ -43,6 +43,8 @@ CHOICES = {
     "MONITOR_LOG_LEVEL": ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"),
     "LOG_LEVEL": ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"),
 }
+# Scrapy settings read as numbers with a fraction (``getfloat``) whose default is whole
+FRACTIONAL = ("DOWNLOAD_DELAY", "DOWNLOAD_TIMEOUT", "DNS_TIMEOUT")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 # marks settings this loader has made, so that the addon does not apply them twice
@@ -127,22 +129,25 @@ def _typed(settings: Settings, key: str, value: object, where: str) -> object:
             raise ConfigError(f"{shown} is not 1 or 0 (true or false)")
         return word in TRUE
     if isinstance(default, int | float):
+        kind = float if key in FRACTIONAL else type(default)
         try:
-            number = type(default)(value.strip())
+            number = kind(value.strip())
         except ValueError:
-            kind = "a whole number" if isinstance(default, int) else "a number"
-            raise ConfigError(f"{shown} is not {kind}") from None
+            raise ConfigError(f"{shown} is not "
+                              f"{'a whole number' if kind is int else 'a number'}") from None
         if number < 0 and key.startswith("MONITOR_"):
             raise ConfigError(f"{shown} is negative")
         return number
-    if isinstance(default, dict | list) and not key.startswith("MONITOR_"):
-        try:
+    if isinstance(default, BaseSettings | dict | list) and not key.startswith("MONITOR_"):
+        expected = list if isinstance(default, list) else dict  # Scrapy keeps dicts as
+        try:                                                    # BaseSettings
             parsed = json.loads(value)
         except ValueError:
-            if isinstance(default, list):  # Scrapy takes a comma-separated list too
+            if expected is list:  # Scrapy takes a comma-separated list too
                 return value
             raise ConfigError(f"{shown} is not a JSON object") from None
-        if not isinstance(parsed, type(default)):
-            raise ConfigError(f"{shown} is not a JSON {type(default).__name__}")
+        if not isinstance(parsed, expected):
+            raise ConfigError(f"{shown} is not a JSON "
+                              f"{'object' if expected is dict else 'list'}")
         return parsed
     return value

@@ -37,8 +37,6 @@ from sqlalchemy.engine import make_url
 from monitor.errors import ConfigError
 from monitor.storage.engine import StorageError
 
-DEFAULT_PREFIX = "medcoop"
-
 
 class ClusterError(StorageError):
     """Redis cannot be used; the message says why in plain words."""
@@ -52,7 +50,7 @@ def distributed_mode(settings) -> bool:
     PostgreSQL (SQLite cannot be shared between machines)."""
     if not settings.get("MONITOR_REDIS_URL"):
         return False
-    database = settings.get("MONITOR_DATABASE_URL") or "sqlite:///"
+    database = settings.get("MONITOR_DATABASE_URL")  # derived by the loader when not set
     if make_url(database).get_backend_name() != "postgresql":
         raise ConfigError(
             "MONITOR_REDIS_URL (distributed mode) needs a PostgreSQL MONITOR_DATABASE_URL: "
@@ -96,7 +94,7 @@ class Keys:
 
     @classmethod
     def from_settings(cls, settings) -> Keys:
-        return cls(settings.get("MONITOR_REDIS_PREFIX") or DEFAULT_PREFIX)
+        return cls(settings.get("MONITOR_REDIS_PREFIX"))
 
 
 def node_id(settings) -> str:

@@ -35,7 +35,7 @@ class _Release:
 
 def crawler_storage(crawler) -> Storage:
     """The process's storage for the crawler's database, opened if needed."""
-    url = crawler.settings.get("MONITOR_DATABASE_URL") or ""
+    url = crawler.settings.get("MONITOR_DATABASE_URL")
     entry = _OPEN.get(url)
     if entry is None:
         entry = _OPEN[url] = (open_storage(url), set())

@@ -47,7 +47,7 @@ class ProgressReporter:
         self.crawler = crawler
         self.stream = stream or sys.stdout
         self.started = time.monotonic()
-        self.backfill = crawler.settings.get("MONITOR_BACKFILL_SINCE") or ""
+        self.backfill = crawler.settings.get("MONITOR_BACKFILL_SINCE")
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         if self.backfill:
             crawler.signals.connect(self.list_page, list_page_read)
@@ -87,3 +87,47 @@ def backfill_line(source: str, counters: dict, since: str) -> str:
         return (f"  {source:<22} ! stopped at the list page limit before reaching {since}: "
                 "run again with a higher --max-pages (stored articles are not fetched again)")
     return f"  {source:<22} the list has no further page"
+
+
+def feed_summary(feeds: list[str], counters: dict) -> str:
+    """What a crawl with feed exports (``-O items.jsonl``) wrote and what it left out: the
+    articles already stored and those older than the horizon are not fetched again, so an
+    export after an earlier crawl can be empty."""
+    exported = int(counters.get("new_articles", 0))
+    stored = int(counters.get("skipped_stored", 0)) + int(counters.get("already_stored", 0))
+    older = int(counters.get("skipped_old", 0))
+    line = f"{exported} new article(s) exported to {', '.join(feeds)}"
+    if stored:
+        line += (f"; {stored} article(s) already stored were not exported (`monitor export` "
+                 "writes stored ones)")
+    if older:
+        line += f"; {older} older than the crawl's horizon were not fetched"
+    return line
+
+
+class FeedSummary:
+    """Extension: with feed exports (``scrapy crawl NAME -O items.jsonl``), one line at the
+    end of the crawl saying how many articles were exported and how many were left out."""
+
+    def __init__(self, crawler, feeds: list[str], stream=None):
+        self.crawler = crawler
+        self.feeds = feeds
+        self.stream = stream or sys.stdout
+        crawler.signals.connect(self.spider_closed, signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        feeds = list(crawler.settings.getdict("FEEDS"))
+        if not feeds:
+            raise NotConfigured("no feed export")
+        return cls(crawler, [str(feed) for feed in feeds])
+
+    def spider_closed(self, spider, reason) -> None:
+        stats = self.crawler.stats.get_stats()
+        total: dict[str, int] = {}
+        for source in getattr(spider, "sources", ()):
+            counters = source_stats(stats, source.name)
+            counters["already_stored"] = grouped(counters, "dropped").get("already_stored", 0)
+            for key in ("new_articles", "skipped_stored", "skipped_old", "already_stored"):
+                total[key] = total.get(key, 0) + int(counters.get(key, 0))
+        print(feed_summary(self.feeds, total), file=self.stream, flush=True)

@@ -15,6 +15,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 
+from monitor import settings as defaults
 from monitor.crawling.cluster import Keys, node_id, redis_client
 from monitor.crawling.database import crawler_storage
 from monitor.crawling.run_record import RunRecorder, grouped, source_stats
@@ -26,7 +27,7 @@ class CycleDupeFilter(RFPDupeFilter):
     of one cycle linking the same page fetch it once, and the next cycle is not blocked by
     what this one saw (the database decides what is never fetched again)."""
 
-    ttl = 86400
+    ttl = defaults.MONITOR_REDIS_SEEN_TTL
 
     @classmethod
     def from_spider(cls, spider):

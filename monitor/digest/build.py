@@ -26,7 +26,7 @@ from monitor.article.dates import without_dateline
 from monitor.article.text import comparison_key, repeats_title, squash
 from monitor.config.sources import Watch, load_sources, load_watches
 from monitor.config.zone import TZ
-from monitor.digest.labels import Labels
+from monitor.digest.labels import DEFAULT_LANGUAGE, Labels
 from monitor.digest.labels import language as chosen_language
 from monitor.errors import ConfigError
 from monitor.judgement.watch import watches_of
@@ -158,7 +158,7 @@ class Digest:
     not_run: list[str] = field(default_factory=list)  # expected sources without a run
     last_success: dict[str, datetime] = field(default_factory=dict)  # of the not_run ones
     reviews: list[Verdict] = field(default_factory=list)  # verdicts given in the window
-    language: str = "zh"  # of the labels (monitor.digest.labels)
+    language: str = DEFAULT_LANGUAGE  # of the labels (monitor.digest.labels)
     source_titles: dict[str, str] = field(default_factory=dict)  # name -> shown name
     watches: list[Watch] = field(default_factory=list)  # the sources file's [[watch]] entries
     focus: str | None = None  # a watch's own digest (``for_watch``): its name

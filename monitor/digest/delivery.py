@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -37,6 +38,7 @@ from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
+from monitor import settings as defaults
 from monitor.config import paths
 from monitor.digest.build import Digest, build_digest, digest_options
 from monitor.digest.render import (
@@ -47,7 +49,7 @@ from monitor.digest.render import (
     render_html,
     render_text,
 )
-from monitor.errors import MonitorError
+from monitor.errors import ConfigError, MonitorError
 from monitor.storage.database import Storage
 
 logger = logging.getLogger(__name__)
@@ -70,18 +72,19 @@ class DeliveryError(MonitorError):
 @dataclass(frozen=True)
 class DeliveryConfig:
     smtp_host: str = ""
-    smtp_port: int = 587
-    smtp_security: str = "starttls"  # starttls | ssl | none
+    smtp_port: int = defaults.MONITOR_SMTP_PORT
+    smtp_security: str = defaults.MONITOR_SMTP_SECURITY  # starttls | ssl | none
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_to: tuple[str, ...] = ()
     smtp_cafile: str = ""  # CA bundle for a server certificate not in the system store
-    timeout: float = 30.0
+    timeout: float = defaults.MONITOR_DELIVERY_TIMEOUT
     webhooks: tuple[tuple[str, str], ...] = ()  # (kind, URL)
     dingtalk_secret: str = ""  # the bot's 加签 secret, when it has one
-    attempts: int = 3
-    retry_delay: float = 10.0  # seconds before the 2nd attempt, doubled after
+    attempts: int = defaults.MONITOR_DELIVERY_ATTEMPTS
+    # seconds before the 2nd attempt, doubled after
+    retry_delay: float = defaults.MONITOR_DELIVERY_RETRY_DELAY
     public_url: str = ""  # the web page (`monitor serve`), for links to each story
     notify: tuple[str, ...] = ()  # Apprise URLs (MONITOR_NOTIFY)
 
@@ -89,23 +92,23 @@ class DeliveryConfig:
     def from_settings(cls, settings) -> DeliveryConfig:
         security = settings.get("MONITOR_SMTP_SECURITY")  # checked by the settings loader
         return cls(
-            smtp_host=settings.get("MONITOR_SMTP_HOST") or "",
+            smtp_host=settings.get("MONITOR_SMTP_HOST"),
             smtp_port=settings.getint("MONITOR_SMTP_PORT"),
             smtp_security=security,
-            smtp_user=settings.get("MONITOR_SMTP_USER") or "",
-            smtp_password=settings.get("MONITOR_SMTP_PASSWORD") or "",
-            smtp_from=settings.get("MONITOR_SMTP_FROM") or "",
-            smtp_to=tuple(_addresses(settings.get("MONITOR_SMTP_TO") or "")),
-            smtp_cafile=settings.get("MONITOR_SMTP_CAFILE") or "",
+            smtp_user=settings.get("MONITOR_SMTP_USER"),
+            smtp_password=settings.get("MONITOR_SMTP_PASSWORD"),
+            smtp_from=settings.get("MONITOR_SMTP_FROM"),
+            smtp_to=tuple(_addresses(settings.get("MONITOR_SMTP_TO"))),
+            smtp_cafile=settings.get("MONITOR_SMTP_CAFILE"),
             timeout=settings.getfloat("MONITOR_DELIVERY_TIMEOUT"),
             webhooks=tuple((kind, url) for kind in WEBHOOK_KINDS
                            for url in _split(settings.get(f"MONITOR_WEBHOOK_{kind.upper()}"))),
-            dingtalk_secret=settings.get("MONITOR_WEBHOOK_DINGTALK_SECRET") or "",
+            dingtalk_secret=settings.get("MONITOR_WEBHOOK_DINGTALK_SECRET"),
             attempts=max(1, settings.getint("MONITOR_DELIVERY_ATTEMPTS")),
             retry_delay=settings.getfloat("MONITOR_DELIVERY_RETRY_DELAY"),
-            public_url=settings.get("MONITOR_PUBLIC_URL") or "",
+            public_url=settings.get("MONITOR_PUBLIC_URL"),
             notify=tuple(_checked_apprise_urls(
-                (settings.get("MONITOR_NOTIFY") or "").split())),
+                settings.get("MONITOR_NOTIFY").split())),
         )
 
     @property
@@ -285,26 +288,56 @@ APPRISE_MAIL = ("mailto", "mailtos")
 APPRISE_LIMIT = 4000  # bytes of the Markdown message (Telegram takes 4096 characters)
 
 
-def _apprise_service(url: str):
+def _apprise_service(url: str, entries: int = 1):
     import apprise  # start-up: a heavy import, only when a channel is configured
 
     notifier = apprise.Apprise()
     if not notifier.add(url):
-        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
-        raise ValueError(f"MONITOR_NOTIFY: {scheme}://… is not a URL Apprise can use "
-                         "(see Apprise's list of services and their URL forms)")
+        raise ConfigError(f"MONITOR_NOTIFY: {_why_not_apprise(url, entries)}")
     return notifier
+
+
+def _shown(text: str) -> str:
+    """An entry of MONITOR_NOTIFY as far as it can be shown: up to the first character
+    after which a password or token could follow."""
+    cut = re.split(r"[:@?#]", text, maxsplit=1)[0]
+    return cut + ("…" if cut != text else "")
+
+
+def _why_not_apprise(url: str, entries: int = 1) -> str:
+    """Why Apprise refused ``url`` (one of ``entries`` in MONITOR_NOTIFY), in one line that
+    shows no secret of it."""
+    from apprise.manager_plugins import NotificationManager  # start-up: as above
+
+    scheme, found, _rest = url.partition("://")
+    webhooks = ("for a plain webhook use json://host/path (Apprise) or MONITOR_WEBHOOK_JSON; "
+                "for WeCom or DingTalk bots MONITOR_WEBHOOK_WECOM or MONITOR_WEBHOOK_DINGTALK")
+    if not found:
+        near = re.match(r"([a-z][a-z0-9+.-]*):?/+", url, re.I)
+        hint = (f"did you mean {near[1]}://…?" if near else
+                "an Apprise URL starts with its service, e.g. mailtos://user:password@host "
+                "or tgram://bottoken/chatid")
+        spaces = f"; the {entries} entries are separated by spaces" if entries > 1 else ""
+        return f"{_shown(url)!r} is not a URL ({hint}){spaces}"
+    if scheme.lower() in ("http", "https"):
+        return f"{scheme}://… is a plain web address, not an Apprise service: {webhooks}"
+    if scheme.lower() not in NotificationManager().schemas():
+        return (f"{_shown(scheme)}://… is not a service Apprise knows (see Apprise's list "
+                f"of services and their URL forms)")
+    return (f"{scheme}://… is not a URL Apprise can use: check its form in Apprise's "
+            f"documentation of {scheme}://")
 
 
 def _checked_apprise_urls(urls: list[str]) -> list[str]:
     for url in urls:
-        _apprise_service(url)
+        _apprise_service(url, len(urls))
     return urls
 
 
 def apprise_name(url: str) -> str:
-    """The service's URL with its secrets hidden (Apprise's own privacy form)."""
-    return _apprise_service(url)[0].url(privacy=True)
+    """The service's URL with its secrets hidden (Apprise's own privacy form), without the
+    query of Apprise's own options (?method=POST&overflow=upstream&retry=0…)."""
+    return _apprise_service(url)[0].url(privacy=True).split("?", 1)[0]
 
 
 def send_apprise(url: str, digest: Digest, config: DeliveryConfig) -> None:

@@ -3,8 +3,10 @@ English: one home for every label. ``MONITOR_LANGUAGE`` picks one (``zh`` by def
 
 from __future__ import annotations
 
+from monitor import settings as defaults
+
 LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
+DEFAULT_LANGUAGE = defaults.MONITOR_LANGUAGE
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -158,6 +160,7 @@ LABELS: dict[str, dict[str, str]] = {
         "error.storage": "数据库写入失败",
         "error.pipeline": "处理失败",
         "error.parse": "解析失败",
+        "error.start": "爬取无法启动",
         "error.ignored": "请求被丢弃",
         "error.other": "其他错误",
         "reason.finished": "正常结束",
@@ -166,6 +169,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reason.shutdown": "被停止（SIGTERM 或 Ctrl-C）",
         "reason.stopped: the scheduler shut down": "调度程序关闭时被停止",
         "reason.database error": "数据库写入失败",
+        "reason.could not start": "无法启动（见爬取日志）",
+        "reason.crawl error": "爬取出错（见爬取日志）",
         "reason.not queued": "未能排入队列",
         "error_summary": "{count} 个错误（{kinds}）",
         # command-line output (monitor stories, review, crawl locks)
@@ -380,6 +385,7 @@ LABELS: dict[str, dict[str, str]] = {
         "error.storage": "storage",
         "error.pipeline": "pipeline",
         "error.parse": "parse",
+        "error.start": "could not start",
         "error.ignored": "ignored",
         "error.other": "other",
         "reason.finished": "finished",
@@ -388,6 +394,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reason.shutdown": "shutdown",
         "reason.stopped: the scheduler shut down": "stopped: the scheduler shut down",
         "reason.database error": "database error",
+        "reason.could not start": "could not start (see the crawl log)",
+        "reason.crawl error": "crawl error (see the crawl log)",
         "reason.not queued": "not queued",
         "error_summary": "{count} error(s) ({kinds})",
         "stories_seen": "{count} {stories} first seen on {day}",

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from monitor.article.text import squash
+from monitor.article.text import PAIRED_MARKS, closed, squash, unpaired, without_unpaired
 from monitor.digest import health_words
 from monitor.digest.build import (
     AID_RELATIONS,
@@ -54,6 +54,21 @@ def segments(sentence: str, terms: list[str]) -> list[tuple[str, bool]]:
     return pieces
 
 
+_INNER_QUOTES = str.maketrans("“”", "‘’")
+
+
+def quoted(sentence: str) -> str:
+    """An evidence sentence in quotation marks, its own marks closed: a sentence that is one
+    quotation already (“以此次揭牌…新篇章”) is not quoted again, and quotes inside a quoted
+    sentence become single ones (“‘组团式’医疗援疆…”), not doubled marks."""
+    sentence = closed(sentence)
+    if (len(sentence) > 1 and sentence[0] in "“「『"
+            and sentence[-1] == PAIRED_MARKS[sentence[0]]
+            and not unpaired(sentence[1:-1])):
+        return sentence
+    return f"“{sentence.translate(_INNER_QUOTES)}”"
+
+
 def labels(digest: Digest) -> Labels:
     return Labels(digest.language)
 
@@ -67,14 +82,15 @@ def _stamp(moment: datetime) -> str:
 
 def when(entry: DigestEntry, words: Labels, day: date | None = None) -> str:
     """Publication time; for a story published long before it was first seen, both dates
-    ("published 2025-05-04, first seen today")."""
+    ("published 2025-05-04, first seen today" when it was first seen on ``day``, the
+    digest's day; without a ``day``, as in the feed, read on later days: its date)."""
     if entry.published_at is None:
         return words("date_unknown")
     if not entry.aged:
         return _stamp(entry.published_at)
     seen = entry.first_seen_at.date()
     return words("published_first_seen", published=f"{entry.published_at:%Y-%m-%d}",
-                 seen=words("today") if seen == (day or seen) else f"{seen:%Y-%m-%d}")
+                 seen=words("today") if seen == day else f"{seen:%Y-%m-%d}")
 
 
 def is_web_url(url: str | None) -> bool:
@@ -199,7 +215,7 @@ def never_ran_words(digest: Digest) -> str:
 def verdict_words(review: Verdict, words: Labels) -> str:
     topics = words.list_sep.join(words.topic(t) for t in review.topics)
     who = f" {words('by', who=review.reviewer)}" if review.reviewer else ""
-    return f"{words.verdict(review.verdict)}{f' ({topics})' if topics else ''}{who}"
+    return f"{words.verdict(review.verdict)}{words.paren(topics) if topics else ''}{who}"
 
 
 # ---------------------------------------------------------------- text and Markdown
@@ -209,9 +225,9 @@ def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> 
     words = labels(digest)
     badges = " ".join(f"[{words.topic(f)}]" for f in entry.flags)
     marks = f" [{words('low_quality')}]" if entry.low_quality else ""
-    if entry.review:
-        marks += f" [{words('reviewed')}: {verdict_words(entry.review, words)}]"
     colon = words.colon
+    if entry.review:
+        marks += f" [{words('reviewed')}{colon}{verdict_words(entry.review, words)}]"
     lines = [f"#{entry.id} {badges} {entry.title}{marks}",
              f"    {entry.outlet} · {when(entry, words, digest.day)}"]
     if entry.lead:
@@ -220,7 +236,8 @@ def _entry_lines(entry: DigestEntry, digest: Digest, public_url: str | None) -> 
     if entry.places:
         lines.append(f"    {words('places')}{colon}{'、'.join(entry.places)}")
     for item in entry.evidence:
-        lines.append(f"    {words('why')}{colon}“{item['sentence']}” [{', '.join(item['terms'])}]")
+        terms = words.list_sep.join(without_unpaired(t) for t in item["terms"])
+        lines.append(f"    {words('why')}{colon}{quoted(item['sentence'])} [{terms}]")
     if entry.also_reported_by:
         lines.append(f"    {words('also')}{colon}"
                      + words.list_sep.join(o["outlet"] for o in entry.also_reported_by))
@@ -270,7 +287,7 @@ def _md_url(url: str) -> str:
 
 def _md_evidence(sentence: str, terms: list[str]) -> str:
     return "".join(f"**{_md(text)}**" if hit else _md(text)
-                   for text, hit in segments(sentence, terms))
+                   for text, hit in segments(closed(sentence), terms))
 
 
 def render_markdown(digest: Digest, public_url: str | None = None) -> str:
@@ -281,15 +298,17 @@ def render_markdown(digest: Digest, public_url: str | None = None) -> str:
     if not digest.entries:
         lines.append(nothing_new(digest))
     else:
-        lines += [f"**{words('count', count=len(digest.entries))}:** {topic_counts(digest)}  ",
-                  f"**{words('by_outlet')}:** {_md(outlet_counts(digest))}", ""]
+        lines += [f"**{words('count', count=len(digest.entries))}**{words.colon}"
+                  f"{topic_counts(digest)}  ",
+                  f"**{words('by_outlet')}**{words.colon}{_md(outlet_counts(digest))}", ""]
     for heading, entry in _with_headings(digest):
         if heading:
             lines += [f"## {_md(heading)}", ""]
         badges = " ".join(f"`{words.topic(f)}`" for f in entry.flags)
-        marks = f" *({words('low_quality')})*" if entry.low_quality else ""
+        marks = f" *{words.paren(words('low_quality')).strip()}*" if entry.low_quality else ""
         if entry.review:
-            marks += f" *({words('reviewed')}: {_md(verdict_words(entry.review, words))})*"
+            verdict = words("reviewed") + words.colon + _md(verdict_words(entry.review, words))
+            marks += f" *{words.paren(verdict).strip()}*"
         link = story_link(public_url, entry.id)
         number = f"[\\#{entry.id}]({_md_url(link)})" if link else f"\\#{entry.id}"
         lines.append(f"### {number} [{_md(entry.title)}]({_md_url(entry.url)})")
@@ -300,17 +319,17 @@ def render_markdown(digest: Digest, public_url: str | None = None) -> str:
             lines.append(f"{_md(entry.lead)}  ")
         lines += [f"{_md(who)}  " for who in entry.who(words)]
         if entry.places:
-            lines.append(f"{words('places')}: {_md('、'.join(entry.places))}  ")
+            lines.append(f"{words('places')}{words.colon}{_md('、'.join(entry.places))}  ")
         if entry.also_reported_by:
             also = words.list_sep.join(f"[{_md(o['outlet'])}]({_md_url(o['url'])})"
                                        for o in entry.also_reported_by)
-            lines.append(f"{words('also')}: {also}  ")
+            lines.append(f"{words('also')}{words.colon}{also}  ")
         lines.append("")
         for item in entry.evidence:
             lines += [f"> {_md_evidence(item['sentence'], item['terms'])}", ""]
     if digest.reviews:
-        lines += [f"## {words('reviewed_in_period')} ({len(digest.reviews)})", ""]
-        lines += [f"- \\#{r.id} {_md(r.title or '')}: {_md(verdict_words(r, words))}"
+        lines += [f"## {words('reviewed_in_period')}{words.paren(str(len(digest.reviews)))}", ""]
+        lines += [f"- \\#{r.id} {_md(r.title or '')}{words.colon}{_md(verdict_words(r, words))}"
                   for r in digest.reviews]
         lines.append("")
     if not digest.focus:
@@ -373,7 +392,7 @@ def environment() -> Environment:
     """The Jinja2 environment of the digest and the web page (autoescaped)."""
     env = Environment(loader=PackageLoader("monitor.digest", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(segments=segments, rfc3339=_rfc3339, stamp=_stamp,
+    env.filters.update(segments=segments, closed=closed, rfc3339=_rfc3339, stamp=_stamp,
                        local=lambda moment: _stamp(moment.astimezone(TZ)))
     env.tests["web_url"] = is_web_url
     env.globals.update(TOPICS=TOPICS, when=when, verdict_words=verdict_words,
@@ -435,7 +454,8 @@ def render_atom(digest: Digest, feed_url: str | None = None,
         feed_url=feed_url if is_web_url(feed_url) else None,
         feed_id=f"urn:uuid:{uuid.uuid5(FEED_NAMESPACE, feed_url or 'flagged-stories')}",
         updated=updated, entry_id=entry_id, public_url=public_url,
-        content=lambda entry: str(fragment.entry_body(entry, words, digest.day, public_url)))
+        # no day: a feed is read on later days, where "first seen today" would be wrong
+        content=lambda entry: str(fragment.entry_body(entry, words, None, public_url)))
     return NOT_XML.sub("", feed)
 
 
@@ -478,7 +498,7 @@ def render_bot_markdown(digest: Digest, limit_bytes: int = 4000,
         link = story_link(public_url, entry.id)
         number = f"[#{entry.id}]({_md_url(link)})" if link else f"#{entry.id}"
         topics = "/".join(words.topic(f) for f in entry.flags)
-        mark = f" ({words('low_quality')})" if entry.low_quality else ""
+        mark = words.paren(words("low_quality")) if entry.low_quality else ""
         body.append(f"- {number} [{_bot_text(entry.title)}]({_md_url(entry.url)}) "
                     f"{_bot_text(entry.outlet)} · {topics} · "
                     f"{when(entry, words, digest.day)}{mark}")

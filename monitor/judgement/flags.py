@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from functools import cache
 
 from monitor.article.item import Evidence, Flag, Flags
-from monitor.article.text import repeats_title
+from monitor.article.text import PAIRED_MARKS, repeats_title, unpaired
 from monitor.judgement import entities
 from monitor.judgement.partners import partners_and_aliases
 from monitor.judgement.simplified import to_simplified
@@ -153,9 +153,6 @@ def _sentence_score(flag: str, sentences: list[str], index: int) -> tuple[float,
     return best, _distinct(terms)
 
 
-_QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"'}
-
-
 def word_span(sentence: str, start: int, end: int) -> str:
     """The matched text ``sentence[start:end]`` widened so that it cuts no word of the
     rules' ``[evidence] words`` (援疆, 医疗队 …) and leaves no quote half open: a reviewer
@@ -172,14 +169,18 @@ def word_span(sentence: str, start: int, end: int) -> str:
                 if at >= 0 and sentence.startswith(word, at):
                     start, changed = at, True
     span = sentence[start:end]
-    for opening, closing in _QUOTES.items():
-        if opening != closing and span.count(closing) > span.count(opening):
+    for opening, closing in PAIRED_MARKS.items():
+        if span.count(closing) > span.count(opening):
             if start > 0 and sentence[start - 1] == opening:
                 start -= 1
-        elif opening != closing and span.count(opening) > span.count(closing):
+        elif span.count(opening) > span.count(closing):
             if end < len(sentence) and sentence[end] == closing:
                 end += 1
-    return sentence[start:end]
+    span = sentence[start:end]
+    # a mark still unpaired at an edge is left out: 合作协议, not 《合作协议
+    while span and (edges := set(unpaired(span)) & {0, len(span) - 1}):
+        span = span[1:] if 0 in edges else span[:-1]
+    return span
 
 
 def _distinct(terms: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ process (the CLI does; the scheduler starts a child process per crawl).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.reactor import is_reactor_installed
+from twisted.python.failure import Failure
 
 from monitor.config import paths
 from monitor.config.sources import Source
@@ -23,13 +26,20 @@ from monitor.digest.labels import Labels, language
 from monitor.ops.locks import SourceLocks
 from monitor.page.replay import ReplayIndex
 from monitor.storage.database import Storage
+from monitor.storage.engine import StorageError
 
 PLAIN_HTTP_HANDLER = "monitor.crawling.download_handler.ReplayingHTTPHandler"
+# the finish reason of a source whose crawler failed before its spider opened (a class path
+# in a setting that does not import, a reactor that cannot be installed…): a failed run
+NOT_STARTED = "could not start"
 
+logger = logging.getLogger(__name__)
 
 _ENDINGS = {
     "shutdown": "stopped (SIGTERM or Ctrl-C) before it finished",
     "database error": "the database could not be written",
+    NOT_STARTED: "the crawl could not start",
+    "crawl error": "the crawl failed",
 }
 
 
@@ -57,7 +67,7 @@ class SourceResult:
         """Why it failed: how the crawl ended when it did not finish, else the last error."""
         if self.reason not in ("finished", ""):
             ended = _ENDINGS.get(self.reason, f"the crawl ended: {self.reason}")
-            if self.last_error and self.reason != "database error":
+            if self.last_error and self.reason not in ("database error", NOT_STARTED):
                 return f"{ended}; last error: {self.last_error}"
             return f"{ended}: {self.last_error}" if self.last_error else ended
         return self.last_error or "failed"
@@ -119,10 +129,19 @@ def prune_logs(folder: Path, keep_days: float, now: float | None = None) -> list
 
 
 def crawl_sources(sources: list[Source], settings: Settings) -> list[SourceResult]:
-    """Crawl ``sources`` (one crawler each, concurrently) and return what each did."""
-    process = CrawlerProcess(settings)
-    crawlers: list[tuple[Source, Crawler]] = []
-    for source in sources:
+    """Crawl ``sources`` (one crawler each, concurrently) and return what each did. A
+    crawler that fails before its spider opens (a setting naming a class that does not
+    import, a reactor that cannot be installed…) is a failed source with a run record
+    (``NOT_STARTED``); the traceback goes to the crawl log, not the terminal."""
+    crashed: dict[str, str] = {}  # source -> the error that ended its crawler
+    crawlers: list[tuple[Source, Crawler | None]] = []
+    try:
+        process = CrawlerProcess(settings)
+    except Exception as exc:  # every source fails with it, in one line
+        process = None
+        for source in sources:
+            crashed[source.name] = _crashed(source.name, Failure(exc))
+    for source in sources if process is not None else ():
         crawler_settings = settings.copy()
         if not source.javascript:
             crawler_settings.set(
@@ -130,26 +149,86 @@ def crawl_sources(sources: list[Source], settings: Settings) -> list[SourceResul
                 {"http": PLAIN_HTTP_HANDLER, "https": PLAIN_HTTP_HANDLER},
                 priority="cmdline",
             )
-        spider_cls = process.spider_loader.load(source.kind)  # one spider per kind
-        # the first crawler installs the reactor (asyncio, for scrapy-playwright)
-        crawler = Crawler(spider_cls, crawler_settings, init_reactor=not crawlers)
+        try:
+            spider_cls = process.spider_loader.load(source.kind)  # one spider per kind
+            # the first crawler installs the reactor (asyncio, for scrapy-playwright); when
+            # it could not, the next one tries again (and fails with the same reason)
+            crawler = Crawler(spider_cls, crawler_settings,
+                              init_reactor=not is_reactor_installed())
+            deferred = process.crawl(crawler, source=source.name)
+        except Exception as exc:  # this source fails, the others go on
+            crashed[source.name] = _crashed(source.name, Failure(exc))
+            crawlers.append((source, None))
+            continue
+        deferred.addErrback(_keep_failure, source.name, crashed)
         crawlers.append((source, crawler))
-        process.crawl(crawler, source=source.name)
-    process.start()
+    if process is not None:
+        process.start()
     results = []
-    for source, crawler in crawlers:
-        counters = source_stats(crawler.stats.get_stats(), source.name)
-        results.append(
-            SourceResult(
-                source=source.name,
-                pages=int(counters.get("pages", 0)),
-                new_articles=int(counters.get("new_articles", 0)),
-                errors=grouped(counters, "errors"),
-                reason=crawler.stats.get_value("finish_reason", ""),
-                last_error=counters.get("last_error"),
-            )
+    for source, crawler in crawlers or [(s, None) for s in sources]:
+        counters = _counters(crawler, source.name)
+        result = SourceResult(
+            source=source.name,
+            pages=int(counters.get("pages", 0)),
+            new_articles=int(counters.get("new_articles", 0)),
+            errors=grouped(counters, "errors"),
+            reason=_finish_reason(crawler),
+            last_error=counters.get("last_error"),
         )
+        if source.name in crashed:
+            result.last_error = crashed[source.name]
+            if "run_id" not in counters:  # its spider never opened: no run record yet
+                result.reason = NOT_STARTED
+                result.errors = {**result.errors, "start": 1}
+                _record_not_started(settings, source, result)
+            elif result.reason in ("finished", ""):
+                result.reason = "crawl error"
+        results.append(result)
     return results
+
+
+def _keep_failure(failure: Failure, source: str, crashed: dict[str, str]) -> None:
+    """The errback of a source's crawl: its error kept in ``crashed`` (and consumed: not an
+    "Unhandled error in Deferred" on the terminal)."""
+    crashed.setdefault(source, _crashed(source, failure))
+
+
+def _crashed(source: str, failure: Failure) -> str:
+    """The error that ended ``source``'s crawler in one line; its traceback to the log."""
+    logger.error("the crawl of %s failed", source,
+                 exc_info=(failure.type, failure.value, failure.getTracebackObject()))
+    return f"{failure.type.__name__}: {failure.getErrorMessage()}"
+
+
+def _counters(crawler: Crawler | None, source: str) -> dict:
+    """The source's counters (none when its crawler failed before it had stats)."""
+    try:
+        return source_stats(crawler.stats.get_stats(), source) if crawler else {}
+    except RuntimeError:  # Crawler.stats is set when the crawl starts
+        return {}
+
+
+def _finish_reason(crawler: Crawler | None) -> str:
+    try:
+        return (crawler.stats.get_value("finish_reason", "") or "") if crawler else ""
+    except RuntimeError:
+        return ""
+
+
+def _record_not_started(settings: Settings, source: Source, result: SourceResult) -> None:
+    """A run record for a source whose crawl could not start: a failed run that the health
+    checks, the digest and ``monitor health`` see."""
+    try:
+        storage = Storage.from_settings(settings)
+        try:
+            run_id = storage.start_run(source.name, source.kind)
+            storage.finish_run(run_id, reason=NOT_STARTED, pages=0, new_articles=0,
+                               errors=result.errors, stats={"last_error": result.last_error})
+        finally:
+            storage.close()
+    except StorageError as exc:
+        result.errors = {**result.errors, "storage": 1}
+        result.last_error = f"{result.last_error}; the run could not be recorded: {exc}"
 
 
 @dataclass

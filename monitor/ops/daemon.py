@@ -149,9 +149,9 @@ class Daemon:
         }
         if self.distributed:  # the workers crawl; every node dispatches what is due
             jobs = {"dispatch": (dispatch_job, {"schedule": self.settings.get(
-                "MONITOR_DISPATCH_SCHEDULE", "every 1m")})}
+                "MONITOR_DISPATCH_SCHEDULE")})}
         jobs["digest"] = (digest_job, {"schedule": self.settings.get(
-            "MONITOR_DIGEST_SCHEDULE", "0 8 * * *")})
+            "MONITOR_DIGEST_SCHEDULE")})
         return jobs
 
     def sync_jobs(self, now: datetime | None = None) -> SyncReport:

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from statistics import median
 
+from monitor import settings as defaults
 from monitor.config.zone import TZ
 
 DAY = 86400.0
@@ -26,10 +27,14 @@ DAY = 86400.0
 
 @dataclass(frozen=True)
 class Rule:
-    factor: float = 3.0  # silence allowed: this many usual gaps...
-    min_days: float = 5.0  # ...but never less than this many days
-    max_gap_days: float = 30.0  # the usual gap counted at most this long
-    min_active_days: int = 5  # days with new articles needed before judging
+    # silence allowed: this many usual gaps...
+    factor: float = defaults.MONITOR_HEALTH_QUIET_FACTOR
+    # ...but never less than this many days
+    min_days: float = defaults.MONITOR_HEALTH_QUIET_MIN_DAYS
+    # the usual gap counted at most this long
+    max_gap_days: float = defaults.MONITOR_HEALTH_QUIET_MAX_GAP_DAYS
+    # days with new articles needed before judging
+    min_active_days: int = defaults.MONITOR_HEALTH_QUIET_HISTORY_DAYS
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def create_app(settings, *, token: str = "", storage: Storage | None = None,
     """The web page's application over ``settings``' database (or ``storage``), served on
     ``host``."""
     options = digest_options(settings)
-    public_url = settings.get("MONITOR_PUBLIC_URL") or ""
+    public_url = settings.get("MONITOR_PUBLIC_URL")
     names = served_names(host, public_url)
     wildcard = _is_wildcard(host)
     words = Labels(options["language"])
@@ -434,7 +434,7 @@ def check_serve(settings, host: str, port: int) -> None:
     """Everything ``monitor serve`` can check before it starts: the port, the token, the
     address (beyond this machine only with a token) and that the port is free."""
     check_port(port)
-    token = settings.get("MONITOR_SERVE_TOKEN") or ""
+    token = settings.get("MONITOR_SERVE_TOKEN")
     check_token(token)
     check_binding(host, token)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -459,7 +459,7 @@ def serve(settings, host: str, port: int, storage: Storage | None = None) -> Non
     import uvicorn  # start-up: only `monitor serve` runs the server
 
     check_serve(settings, host, port)
-    token = settings.get("MONITOR_SERVE_TOKEN") or ""
+    token = settings.get("MONITOR_SERVE_TOKEN")
     app = create_app(settings, token=token, storage=storage, host=host)
     print(startup_line(host, port, token, sys.stdout.isatty()), flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False,

@@ -24,6 +24,8 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor import settings as defaults
+
 META_FILE = "meta.json"
 EXPECTED_FILE = "expected.json"
 USER_AGENT = "Mozilla/5.0 (compatible; medcoop-monitor/0.1; +https://example.invalid/monitor)"
@@ -120,7 +122,7 @@ def save_page(page: SavedPage, root: Path) -> Path:
     return folder
 
 
-def fetch_live(url: str, timeout: float = 30.0) -> SavedPage:
+def fetch_live(url: str, timeout: float = defaults.MONITOR_DOWNLOAD_TIMEOUT) -> SavedPage:
     """Download ``url`` and keep its bytes, status and headers exactly as served."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:

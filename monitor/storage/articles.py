@@ -81,7 +81,8 @@ class ArticleQueries:
         """Store ``article`` and put it in its story (``group_story``), in one transaction;
         returns its id, or None when its URL is already stored. An article with the text
         of a stored one gets ``duplicate_of`` (the first such); ``article.story_of`` is set
-        to the stored article it was grouped with, if any. Core statements, not the ORM's
+        to the stored article it was grouped with, if any, ``article.story_id`` to its
+        story. Core statements, not the ORM's
         unit of work: this runs once per crawled article."""
         def work():
             row = _article_values(article, run_id=run_id)
@@ -294,6 +295,7 @@ def group_story(connection, row: dict, article: Article) -> int:
         article_id = _insert_article(connection, row, story_id)
         _refresh_story(connection, story_id)
     add_story_bands(connection, article_id, row["story_signature"], event)
+    article.story_id = story_id  # its ID in every output (#4), for the feed exports
     return article_id
 
 
