@@ -9,17 +9,12 @@ import getpass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from monitor.config.loader import load_settings, parse_setting_options
 from monitor.config.sources import Source, get_source, load_sources
 from monitor.digest.labels import Labels, language
 from monitor.errors import MonitorError
-from monitor.ops.crawl import replayable
-from monitor.ops.locks import schema_lock
-from monitor.storage import migrations
 from monitor.storage.database import Storage
-from monitor.storage.engine import StorageError, existing_database_problem, make_engine
+from monitor.storage.engine import existing_database_problem
 
 EXIT_OK, EXIT_FAILED_SOURCES, EXIT_USAGE = 0, 1, 2
 
@@ -55,24 +50,6 @@ def existing_storage(settings) -> Storage:
     return Storage(url)
 
 
-def upgrade_schema(settings) -> None:
-    """Bring the database schema to the newest migration (what run, crawl, schedule do on
-    start); a new database is created."""
-
-
-    url = settings.get("MONITOR_DATABASE_URL")
-    engine = make_engine(url)
-    try:
-        before, after = migrations.upgrade(engine, lock=schema_lock(settings))
-    except SQLAlchemyError as exc:
-        raise StorageError(f"could not bring the schema of {engine.url!r} up to date: "
-                           f"{getattr(exc, 'orig', None) or exc}") from exc
-    finally:
-        engine.dispose()
-    if before is not None and before != after:
-        print(f"Database schema upgraded from revision {before} to {after}.", flush=True)
-
-
 def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
@@ -89,19 +66,6 @@ def story_id(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a story ID (the #number of a "
                                          "digest entry, e.g. 4 or '#4')")
     return int(digits)
-
-
-def replayable_sources(sources: list[Source], replay: str, words: Labels) -> list[Source]:
-    if not Path(replay).is_dir():
-        raise CommandError(f"replay folder {replay} does not exist")
-    try:
-        sources, skipped = replayable(sources, replay)
-    except ValueError as exc:  # a saved page that cannot be read
-        raise CommandError(str(exc)) from exc
-    for source in skipped:
-        print(f"  {source.name:<22} {words('skipped')}{words.colon}"
-              f"{words('no_saved_page', folder=replay)}")
-    return sources
 
 
 def pick_sources(args, settings) -> list[Source]:

@@ -14,19 +14,32 @@ from monitor.cli.common import (
     labels_for,
     open_storage_for,
     pick_sources,
-    replayable_sources,
-    upgrade_schema,
 )
 from monitor.cli.digest import check_out, delivery_config, emit_digest
-from monitor.config.sources import get_source, load_sources
+from monitor.cli.schema import upgrade_schema
+from monitor.config.sources import Source, get_source, load_sources
 from monitor.config.zone import TZ
 from monitor.crawling.cluster import distributed_mode, node_id, require_distributed
 from monitor.digest import health_words
-from monitor.ops.crawl import crawl_with_locks, log_file_path, write_report
+from monitor.digest.labels import Labels
+from monitor.ops.crawl import crawl_with_locks, log_file_path, replayable, write_report
 from monitor.ops.cycle import run_cycle
 from monitor.ops.daemon import Daemon, configure_daemon_logging
 from monitor.ops.health import check_sources
 from monitor.ops.worker import run_worker
+
+
+def replayable_sources(sources: list[Source], replay: str, words: Labels) -> list[Source]:
+    if not Path(replay).is_dir():
+        raise CommandError(f"replay folder {replay} does not exist")
+    try:
+        sources, skipped = replayable(sources, replay)
+    except ValueError as exc:  # a saved page that cannot be read
+        raise CommandError(str(exc)) from exc
+    for source in skipped:
+        print(f"  {source.name:<22} {words('skipped')}{words.colon}"
+              f"{words('no_saved_page', folder=replay)}")
+    return sources
 
 
 def cmd_crawl(args, settings) -> int:

@@ -13,8 +13,8 @@ from monitor.cli.common import (
     CommandError,
     existing_storage,
     labels_for,
-    upgrade_schema,
 )
+from monitor.cli.schema import upgrade_schema
 from monitor.config.sources import get_source, load_sources
 from monitor.digest import health_words
 from monitor.ops.health import check_sources

@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.cli.common import EXIT_OK, EXIT_USAGE, load
 from monitor.cli.parser import build_parser
-from monitor.crawling.cluster import distributed_mode
 from monitor.errors import MonitorError, plain_error
 
 # the commands that open the database: in distributed mode they refuse SQLite
@@ -29,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         settings = load(args)
         if args.command in DATABASE_COMMANDS and settings.get("MONITOR_REDIS_URL"):
+            # start-up: Redis's client is imported only in distributed mode
+            from monitor.crawling.cluster import distributed_mode
+
             distributed_mode(settings)  # refused on SQLite
         group, function = args.handler.split(":")
         # start-up: only the command's own group (and what it needs) is imported
