@@ -109,10 +109,11 @@ class SourceSpider(scrapy.Spider):
                       "list_fetched_at": page.fetched_at},
             )
         number = response.meta["list_page"]
-        self.crawler.signals.send_catch_log(
-            list_page_read, source=source.name, number=number, url=response.url,
-            links=len(links), newest=max(listed_dates, default=None),
-            oldest=min(listed_dates, default=None))
+        if getattr(self, "crawler", None) is not None:  # a spider built without one: tests
+            self.crawler.signals.send_catch_log(
+                list_page_read, source=source.name, number=number, url=response.url,
+                links=len(links), newest=max(listed_dates, default=None),
+                oldest=min(listed_dates, default=None))
         if listing.next_pages and number < (self.max_list_pages or source.max_list_pages):
             yield self.list_request(listing.next_pages[0], source, number + 1,
                                     oldest_listed=min(listed_dates, default=None),
