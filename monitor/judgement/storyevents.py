@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
@@ -129,6 +130,14 @@ def event(title: str | None, body: str | None, *, simplified: bool = False,
         published=published,
     )
 
+
+
+@lru_cache(maxsize=4096)
+def stored_event(title: str | None, body: str | None, published: datetime | None) -> Event:
+    """``event`` of a stored article's text: the same candidates come back for many new
+    articles of a crawl, and reading a text's event (simplified characters, institutions)
+    costs more than storing an article."""
+    return event(title, body, published=published)
 
 def _headline_terms(title: str) -> set[str]:
     """What the headline says happened: its 3-grams of Chinese characters, the
@@ -261,7 +270,7 @@ def best_event_match(sig: Signature, ev: Event, candidates: Iterable[tuple]) -> 
         if other.size < MIN_SHINGLES:
             continue
         jaccard = np.count_nonzero(other.hashvalues == sig.hashvalues) / NUM_PERM
-        if same_event(ev, event(title, body, published=published), jaccard):
+        if same_event(ev, stored_event(title, body, published), jaccard):
             found.append((-jaccard, published is None,
                           published.timestamp() if published else 0.0, number))
     return min(found)[3] if found else None
@@ -280,7 +289,7 @@ def story_match(sig: Signature, ev: Event, candidates: list[tuple],
     rows = list(candidates)
     while (found := best_match(sig, rows)) is not None:
         (_, _, published, title, body), = texts([found])
-        if not edition_conflict(ev, event(title, body, published=published)):
+        if not edition_conflict(ev, stored_event(title, body, published)):
             return found
         rows = [row for row in rows if row[0] != found]
     if not candidates or sig.size < MIN_SHINGLES:
