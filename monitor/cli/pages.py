@@ -82,7 +82,7 @@ def cmd_add(args, settings) -> int:
     """Read a page as a new source, print what was found, append the entry (asked on a
     terminal, refused without ``--yes`` elsewhere)."""
     path = Path(settings.get("MONITOR_SOURCES"))
-    sources = load_sources(path) if path.exists() else []
+    sources = load_sources(path, allow_empty=True) if path.exists() else []
     if "://" not in args.url:
         raise CommandError(f"{args.url!r} is not a URL (e.g. https://www.example.edu.cn/xwzx/)")
     if args.name and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", args.name):

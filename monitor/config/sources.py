@@ -73,10 +73,11 @@ class Watch:
     notify: tuple[str, ...] = ()  # Apprise URLs of its own channel
 
 
-def load_sources(path: str | os.PathLike) -> list[Source]:
+def load_sources(path: str | os.PathLike, *, allow_empty: bool = False) -> list[Source]:
     """Read and check the sources file (``MONITOR_SOURCES``); raise ``ConfigError`` listing
-    every problem found (in its ``[[source]]`` and its ``[[watch]]`` entries)."""
-    sources, _, problems = _read(path)
+    every problem found (in its ``[[source]]`` and its ``[[watch]]`` entries). A file with no
+    source is a problem, unless ``allow_empty`` (``monitor add`` starts from one)."""
+    sources, _, problems = _read(path, allow_empty=allow_empty)
     if problems:
         raise ConfigError("\n".join(problems))
     return sources
@@ -91,7 +92,7 @@ def load_watches(path: str | os.PathLike) -> list[Watch]:
     return watches
 
 
-def _read(path: str | os.PathLike, sources: bool = True
+def _read(path: str | os.PathLike, sources: bool = True, allow_empty: bool = False
           ) -> tuple[list[Source], list[Watch], list[str]]:
     """The sources and the watches of the file, and the problems found (those of the
     sources only when ``sources``)."""
@@ -104,12 +105,12 @@ def _read(path: str | os.PathLike, sources: bool = True
         raise ConfigError(f"{path} is not UTF-8 text: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    found, problems = _sources(path, data)
+    found, problems = _sources(path, data, allow_empty)
     watches, watch_problems = _watches(path, data)
     return found, watches, (problems if sources else []) + watch_problems
 
 
-def _sources(path: Path, data: dict) -> tuple[list[Source], list[str]]:
+def _sources(path: Path, data: dict, allow_empty: bool) -> tuple[list[Source], list[str]]:
     defaults = data.get("defaults", {})
     problems: list[str] = []
     sources: list[Source] = []
@@ -140,7 +141,7 @@ def _sources(path: Path, data: dict) -> tuple[list[Source], list[str]]:
                 notes=entry.get("notes", ""),
             )
         )
-    if not sources and not problems:
+    if not sources and not problems and not allow_empty:
         problems.append(f"{path}: no [[source]] entries")
     return sources, problems
 
