@@ -182,8 +182,8 @@ def test_the_column_is_the_deepest_breadcrumb_link():
 def test_a_new_deployment_starts_from_a_sources_file_with_no_source(capsys, tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text("# the sources of our province's hospitals\n", "utf-8")
-    code, out, err = add(capsys, path, "https://www.dmu.edu.cn/info/1142/23456.htm",
-                         "--replay", str(SITE), "--yes", "--articles", "1")
+    code, _, err = add(capsys, path, "https://www.dmu.edu.cn/info/1142/23456.htm",
+                       "--replay", str(SITE), "--yes", "--articles", "1")
     assert code == 0, err
     assert path.read_text("utf-8").startswith("# the sources of our province's hospitals\n")
     (added,) = load_sources(path)
