@@ -29,6 +29,7 @@ from monitor.digest.render import (
     render_markdown,
     render_text,
 )
+from monitor.errors import ConfigError
 from monitor.judgement.watch import same_institution, watched_by, watches_of
 from monitor.ops.web import create_app
 from monitor.storage.migrations import open_storage
@@ -125,7 +126,7 @@ relations = ["援外"]
         f"{path}: watch #1 (a): provinces must be a list of strings, not '新疆'",
         f"{path}: watch #1 (a): relations ['援助'] are not among 对口支援, 援外, 合作协议, 医联体, "
         "姊妹医院, 共建",
-        f"{path}: watch #1 (a): notify: nosuchservice://… is not a URL Apprise can use (see "
+        f"{path}: watch #1 (a): notify: nosuchservice://… is not a service Apprise knows (see "
         "Apprise's list of services and their URL forms)",
         f"{path}: watch #2 (a): duplicate watch name 'a'",
         f"{path}: watch #3 (nothing): give institutions or provinces (or both): a watch of "
@@ -411,3 +412,15 @@ def test_a_cut_bot_message_keeps_no_heading_without_its_stories(tmp_path):
     assert "上海援疆医生在喀什开展义诊" in message
     assert "华西与中山五院" not in message and "其他报道" not in message
     assert message.endswith("… 另有 3 条（完整简报见邮件或网页）")
+
+
+def test_a_watchs_channel_is_refused_in_notify_s_words_without_its_secret(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text('[[source]]\nname = "x"\nkind = "generic"\n'
+                    'start_urls = ["https://a.example/"]\n'
+                    '[[watch]]\nname = "w"\nprovinces = ["新疆"]\n'
+                    'notify = "mailto//ops:s3cret@example.org"\n', "utf-8")
+    with pytest.raises(ConfigError) as refused:
+        load_sources(path)
+    assert str(refused.value) == (f"{path}: watch #1 (w): notify: 'mailto//ops…' is not a URL "
+                                  "(did you mean mailto://…?)")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from monitor.config.channels import apprise_problem
 from monitor.config.kinds import KINDS, RELATIONS, SELECTORS
 from monitor.config.zone import ZONE_NAME
 from monitor.errors import ConfigError
@@ -302,8 +303,8 @@ def _check_watch(entry, seen: set[str]) -> list[str]:
     typed = [] if isinstance(notify, str) else _strings(notify, "notify")
     problems += typed
     if not typed:
-        problems += [problem for url in _notify_urls(notify)
-                     if (problem := apprise_problem(url, "notify"))]
+        problems += [f"notify: {problem}" for url in _notify_urls(notify)
+                     if (problem := apprise_problem(url))]
     return problems
 
 
@@ -325,18 +326,6 @@ def _institution_problems(item) -> list[str]:
         problems += [f"institution {name!r}: {p}"
                      for p in _strings(item["aliases"], "aliases")]
     return problems
-
-
-def apprise_problem(url: str, where: str) -> str | None:
-    """None when Apprise can send to ``url``, else what is wrong, in the words of
-    ``MONITOR_NOTIFY``'s check (monitor.digest.delivery)."""
-    import apprise  # start-up: a heavy import, only where a watch has a channel of its own
-
-    if apprise.Apprise().add(url):
-        return None
-    scheme = url.split("://", 1)[0] if "://" in url else url[:20]
-    return (f"{where}: {scheme}://… is not a URL Apprise can use (see Apprise's list of "
-            "services and their URL forms)")
 
 
 def check_schedule(schedule: str) -> str | None:

@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import smtplib
 import ssl
 import time
@@ -40,6 +39,7 @@ from urllib.parse import quote_plus, urlsplit
 
 from monitor import settings as defaults
 from monitor.config import paths
+from monitor.config.channels import why_not_apprise
 from monitor.digest.build import Digest, build_digest, digest_options
 from monitor.digest.render import (
     digest_json,
@@ -293,39 +293,8 @@ def _apprise_service(url: str, entries: int = 1):
 
     notifier = apprise.Apprise()
     if not notifier.add(url):
-        raise ConfigError(f"MONITOR_NOTIFY: {_why_not_apprise(url, entries)}")
+        raise ConfigError(f"MONITOR_NOTIFY: {why_not_apprise(url, entries)}")
     return notifier
-
-
-def _shown(text: str) -> str:
-    """An entry of MONITOR_NOTIFY as far as it can be shown: up to the first character
-    after which a password or token could follow."""
-    cut = re.split(r"[:@?#]", text, maxsplit=1)[0]
-    return cut + ("…" if cut != text else "")
-
-
-def _why_not_apprise(url: str, entries: int = 1) -> str:
-    """Why Apprise refused ``url`` (one of ``entries`` in MONITOR_NOTIFY), in one line that
-    shows no secret of it."""
-    from apprise.manager_plugins import NotificationManager  # start-up: as above
-
-    scheme, found, _rest = url.partition("://")
-    webhooks = ("for a plain webhook use json://host/path (Apprise) or MONITOR_WEBHOOK_JSON; "
-                "for WeCom or DingTalk bots MONITOR_WEBHOOK_WECOM or MONITOR_WEBHOOK_DINGTALK")
-    if not found:
-        near = re.match(r"([a-z][a-z0-9+.-]*):?/+", url, re.I)
-        hint = (f"did you mean {near[1]}://…?" if near else
-                "an Apprise URL starts with its service, e.g. mailtos://user:password@host "
-                "or tgram://bottoken/chatid")
-        spaces = f"; the {entries} entries are separated by spaces" if entries > 1 else ""
-        return f"{_shown(url)!r} is not a URL ({hint}){spaces}"
-    if scheme.lower() in ("http", "https"):
-        return f"{scheme}://… is a plain web address, not an Apprise service: {webhooks}"
-    if scheme.lower() not in NotificationManager().schemas():
-        return (f"{_shown(scheme)}://… is not a service Apprise knows (see Apprise's list "
-                f"of services and their URL forms)")
-    return (f"{scheme}://… is not a URL Apprise can use: check its form in Apprise's "
-            f"documentation of {scheme}://")
 
 
 def _checked_apprise_urls(urls: list[str]) -> list[str]:
