@@ -1,4 +1,5 @@
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -53,3 +54,20 @@ def db_url(request, tmp_path):
     url, drop = new_postgres_database()
     yield url
     drop()
+
+
+# Debian's Chromium (`make test` installs it) for the tests of pages in a browser
+BROWSER = os.environ.get("MONITOR_BROWSER") or shutil.which("chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from lxml import html
 from test_institutions import DECLARED, SHORT_ONLY, TRADITIONAL
-from test_web import ARGS, BROWSER, CST, NOW, TOKEN, Server, fetch, needs_browser, offline
+from test_web import CST, NOW, TOKEN, Server, fetch, needs_browser, offline
 
 from monitor.article.item import Article
 from monitor.config.loader import load_settings
@@ -203,13 +203,3 @@ def test_follow_a_name_merge_two_institutions_and_see_the_counts_change(site, br
     assert dialogs == []
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()

@@ -2,21 +2,18 @@
 phone's and a desktop's width and for print, with screenshots kept in the test's temporary
 folder (`pytest --basetemp=DIR` keeps them where you can look at them)."""
 
-import os
-import shutil
 import struct
 import zlib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from conftest import ARGS, BROWSER
 
 from monitor.digest.build import Digest, DigestEntry, SourceRunSummary
 from monitor.digest.render import headline, render_html
 
-BROWSER = os.environ.get("MONITOR_BROWSER") or shutil.which("chromium")
 pytestmark = pytest.mark.skipif(not BROWSER, reason="no chromium on this machine "
                                 "(`make test` installs Debian's; or set MONITOR_BROWSER)")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CST = timezone(timedelta(hours=8))
 EVIL = '<script>window.pwned = 1</script><img src="https://tracker.example/x.png">'
 

@@ -5,7 +5,6 @@ put in a title stays inert; screenshots at desktop and phone widths."""
 
 import json
 import os
-import shutil
 import socket
 import threading
 import time
@@ -17,6 +16,7 @@ from http.cookiejar import CookieJar
 import pytest
 import time_machine
 import uvicorn
+from conftest import ARGS, BROWSER
 from lxml import html
 
 from monitor.article.item import Article, Evidence, Flag, Flags, Image
@@ -39,8 +39,6 @@ NOW = datetime.now(CST).replace(microsecond=0) - timedelta(hours=1)
 DAY = NOW.date().isoformat()
 EVIL = ('<script>window.pwned = 1</script><img src="x" onerror="window.pwned = 2">'
         '<a href="javascript:window.pwned = 3">点我</a>')
-BROWSER = os.environ.get("MONITOR_BROWSER") or shutil.which("chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BODY = ("中新网乌鲁木齐5月4日电 记者从第一师医院获悉，浙江大学医学院6家附属医院“组团式”医疗援疆，"
         "67名援疆专家持续帮扶第一师医院。\n双方签订战略合作框架协议，共建专科联盟。")
 
@@ -488,16 +486,6 @@ needs_browser = pytest.mark.skipif(not BROWSER, reason="no chromium on this mach
                                    "(`make test` installs Debian's; or set MONITOR_BROWSER)")
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=BROWSER, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def offline(page):
