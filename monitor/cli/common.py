@@ -11,7 +11,6 @@ from pathlib import Path
 
 from monitor.config.loader import load_settings, parse_setting_options
 from monitor.config.sources import Source, get_source, load_sources
-from monitor.digest.labels import Labels, language
 from monitor.errors import MonitorError
 from monitor.storage.database import Storage
 from monitor.storage.engine import existing_database_problem
@@ -80,7 +79,3 @@ def reviewer(args, settings) -> str:
     (known even under cron, where ``$USER`` is not set)."""
     return args.reviewer or settings.get("MONITOR_REVIEWER") or getpass.getuser()
 
-
-def labels_for(settings) -> Labels:
-    """The words of the chosen language (``MONITOR_LANGUAGE``)."""
-    return Labels(language(settings.get("MONITOR_LANGUAGE")))

@@ -11,7 +11,6 @@ from monitor.cli.common import (
     EXIT_FAILED_SOURCES,
     EXIT_OK,
     CommandError,
-    labels_for,
     open_storage_for,
     pick_sources,
 )
@@ -21,7 +20,7 @@ from monitor.config.sources import Source, get_source, load_sources
 from monitor.config.zone import TZ
 from monitor.crawling.cluster import distributed_mode, node_id, require_distributed
 from monitor.digest import health_words
-from monitor.digest.labels import Labels
+from monitor.digest.labels import Labels, labels_for
 from monitor.ops.crawl import crawl_with_locks, log_file_path, replayable, write_report
 from monitor.ops.cycle import run_cycle
 from monitor.ops.daemon import Daemon, configure_daemon_logging

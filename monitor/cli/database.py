@@ -12,11 +12,11 @@ from monitor.cli.common import (
     EXIT_OK,
     CommandError,
     existing_storage,
-    labels_for,
 )
 from monitor.cli.schema import upgrade_schema
 from monitor.config.sources import get_source, load_sources
 from monitor.digest import health_words
+from monitor.digest.labels import labels_for
 from monitor.ops.health import check_sources
 from monitor.ops.locks import schema_lock
 from monitor.ops.reprocess import reprocess

@@ -13,7 +13,6 @@ from monitor.cli.common import (
     EXIT_OK,
     CommandError,
     existing_storage,
-    labels_for,
     open_storage_for,
     parse_day,
     reviewer,
@@ -21,6 +20,7 @@ from monitor.cli.common import (
 from monitor.config.sources import load_sources
 from monitor.digest.build import TZ, day_bounds, outlet_name, parse_since, source_titles, today
 from monitor.digest.delivery import DeliveryConfig, DeliveryError, record, send_digest
+from monitor.digest.labels import labels_for
 from monitor.digest.render import RENDERERS, render_atom, stream_html
 from monitor.errors import ConfigError
 from monitor.ops.digests import digest_with_health

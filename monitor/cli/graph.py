@@ -6,9 +6,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from monitor.cli.common import EXIT_OK, CommandError, existing_storage, labels_for
+from monitor.cli.common import EXIT_OK, CommandError, existing_storage
 from monitor.digest.build import parse_since
 from monitor.digest.graph import render
+from monitor.digest.labels import labels_for
 from monitor.judgement.institutions import KINDS
 from monitor.ops.partners import partners_graph, pick_institution
 

@@ -466,6 +466,12 @@ def language(value: str | None) -> str:
     return chosen
 
 
+
+def labels_for(settings) -> Labels:
+    """The words of the language the settings choose (``MONITOR_LANGUAGE``)."""
+    return Labels(language(settings.get("MONITOR_LANGUAGE")))
+
+
 class Labels:
     """The labels of one language: ``labels("why")``, ``labels("count", count=3)``."""
 

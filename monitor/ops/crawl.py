@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from monitor.config import paths
 from monitor.config.sources import Source
 from monitor.crawling.run_record import grouped, source_stats
-from monitor.digest.labels import Labels, language
+from monitor.digest.labels import labels_for
 from monitor.ops.locks import SourceLocks
 from monitor.page.replay import ReplayIndex
 from monitor.storage.database import Storage
@@ -248,7 +248,7 @@ def crawl_with_locks(sources: list[Source], settings: Settings, say=print) -> Lo
     outcome = LockedCrawl()
     with SourceLocks(paths.lock_dir(settings)) as locks:
         locked, busy = locks.take([s.name for s in sources])
-        words = Labels(language(settings.get("MONITOR_LANGUAGE")))
+        words = labels_for(settings)
         outcome.busy = {name: holder.describe(words) for name, holder in busy.items()}
         if not locked:
             return outcome

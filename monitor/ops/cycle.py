@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from monitor.config.sources import Source, get_source
 from monitor.crawling.cluster import redis_client
 from monitor.digest import health_words
-from monitor.digest.labels import Labels, language
+from monitor.digest.labels import labels_for
 from monitor.ops.child import ChildResult, crawl_in_child
 from monitor.ops.crawl import SourceResult, replayable
 from monitor.ops.digests import digest_with_health
@@ -66,7 +66,7 @@ def run_cycle(settings, sources: list[Source], *, names: list[str] | None = None
     settings; the database schema must be current. ``storage``: the caller's (the daemon
     keeps one for its life), else one opened for the cycle."""
     now = now or datetime.now(UTC)
-    words = Labels(language(settings.get("MONITOR_LANGUAGE")))
+    words = labels_for(settings)
     enabled = [s for s in sources if s.enabled]
     report = CycleReport(enabled=len(enabled), forced=bool(names) or everything)
     distributed = bool(settings.get("MONITOR_REDIS_URL"))  # checked by the CLI and Daemon
