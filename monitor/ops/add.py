@@ -36,7 +36,7 @@ from monitor.extraction.column import column_links
 from monitor.extraction.feeds import Announced, read_feed
 from monitor.extraction.feeds import announced_feeds as find_feeds
 from monitor.extraction.registry import family_for
-from monitor.extraction.sitename import is_site_name, site_names, title_segments
+from monitor.extraction.sitename import SITE_META, is_site_name, site_names, title_segments
 from monitor.ops.check import (
     CheckError,
     CheckResult,
@@ -134,8 +134,8 @@ def site_title(page: Page) -> str:
         if is_site_name(part, names):
             return part
     for meta in root.iter("meta"):
-        if (meta.get("property") or meta.get("name") or "").lower() in (
-                "og:site_name", "application-name") and (meta.get("content") or "").strip():
+        if (meta.get("property") or meta.get("name") or "").lower() in SITE_META \
+                and (meta.get("content") or "").strip():
             return meta.get("content").strip()
     return parts[-1] if parts else ""
 
